@@ -1,0 +1,20 @@
+// The demo's worker thread: writes its slot, wakes waiters, then sleeps on the others' flags and reads them.
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { futexWait, futexWake } from '../native/futex.js';
+import { participants, readText, writeText } from './demo-layout.js';
+
+const { buf, me } = workerData as { buf: SharedArrayBuffer; me: number };
+const flags = new Int32Array(buf, 0, participants.length);
+const say = (text: string): void => parentPort?.postMessage(text);
+
+writeText(buf, me, `hello from a worker thread (pid ${process.pid}, thread ${threadId}) at ${new Date().toLocaleTimeString()}`);
+Atomics.store(flags, me, 1);
+futexWake(flags, me);
+say(`wrote slot ${me}, woke its waiters`);
+for (let i = 0; i < participants.length; i++) {
+  if (i === me) continue;
+  while (Atomics.load(flags, i) === 0) {
+    if (futexWait(flags, i, 0, 20_000) === 'timed-out') throw new Error(`no word from the ${participants[i]}`);
+  }
+  say(`read slot ${i}: ${readText(buf, i)}`);
+}

@@ -1,0 +1,53 @@
+// `npm start`: a Node process, one of its worker threads and a Python process share one segment, each
+// writing its own slot and sleeping on a futex until the others' data arrives.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { futexWaitAsync, futexWake } from '../native/futex.js';
+import { SharedMemory } from '../shm/shared-memory.js';
+import { participants, pythonPeer, readText, segmentBytes, writeText } from './demo-layout.js';
+
+const python = process.env['MULTIPROC_PYTHON'] ?? 'python3';
+
+export async function runDemo(out: (text: string) => void): Promise<number> {
+  const started = performance.now();
+  const stamp = (who: string, text: string): void => out(`${(performance.now() - started).toFixed(1).padStart(7)} ms  [${who}] ${text}`);
+  using shm = SharedMemory.create(segmentBytes);
+  try {
+    const flags = new Int32Array(shm.buf, 0, participants.length);
+    stamp('main', `created shared memory '${shm.name}' (${shm.size} bytes) in ${shm.dir}`);
+
+    const worker = new Worker(new URL('./demo-worker.js', import.meta.url), { workerData: { buf: shm.buf, me: 1 } });
+    worker.on('message', (text: string) => stamp('worker', text));
+    const workerDone = new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with code ${code}`))));
+    });
+
+    const peer = spawn(python, ['-c', pythonPeer, shm.name, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    createInterface({ input: peer.stdout }).on('line', (line) => stamp('python', line));
+    const peerDone = new Promise<void>((resolve, reject) => {
+      peer.once('error', (error) => reject(new Error(`cannot start ${python}: ${error.message}`)));
+      peer.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`python exited with code ${String(code)}`))));
+    });
+
+    writeText(shm.buf, 0, `hello from the main thread of node ${process.version} (pid ${process.pid})`);
+    Atomics.store(flags, 0, 1);
+    futexWake(flags, 0);
+    stamp('main', 'wrote slot 0, woke its waiters');
+
+    for (let i = 1; i < participants.length; i++) {
+      while (Atomics.load(flags, i) === 0) {
+        if ((await futexWaitAsync(flags, i, 0, { timeout: 20_000 })) === 'timed-out') {
+          throw new Error(`the ${participants[i]} never wrote its slot`);
+        }
+      }
+      stamp('main', `read slot ${i}: ${readText(shm.buf, i)}`);
+    }
+    await Promise.all([workerDone, peerDone]);
+    stamp('main', 'all three saw each other\'s data through one segment; unlinking it');
+    return 0;
+  } finally {
+    shm.unlink();
+  }
+}

@@ -1,0 +1,47 @@
+// The root of every runtime error multiproc throws, and the argument-check message shape.
+
+const brand = Symbol.for('multiproc.error');
+
+export interface MultiprocErrorOptions {
+  cause?: unknown;
+}
+
+/**
+ * Base class of every runtime error. `code` is stable (`ERR_MP_...`); test and branch on it, not on
+ * the message. `instanceof` works across two copies of the package through a `Symbol.for` brand.
+ */
+export class MultiprocError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options: MultiprocErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  get [brand](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === MultiprocError) {
+      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+    }
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/** Describes a received value for an argument error: `` `0` (number)``. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
+  if (typeof value === 'bigint') return `\`${value}n\` (bigint)`;
+  if (value === null) return '`null`';
+  if (typeof value === 'object') return `\`${Object.prototype.toString.call(value)}\` (object)`;
+  if (typeof value === 'function') return '`function` (function)';
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+/** ``Expected `chunksize` to be a positive integer, got `0` (number)`` */
+export function expected(name: string, what: string, value: unknown): string {
+  return `Expected \`${name}\` to be ${what}, got ${describeValue(value)}`;
+}

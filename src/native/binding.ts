@@ -1,0 +1,112 @@
+// The one place that loads the native addon, with its typed interface and a clear error when it is missing.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MultiprocError } from '../errors.js';
+
+/** Result codes of futex waits. */
+export const FutexResult = { Ok: 0, NotEqual: 1, TimedOut: 2 } as const;
+export type FutexResult = (typeof FutexResult)[keyof typeof FutexResult];
+
+export const OpenMode = { Attach: 0, Create: 1, CreateExclusive: 2 } as const;
+export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode];
+
+export interface OpenedSegment {
+  buffer: SharedArrayBuffer;
+  size: number;
+  id: number;
+  created: boolean;
+}
+
+/** Errors thrown by the addon have Node's system-error shape. */
+export interface NativeSystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  path?: string;
+}
+
+export interface NativeBinding {
+  open(path: string, useShmOpen: boolean, mode: OpenMode, size: number): OpenedSegment;
+  close(id: number): boolean;
+  unlink(path: string, useShmOpen: boolean): void;
+  mappedCount(): number;
+  futexWait(array: Int32Array, index: number, expected: number, timeoutMs: number): FutexResult;
+  futexWake(array: Int32Array, index: number, count: number): number;
+  futexWaitAsync(array: Int32Array, index: number, expected: number, timeoutMs: number): number;
+  cancelWait(id: number): void;
+  setWaitCallback(callback: (id: number, result: FutexResult) => void): void;
+  waiterThreads(): number;
+  getTrackerFd(): number;
+  adoptTrackerFd(fd: number): number;
+  resetTrackerFd(): void;
+}
+
+/** The addon is not available: it failed to build, or was built for another Node version. */
+export class NativeAddonError extends MultiprocError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ERR_MP_NATIVE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The package's root: the nearest folder above this file with binding.gyp (works from dist/ and src/). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'binding.gyp'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    dir = parent;
+  }
+  return dir;
+}
+
+const root = packageRoot();
+const addonPath = path.join(root, 'build', 'Release', 'multiproc.node');
+const buildLog = path.join(root, 'build', 'native-build.log');
+
+let binding: NativeBinding | undefined;
+let loadError: NativeAddonError | undefined;
+
+function describeFailure(cause: unknown): NativeAddonError {
+  const lines = [`multiproc's native addon could not be loaded from ${addonPath}.`];
+  if (existsSync(buildLog)) {
+    const log = readFileSync(buildLog, 'utf8').trim().split('\n').slice(-12).join('\n    ');
+    lines.push(`Its build failed; the end of ${buildLog}:\n    ${log}`);
+  } else if (!existsSync(addonPath)) {
+    lines.push('It was never built (was the install run with --ignore-scripts?).');
+  } else {
+    lines.push(`It exists but did not load (built for another Node version? this is Node ${process.version}).`);
+  }
+  lines.push(`Rebuild it with \`npm run build:native\` in ${root} (needs g++, make and Node's headers).`);
+  lines.push('Shared memory, locks and futex need the addon; everything else keeps working without it.');
+  return new NativeAddonError(lines.join('\n'), { cause });
+}
+
+/** Loads the addon on first use; throws `ERR_MP_NATIVE_UNAVAILABLE` with build advice when it cannot. */
+export function native(): NativeBinding {
+  if (binding !== undefined) return binding;
+  if (loadError !== undefined) throw loadError;
+  try {
+    binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+    return binding;
+  } catch (cause) {
+    loadError = describeFailure(cause);
+    throw loadError;
+  }
+}
+
+/** Whether the addon loads, without throwing. */
+export function nativeAvailable(): boolean {
+  try {
+    native();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isNativeSystemError(error: unknown): error is NativeSystemError {
+  return error instanceof Error && typeof (error as Partial<NativeSystemError>).syscall === 'string' &&
+    typeof (error as Partial<NativeSystemError>).code === 'string';
+}

@@ -1,0 +1,93 @@
+// Who created which segment: one small record per segment multiproc created, read by `multiproc shm ls|gc`
+// and by the resource tracker, so a segment is only ever cleaned up on behalf of its own creator.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SegmentLocation } from './location.js';
+
+export interface OwnerRecord {
+  name: string;
+  shm: boolean;
+  path: string;
+  dir: string;
+  size: number;
+  pid: number;
+  /** The creator's start time (from /proc), so a reused pid is not taken for the creator. */
+  startTime: string | undefined;
+  createdAt: string;
+}
+
+/** The folder of records; one per user, in the OS temporary folder. */
+export function recordsDir(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return path.join(os.tmpdir(), `multiproc-${uid}`, 'segments');
+}
+
+function recordFile(location: Pick<SegmentLocation, 'shm' | 'path'>): string {
+  const key = createHash('sha1').update(`${location.shm ? 'shm' : 'file'}:${location.path}`).digest('hex');
+  return path.join(recordsDir(), `${key}.json`);
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined where there is no /proc. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isProcessAlive(pid: number, startTime?: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (startTime === undefined) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
+const ownStartTime = processStartTime(process.pid);
+
+export function writeRecord(location: SegmentLocation, size: number): void {
+  const record: OwnerRecord = {
+    name: location.name, shm: location.shm, path: location.path, dir: location.dir, size,
+    pid: process.pid, startTime: ownStartTime, createdAt: new Date().toISOString(),
+  };
+  mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
+  writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
+}
+
+export function readRecord(location: Pick<SegmentLocation, 'shm' | 'path'>): OwnerRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordFile(location), 'utf8')) as OwnerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeRecord(location: Pick<SegmentLocation, 'shm' | 'path'>): void {
+  rmSync(recordFile(location), { force: true });
+}
+
+export function allRecords(): OwnerRecord[] {
+  let files: string[];
+  try {
+    files = readdirSync(recordsDir());
+  } catch {
+    return [];
+  }
+  const records: OwnerRecord[] = [];
+  for (const file of files) {
+    if (!file.endsWith('.json')) continue;
+    try {
+      records.push(JSON.parse(readFileSync(path.join(recordsDir(), file), 'utf8')) as OwnerRecord);
+    } catch {
+      // a record being written or removed right now
+    }
+  }
+  return records;
+}

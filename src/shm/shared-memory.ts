@@ -1,0 +1,202 @@
+// SharedMemory: a named segment mapped as a real SharedArrayBuffer, with Python's names and semantics.
+import { statfsSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { expected } from '../errors.js';
+import { isNativeSystemError, native, OpenMode } from '../native/binding.js';
+import {
+  SharedMemoryClosedError,
+  SharedMemoryError,
+  SharedMemoryExistsError,
+  SharedMemoryNoSpaceError,
+  SharedMemoryNotFoundError,
+  systemDetails,
+} from './errors.js';
+import { locate, randomName, shmDirEnv, validateSize, type SegmentLocation } from './location.js';
+import { removeRecord, writeRecord } from './owner-records.js';
+import { registerSegment, unregisterSegment } from './tracker-client.js';
+
+export interface SharedMemoryOptions {
+  /** The segment's name (no leading slash). Generated as `psm_xxxxxxxx` when creating without one. */
+  name?: string;
+  /** Create the segment (exclusively, as Python does) instead of attaching to an existing one. @default false */
+  create?: boolean;
+  /** Bytes, when creating. Ignored when attaching: the segment's own size is used. */
+  size?: number;
+  /** With `create`, attach instead of failing when the name exists. @default false */
+  openExisting?: boolean;
+  /** Keep segments as files in this folder instead of /dev/shm (also: $MULTIPROC_SHM_DIR). */
+  dir?: string;
+  /**
+   * Register a created segment with the resource tracker, which unlinks it if this process dies
+   * without unlinking it. @default true
+   */
+  track?: boolean;
+}
+
+const retriesForFreshName = 100;
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function noSpaceAdvice(location: SegmentLocation, size: number): string {
+  let free = '';
+  try {
+    const stats = statfsSync(location.dir);
+    free = ` (${formatBytes(stats.bavail * stats.bsize)} free of ${formatBytes(stats.blocks * stats.bsize)})`;
+  } catch {
+    // no figures to add
+  }
+  return `Not enough space in ${location.dir} for the ${formatBytes(size)} shared memory segment '${location.name}'${free}. ` +
+    `Docker's default /dev/shm is only 64 MiB: raise it (docker run --shm-size=2g), or keep segments in a folder ` +
+    `on a larger filesystem with the \`dir\` option or $${shmDirEnv}.`;
+}
+
+function translate(error: unknown, location: SegmentLocation, size: number): unknown {
+  if (!isNativeSystemError(error)) return error;
+  const details = systemDetails(error);
+  switch (error.code) {
+    case 'ENOENT':
+      return new SharedMemoryNotFoundError(`No shared memory segment named '${location.name}' in ${location.dir}`, details);
+    case 'EEXIST':
+      return new SharedMemoryExistsError(`A shared memory segment named '${location.name}' already exists in ${location.dir}`, details);
+    case 'ENOSPC':
+    case 'ENOMEM':
+      return new SharedMemoryNoSpaceError(noSpaceAdvice(location, size), details);
+    case 'EINVAL':
+      if (error.syscall.startsWith('mmap (empty')) {
+        return new SharedMemoryError('ERR_MP_SHM_EMPTY', `Shared memory segment '${location.name}' is empty (0 bytes); there is nothing to map`, details);
+      }
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      return new SharedMemoryError('ERR_MP_SHM_ACCESS', `Permission denied for shared memory segment '${location.name}' (segments are 0600: same user only)`, details);
+  }
+  return new SharedMemoryError('ERR_MP_SHM_SYSTEM', `${error.syscall} failed for shared memory segment '${location.name}': ${error.message}`, details);
+}
+
+/**
+ * A named shared-memory segment, as Python's `multiprocessing.shared_memory.SharedMemory`: the same
+ * name opens the same memory from another Node process, a worker thread or Python.
+ *
+ * `close()` releases this handle (its `buf` then reads as zeros, never a crash); `unlink()` removes the
+ * name everywhere. Posting `buf` to a worker thread shares it without a copy.
+ */
+export class SharedMemory implements Disposable {
+  readonly #location: SegmentLocation;
+  readonly #size: number;
+  readonly #id: number;
+  readonly #created: boolean;
+  readonly #tracked: boolean;
+  #buffer: SharedArrayBuffer | undefined;
+  #unlinked = false;
+
+  /** Creates a new segment of `size` bytes (exclusively). */
+  static create(size: number, options: Omit<SharedMemoryOptions, 'create' | 'size'> = {}): SharedMemory {
+    return new SharedMemory({ ...options, create: true, size });
+  }
+
+  /** Attaches to an existing segment by name. */
+  static attach(name: string, options: Pick<SharedMemoryOptions, 'dir'> = {}): SharedMemory {
+    return new SharedMemory({ ...options, name });
+  }
+
+  constructor(options: SharedMemoryOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    const create = options.create ?? false;
+    if (!create && options.name === undefined) throw new TypeError(expected('name', 'a segment name when attaching (or pass `create: true`)', options.name));
+    if (create) validateSize(options.size);
+    const size = create ? (options.size as number) : 0;
+    const mode = !create ? OpenMode.Attach : options.openExisting === true ? OpenMode.Create : OpenMode.CreateExclusive;
+    const binding = native();
+
+    for (let attempt = 0; ; attempt++) {
+      const location = locate(options.name ?? randomName(), options.dir);
+      try {
+        const opened = binding.open(location.path, location.shm, mode, size);
+        this.#location = location;
+        this.#size = opened.size;
+        this.#id = opened.id;
+        this.#buffer = opened.buffer;
+        this.#created = opened.created;
+        break;
+      } catch (error) {
+        const fresh = options.name === undefined && isNativeSystemError(error) && error.code === 'EEXIST';
+        if (fresh && attempt < retriesForFreshName) continue;
+        throw translate(error, location, size);
+      }
+    }
+    this.#tracked = this.#created && options.track !== false;
+    if (this.#tracked) {
+      writeRecord(this.#location, this.#size);
+      registerSegment(this.#location);
+    }
+  }
+
+  /** The name other processes attach with (no leading slash). */
+  get name(): string {
+    return this.#location.name;
+  }
+
+  /** Bytes in the segment: exactly the size it was created with. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The segment's memory. Throws `ERR_MP_SHM_CLOSED` after `close()`. */
+  get buf(): SharedArrayBuffer {
+    if (this.#buffer === undefined) throw new SharedMemoryClosedError(this.#location.name);
+    return this.#buffer;
+  }
+
+  get closed(): boolean {
+    return this.#buffer === undefined;
+  }
+
+  /** Whether this handle created the segment (rather than attached to it). */
+  get created(): boolean {
+    return this.#created;
+  }
+
+  /** The folder the segment lives in (/dev/shm unless `dir` was given). */
+  get dir(): string {
+    return this.#location.dir;
+  }
+
+  /**
+   * Releases this handle's mapping now instead of at garbage collection. Buffers taken from `buf`
+   * stay usable but no longer reach the segment (they read zeros). Closing twice is harmless.
+   */
+  close(): void {
+    if (this.#buffer === undefined) return;
+    this.#buffer = undefined;
+    native().close(this.#id);
+  }
+
+  /** Removes the name, everywhere. Existing mappings stay valid; new attaches fail with `ERR_MP_SHM_NOT_FOUND`. */
+  unlink(): void {
+    try {
+      native().unlink(this.#location.path, this.#location.shm);
+    } catch (error) {
+      throw translate(error, this.#location, this.#size);
+    }
+    removeRecord(this.#location);
+    if (this.#tracked && !this.#unlinked) unregisterSegment(this.#location);
+    this.#unlinked = true;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [inspect.custom](): string {
+    return `SharedMemory('${this.#location.name}', size=${this.#size}${this.closed ? ', closed' : ''})`;
+  }
+}

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { runNode } from './helpers/spawn.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+describe('multiproc demo (npm start)', () => {
+  it('has the main thread, a worker thread and Python read each other through one segment', async () => {
+    const result = await runNode(cli, ['demo'], 60_000);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split('\n');
+    for (const [who, slots] of [['main', [1, 2]], ['worker', [0, 2]], ['python', [0, 1]]] as const) {
+      for (const slot of slots) {
+        assert.ok(lines.some((line) => line.includes(`[${who}] read slot ${slot}: hello from`)), `${who} read slot ${slot}:\n${result.stdout}`);
+      }
+    }
+    const name = /created shared memory '(psm_[0-9a-f]{8})'/.exec(result.stdout)?.[1];
+    assert.ok(name !== undefined);
+    assert.equal(existsSync(`/dev/shm/${name}`), false, 'the demo unlinks its segment');
+  });
+});

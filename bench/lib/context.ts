@@ -1,0 +1,19 @@
+// What every benchmark module receives and returns.
+
+export interface BenchContext {
+  /** Tiny sizes and one round: keeps every benchmark working in CI, measures nothing. */
+  smoke: boolean;
+  /** Rounds of interleaved contenders (>= 3, 5 where a round is short). */
+  rounds: number;
+  /** Progress lines go here (stderr), never into the report. */
+  log(text: string): void;
+}
+
+export interface BenchSection {
+  title: string;
+  /** Markdown: the tables and a line on what was run. */
+  markdown: string;
+}
+
+/** A benchmark module: `bench/NAME.bench.ts` exporting `run`. */
+export type BenchModule = { run(ctx: BenchContext): Promise<BenchSection> };

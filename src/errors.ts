@@ -38,7 +38,9 @@ export function describeValue(value: unknown): string {
   if (value === null) return '`null`';
   if (typeof value === 'object') return `\`${Object.prototype.toString.call(value)}\` (object)`;
   if (typeof value === 'function') return '`function` (function)';
-  return `\`${String(value)}\` (${typeof value})`;
+  if (typeof value === 'symbol') return `\`${value.toString()}\` (symbol)`;
+  if (value === undefined) return '`undefined` (undefined)';
+  return `\`${value as number | boolean}\` (${typeof value})`;
 }
 
 /** ``Expected `chunksize` to be a positive integer, got `0` (number)`` */

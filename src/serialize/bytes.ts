@@ -1,0 +1,49 @@
+// Byte-level helpers shared by encoder and decoder: float64 scratch and Node's native UTF-8 routines.
+
+/** A float64 and its eight bytes, little-endian on the wire whatever the platform. */
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const reversed = new Uint8Array(8);
+
+export function readFloat64(data: Uint8Array, pos: number): number {
+  if (littleEndian) {
+    for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + i]!;
+  } else {
+    for (let i = 0; i < 8; i++) f64Bytes[7 - i] = data[pos + i]!;
+  }
+  return f64[0]!;
+}
+
+/** Wire-order bytes of a float64 (copies into the shared scratch on big-endian platforms). */
+export function float64WireBytes(value: number): Uint8Array {
+  f64[0] = value;
+  if (littleEndian) return f64Bytes;
+  for (let i = 0; i < 8; i++) reversed[i] = f64Bytes[7 - i]!;
+  return reversed;
+}
+
+// Buffer's own UTF-8/Latin-1 routines accept any Uint8Array and skip TextEncoder's per-call view
+// allocation; they are what Buffer#write and Buffer#toString use underneath.
+interface NativeStringMethods {
+  utf8Write: (this: Uint8Array, text: string, offset: number, length: number) => number;
+  utf8Slice: (this: Uint8Array, start: number, end: number) => string;
+  latin1Slice: (this: Uint8Array, start: number, end: number) => string;
+}
+const native = Buffer.prototype as unknown as NativeStringMethods;
+const nativeUtf8Write = native.utf8Write;
+const nativeUtf8Slice = native.utf8Slice;
+const nativeLatin1Slice = native.latin1Slice;
+
+/** Writes `text` as UTF-8 at `offset` (the caller made room for 3 bytes a char); returns bytes written. */
+export function utf8Write(target: Uint8Array, text: string, offset: number): number {
+  return nativeUtf8Write.call(target, text, offset, target.length - offset);
+}
+
+export function utf8Slice(data: Uint8Array, start: number, end: number): string {
+  return nativeUtf8Slice.call(data, start, end);
+}
+
+export function latin1Slice(data: Uint8Array, start: number, end: number): string {
+  return nativeLatin1Slice.call(data, start, end);
+}

@@ -133,11 +133,11 @@ export class SharedMemory implements Disposable {
         throw translate(error, location, size);
       }
     }
+    // The owner record (for `multiproc shm ls|gc`) is written for every created segment; only tracked
+    // ones are also unlinked by the resource tracker when this process dies.
+    if (this.#created) writeRecord(this.#location, this.#size);
     this.#tracked = this.#created && options.track !== false;
-    if (this.#tracked) {
-      writeRecord(this.#location, this.#size);
-      registerSegment(this.#location);
-    }
+    if (this.#tracked) registerSegment(this.#location);
   }
 
   /** The name other processes attach with (no leading slash). */

@@ -51,13 +51,17 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
 }
 
 const ownStartTime = processStartTime(process.pid);
+let recordsDirMade = false;
 
 export function writeRecord(location: SegmentLocation, size: number): void {
   const record: OwnerRecord = {
     name: location.name, shm: location.shm, path: location.path, dir: location.dir, size,
     pid: process.pid, startTime: ownStartTime, createdAt: new Date().toISOString(),
   };
-  mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
+  if (!recordsDirMade) {
+    mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
+    recordsDirMade = true;
+  }
   writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
 }
 

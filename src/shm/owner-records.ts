@@ -58,11 +58,19 @@ export function writeRecord(location: SegmentLocation, size: number): void {
     name: location.name, shm: location.shm, path: location.path, dir: location.dir, size,
     pid: process.pid, startTime: ownStartTime, createdAt: new Date().toISOString(),
   };
-  if (!recordsDirMade) {
-    mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
-    recordsDirMade = true;
+  const write = (): void => writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
+  if (recordsDirMade) {
+    try {
+      write();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
-  writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
+  // First record of this process, or someone removed the folder meanwhile.
+  mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
+  recordsDirMade = true;
+  write();
 }
 
 export function readRecord(location: Pick<SegmentLocation, 'shm' | 'path'>): OwnerRecord | undefined {

@@ -135,7 +135,15 @@ export class SharedMemory implements Disposable {
     }
     // The owner record (for `multiproc shm ls|gc`) is written for every created segment; only tracked
     // ones are also unlinked by the resource tracker when this process dies.
-    if (this.#created) writeRecord(this.#location, this.#size);
+    if (this.#created) {
+      try {
+        writeRecord(this.#location, this.#size);
+      } catch (error) {
+        native().close(this.#id);
+        native().unlink(this.#location.path, this.#location.shm);
+        throw new SharedMemoryError('ERR_MP_SHM_SYSTEM', `Cannot record the owner of segment '${this.#location.name}' (so it was removed again): ${String(error)}`, { cause: error });
+      }
+    }
     this.#tracked = this.#created && options.track !== false;
     if (this.#tracked) registerSegment(this.#location);
   }

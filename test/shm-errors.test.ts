@@ -61,6 +61,19 @@ describe('SharedMemory: bad input gets a clear error', () => {
     }
   });
 
+  it('a segment whose owner record cannot be written is removed again, with ERR_MP_SHM_SYSTEM', () => {
+    const saved = process.env['TMPDIR'];
+    const name = `mp_norecord_${process.pid}`;
+    process.env['TMPDIR'] = '/dev/null/not-a-folder';
+    try {
+      assert.throws(() => SharedMemory.create(64, { name }), { code: 'ERR_MP_SHM_SYSTEM' });
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+    assert.equal(existsSync(`/dev/shm/${name}`), false);
+  });
+
   it('a dir that does not exist is a RangeError', () => {
     assert.throws(() => SharedMemory.create(8, { dir: '/nonexistent/folder' }), /an existing folder/);
   });

@@ -1,5 +1,5 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
-import { latin1Slice, readFloat64, utf8Slice } from './bytes.js';
+import { latin1Slice, readFloat64, shortAscii, utf8Slice } from './bytes.js';
 import { DecodeError } from './errors.js';
 import type { Packet } from './encoder.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
@@ -162,7 +162,7 @@ export class Decoder {
     if (tag >= Tag.ShortAscii && tag <= Tag.ShortAscii + 0x1f) {
       const length = tag & 0x1f;
       const start = this.#take(length);
-      return latin1Slice(this.#data, start, start + length);
+      return length <= 16 ? shortAscii(this.#data, start, length) : latin1Slice(this.#data, start, start + length);
     }
     switch (tag) {
       case Tag.Undefined:

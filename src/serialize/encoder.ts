@@ -33,19 +33,45 @@ const maxShapeKeys = 64;
 /** The shape tree is rebuilt once it holds this many nodes, so varied keys cannot grow it without bound. */
 const maxShapeNodes = 50_000;
 
+/** A node of the tree of key sequences seen so far: the path from the root spells an object's keys. */
 interface ShapeNode {
+  readonly keys: readonly string[];
   next: Map<string, ShapeNode> | undefined;
+  /** The child taken last: arrays of same-shaped objects walk the same path, found without hashing. */
+  lastKey: string | undefined;
+  lastChild: ShapeNode | undefined;
   /** The message generation that numbered this shape, and its number in that message. */
   generation: number;
   id: number;
 }
 
-function newShapeNode(): ShapeNode {
-  return { next: undefined, generation: -1, id: 0 };
+function newShapeNode(keys: readonly string[]): ShapeNode {
+  return { keys, next: undefined, lastKey: undefined, lastChild: undefined, generation: -1, id: 0 };
+}
+
+function childOf(node: ShapeNode, key: string): ShapeNode {
+  let next = node.lastKey === key ? node.lastChild : undefined;
+  if (next === undefined) {
+    next = node.next?.get(key);
+    if (next === undefined) {
+      next = newShapeNode([...node.keys, key]);
+      (node.next ??= new Map()).set(key, next);
+      shapeNodes++;
+    }
+    node.lastKey = key;
+    node.lastChild = next;
+  }
+  return next;
+}
+
+/** for-in is the fast way to walk a plain object's keys, unless someone made Object.prototype enumerable. */
+function prototypeIsClean(): boolean {
+  for (const _ in {}) return false;
+  return true;
 }
 
 // Shared by every encoder; each message numbers the shapes it uses afresh (checked by generation).
-let shapeRoot = newShapeNode();
+let shapeRoot = newShapeNode([]);
 let shapeNodes = 0;
 let generations = 0;
 
@@ -67,6 +93,7 @@ export class Encoder {
   #transfer: readonly ArrayBuffer[] = [];
   #shared: SharedArrayBuffer[] | undefined;
   #busy = false;
+  #forIn = true;
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -80,7 +107,7 @@ export class Encoder {
   encode(value: unknown, transfer: readonly ArrayBuffer[] | undefined): Packet {
     this.#busy = true;
     if (shapeNodes > maxShapeNodes) {
-      shapeRoot = newShapeNode();
+      shapeRoot = newShapeNode([]);
       shapeNodes = 0;
     }
     this.#generation = ++generations;
@@ -89,6 +116,7 @@ export class Encoder {
     this.#refCount = 0;
     this.#transfer = transfer ?? [];
     this.#shared = undefined;
+    this.#forIn = prototypeIsClean();
     const target = this.#target;
     target[0] = magic0;
     target[1] = magic1;
@@ -257,40 +285,48 @@ export class Encoder {
     else this.#other(value, ctor);
   }
 
-  #plain(value: Record<string, unknown>): void {
-    const keys = Object.keys(value);
-    const count = keys.length;
-    if (count > maxShapeKeys) {
-      this.#byte(Tag.Dict);
-      this.#varint(count);
-      for (const key of keys) {
-        this.#string(key);
-        this.#write(value[key]);
+  /** A plain object (own keys by for-in) or, with `own`, a class instance's own enumerable fields. */
+  #plain(value: Record<string, unknown>, own = false): void {
+    let node = shapeRoot;
+    if (this.#forIn && !own && Object.getPrototypeOf(value) === Object.prototype) {
+      let count = 0;
+      for (const key in value) {
+        if (++count > maxShapeKeys) return this.#dict(value, Object.keys(value));
+        node = childOf(node, key);
       }
+      this.#shape(node);
+      for (const key in value) this.#write(value[key]);
       return;
     }
-    let node = shapeRoot;
-    for (let i = 0; i < count; i++) {
-      const key = keys[i]!;
-      let next = node.next?.get(key);
-      if (next === undefined) {
-        next = newShapeNode();
-        (node.next ??= new Map()).set(key, next);
-        shapeNodes++;
-      }
-      node = next;
-    }
+    const keys = Object.keys(value);
+    const count = keys.length;
+    if (count > maxShapeKeys) return this.#dict(value, keys);
+    for (let i = 0; i < count; i++) node = childOf(node, keys[i]!);
+    this.#shape(node);
+    for (let i = 0; i < count; i++) this.#write(value[keys[i]!]);
+  }
+
+  #shape(node: ShapeNode): void {
     if (node.generation === this.#generation) {
       this.#byte(Tag.Shape);
       this.#varint(node.id);
-    } else {
-      node.generation = this.#generation;
-      node.id = this.#shapeCount++;
-      this.#byte(Tag.ShapeNew);
-      this.#varint(count);
-      for (let i = 0; i < count; i++) this.#string(keys[i]!);
+      return;
     }
-    for (let i = 0; i < count; i++) this.#write(value[keys[i]!]);
+    node.generation = this.#generation;
+    node.id = this.#shapeCount++;
+    const keys = node.keys;
+    this.#byte(Tag.ShapeNew);
+    this.#varint(keys.length);
+    for (let i = 0; i < keys.length; i++) this.#string(keys[i]!);
+  }
+
+  #dict(value: Record<string, unknown>, keys: readonly string[]): void {
+    this.#byte(Tag.Dict);
+    this.#varint(keys.length);
+    for (const key of keys) {
+      this.#string(key);
+      this.#write(value[key]);
+    }
   }
 
   #array(value: unknown[]): void {
@@ -422,7 +458,7 @@ export class Encoder {
       this.#write(options.getState(value));
     } else {
       this.#byte(ClassMode.Fields);
-      this.#plain(value as Record<string, unknown>);
+      this.#plain(value as Record<string, unknown>, true);
     }
   }
 

@@ -1,5 +1,5 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
-import { latin1Slice, readFloat64, shortAscii, utf8Slice } from './bytes.js';
+import { copyOut, latin1Slice, readFloat64, shortAscii, utf8Slice } from './bytes.js';
 import { DecodeError } from './errors.js';
 import type { Packet } from './encoder.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
@@ -15,6 +15,9 @@ import {
   viewKinds,
   wireVersion,
 } from './wire.js';
+
+const noBytes = new Uint8Array(0);
+const none: readonly never[] = [];
 
 /** Stands for an object whose index is taken but which is not built yet (constructor args, revive data). */
 const pending = Symbol('pending');
@@ -60,14 +63,16 @@ interface Disposable {
 
 export class Decoder {
   readonly #registry: CodecRegistry;
-  #data: Uint8Array = new Uint8Array(0);
+  #data: Uint8Array = noBytes;
   #pos = 0;
   #end = 0;
+  /** Every object met so far, by index (back-references); `#objectCount` long. */
   readonly #objects: unknown[] = [];
+  #objectCount = 0;
   readonly #shapes: string[][] = [];
   readonly #classes: ClassEntry[] = [];
-  #buffers: readonly ArrayBuffer[] = [];
-  #shared: readonly SharedArrayBuffer[] = [];
+  #buffers: readonly ArrayBuffer[] = none;
+  #shared: readonly SharedArrayBuffer[] = none;
   #attached: unknown[] | undefined;
   #busy = false;
 
@@ -88,8 +93,8 @@ export class Decoder {
     this.#data = data;
     this.#pos = headerSize;
     this.#end = data.length;
-    this.#buffers = packet.buffers ?? [];
-    this.#shared = packet.shared ?? [];
+    this.#buffers = packet.buffers ?? none;
+    this.#shared = packet.shared ?? none;
     try {
       const value = this.#read();
       if (this.#pos !== this.#end) throw corrupt(`${this.#end - this.#pos} unexpected bytes after the value`);
@@ -99,13 +104,11 @@ export class Decoder {
       if (error instanceof DecodeError) throw error;
       throw corrupt(error instanceof Error ? error.message : String(error), error);
     } finally {
-      this.#objects.length = 0;
-      this.#shapes.length = 0;
-      this.#classes.length = 0;
+      this.#forget();
       this.#attached = undefined;
-      this.#data = new Uint8Array(0);
-      this.#buffers = [];
-      this.#shared = [];
+      this.#data = noBytes;
+      this.#buffers = none;
+      this.#shared = none;
       this.#busy = false;
     }
   }
@@ -152,8 +155,26 @@ export class Decoder {
     return start;
   }
 
+  #keep(value: unknown): void {
+    this.#objects[this.#objectCount++] = value;
+  }
+
+  /**
+   * Drops the message's objects. Setting an array's length is a runtime call that would cost a tiny
+   * message more than decoding it, so a few slots are cleared one by one.
+   */
+  #forget(): void {
+    const count = this.#objectCount;
+    if (count > 16) this.#objects.length = 0;
+    else for (let i = 0; i < count; i++) this.#objects[i] = undefined;
+    this.#objectCount = 0;
+    if (this.#shapes.length > 0) this.#shapes.length = 0;
+    if (this.#classes.length > 0) this.#classes.length = 0;
+  }
+
   #reserve(): number {
-    return this.#objects.push(pending) - 1;
+    this.#objects[this.#objectCount] = pending;
+    return this.#objectCount++;
   }
 
   #read(): unknown {
@@ -188,13 +209,13 @@ export class Decoder {
       case Tag.Shape:
       case Tag.Dict: {
         const target: Record<string, unknown> = {};
-        this.#objects.push(target);
+        this.#keep(target);
         this.#fields(tag, target);
         return target;
       }
       case Tag.Ref: {
         const index = this.#varint();
-        if (index >= this.#objects.length) throw corrupt('reference to an object not yet seen');
+        if (index >= this.#objectCount) throw corrupt('reference to an object not yet seen');
         const value = this.#objects[index];
         if (value === pending) throw corrupt('an object refers to itself through its own constructor arguments or revive data');
         return value;
@@ -210,7 +231,7 @@ export class Decoder {
     switch (tag) {
       case Tag.Date: {
         const date = new Date(readFloat64(this.#data, this.#take(8)));
-        this.#objects.push(date);
+        this.#keep(date);
         return date;
       }
       case Tag.RegExp: {
@@ -221,14 +242,14 @@ export class Decoder {
       }
       case Tag.Map: {
         const map = new Map<unknown, unknown>();
-        this.#objects.push(map);
+        this.#keep(map);
         const size = this.#count();
         for (let i = 0; i < size; i++) map.set(this.#read(), this.#read());
         return map;
       }
       case Tag.Set: {
         const set = new Set<unknown>();
-        this.#objects.push(set);
+        this.#keep(set);
         const size = this.#count();
         for (let i = 0; i < size; i++) set.add(this.#read());
         return set;
@@ -236,9 +257,8 @@ export class Decoder {
       case Tag.ArrayBuffer: {
         const length = this.#varint();
         const start = this.#take(length);
-        const buffer = new ArrayBuffer(length);
-        new Uint8Array(buffer).set(this.#data.subarray(start, start + length));
-        this.#objects.push(buffer);
+        const buffer = copyOut(this.#data, start, length);
+        this.#keep(buffer);
         return buffer;
       }
       case Tag.OutOfBand:
@@ -275,7 +295,7 @@ export class Decoder {
     const index = this.#varint();
     if (index >= list.length) throw corrupt(`the data names ${what} ${index} but the packet carries ${list.length}`);
     const value = list[index]!;
-    this.#objects.push(value);
+    this.#keep(value);
     return value;
   }
 
@@ -306,7 +326,7 @@ export class Decoder {
   #array(): unknown[] {
     const length = this.#count();
     const array = new Array<unknown>(length);
-    this.#objects.push(array);
+    this.#keep(array);
     for (let i = 0; i < length; i++) {
       if (this.#data[this.#pos] === Tag.Hole) {
         this.#pos++;
@@ -367,10 +387,9 @@ export class Decoder {
     if (kind === undefined) throw corrupt('unknown typed array kind');
     const length = this.#varint();
     const start = this.#take(length);
-    const buffer = new ArrayBuffer(length);
-    new Uint8Array(buffer).set(this.#data.subarray(start, start + length));
+    const buffer = copyOut(this.#data, start, length);
     const view = this.#makeView(kind, buffer, 0, length);
-    this.#objects.push(view);
+    this.#keep(view);
     return view;
   }
 

@@ -1,7 +1,7 @@
 // Encoder: one pass over a value graph into the wire format, reusing its scratch buffer between calls.
 import { describeUnencodable, describeUnregistered } from './describe.js';
 import { EncodeError } from './errors.js';
-import { float64WireBytes, utf8Write } from './bytes.js';
+import { float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry, type HandleSpec } from './registry.js';
 import {
   ClassMode,
@@ -19,7 +19,10 @@ import {
 /** Out-of-band parts and the bytes of one encoded value. */
 export interface Packet {
   data: Uint8Array;
-  /** ArrayBuffers the caller marked for transfer: post them in the transfer list (or use packetToBytes). */
+  /**
+   * Out-of-band ArrayBuffers: those the caller marked for transfer, then copies of large buffers the
+   * packet owns. Post them all in the transfer list (or use packetToBytes). A packet is decoded once.
+   */
   buffers: ArrayBuffer[];
   /** SharedArrayBuffers met in the value: shared as they are over worker_threads; no process can receive them. */
   shared?: SharedArrayBuffer[];
@@ -28,6 +31,9 @@ export interface Packet {
 const initialSize = 4096;
 /** Outputs larger than this keep the scratch buffer (no copy); the next call starts a fresh one. */
 const handOverSize = 64 * 1024;
+const noTransfer: readonly ArrayBuffer[] = [];
+/** ArrayBuffers from this size on travel out of band (see #arrayBuffer). */
+const outOfBandSize = 64 * 1024;
 /** Objects with more keys than this are written as dictionaries, not shapes. */
 const maxShapeKeys = 64;
 /** The shape tree is rebuilt once it holds this many nodes, so varied keys cannot grow it without bound. */
@@ -64,6 +70,14 @@ function childOf(node: ShapeNode, key: string): ShapeNode {
   return next;
 }
 
+/** The first `length` bytes of `target` in a new array; a loop beats slice() for the tiny messages of a hot path. */
+function copyHead(target: Uint8Array, length: number): Uint8Array {
+  if (length > 64) return target.slice(0, length);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = target[i]!;
+  return out;
+}
+
 /** for-in is the fast way to walk a plain object's keys, unless someone made Object.prototype enumerable. */
 function prototypeIsClean(): boolean {
   for (const _ in {}) return false;
@@ -86,14 +100,18 @@ export class Encoder {
   #target: Uint8Array = new Uint8Array(initialSize);
   #pos = 0;
   readonly #refs = new Map<object, number>();
+  #first: object | undefined;
   #refCount = 0;
   #generation = 0;
   #shapeCount = 0;
   #classCount = 0;
-  #transfer: readonly ArrayBuffer[] = [];
+  #transfer: readonly ArrayBuffer[] = noTransfer;
   #shared: SharedArrayBuffer[] | undefined;
+  /** Large buffers copied out of band (after the transferred ones in `packet.buffers`). */
+  #copies: ArrayBuffer[] | undefined;
   #busy = false;
-  #forIn = true;
+  /** Whether plain objects may be walked with for-in; checked on the first plain object of a message. */
+  #forIn: boolean | undefined;
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -114,9 +132,9 @@ export class Encoder {
     this.#shapeCount = 0;
     this.#classCount = 0;
     this.#refCount = 0;
-    this.#transfer = transfer ?? [];
+    this.#transfer = transfer ?? noTransfer;
     this.#shared = undefined;
-    this.#forIn = prototypeIsClean();
+    this.#forIn = undefined;
     const target = this.#target;
     target[0] = magic0;
     target[1] = magic1;
@@ -130,15 +148,19 @@ export class Encoder {
         data = this.#target.subarray(0, this.#pos);
         this.#target = new Uint8Array(initialSize);
       } else {
-        data = this.#target.slice(0, this.#pos);
+        data = copyHead(this.#target, this.#pos);
       }
-      const packet: Packet = { data, buffers: transfer === undefined ? [] : [...transfer] };
+      const buffers = transfer === undefined ? [] : [...transfer];
+      if (this.#copies !== undefined) buffers.push(...this.#copies);
+      const packet: Packet = { data, buffers };
       if (this.#shared !== undefined) packet.shared = this.#shared;
       return packet;
     } finally {
-      this.#refs.clear();
-      this.#transfer = [];
+      if (this.#refCount > 1) this.#refs.clear();
+      this.#first = undefined;
+      this.#transfer = noTransfer;
       this.#shared = undefined;
+      this.#copies = undefined;
       this.#busy = false;
     }
   }
@@ -149,7 +171,7 @@ export class Encoder {
 
   #grow(extra: number): void {
     const needed = this.#pos + extra;
-    const next = new Uint8Array(Math.max(needed, this.#target.length * 2));
+    const next = uninitializedBytes(Math.max(needed + (needed >> 3), this.#target.length * 2));
     next.set(this.#target.subarray(0, this.#pos));
     this.#target = next;
   }
@@ -272,13 +294,19 @@ export class Encoder {
   }
 
   #object(value: object): void {
-    const seen = this.#refs.get(value);
-    if (seen !== undefined) {
-      this.#byte(Tag.Ref);
-      this.#varint(seen);
-      return;
+    // The first object is kept aside, so a message with one object (the hot path's `[1]`) needs no Map.
+    if (this.#refCount === 0) {
+      this.#first = value;
+    } else {
+      const seen = value === this.#first ? 0 : this.#refs.get(value);
+      if (seen !== undefined) {
+        this.#byte(Tag.Ref);
+        this.#varint(seen);
+        return;
+      }
+      this.#refs.set(value, this.#refCount);
     }
-    this.#refs.set(value, this.#refCount++);
+    this.#refCount++;
     const ctor: unknown = value.constructor;
     if (ctor === Object) this.#plain(value as Record<string, unknown>);
     else if (ctor === Array) this.#array(value as unknown[]);
@@ -288,7 +316,7 @@ export class Encoder {
   /** A plain object (own keys by for-in) or, with `own`, a class instance's own enumerable fields. */
   #plain(value: Record<string, unknown>, own = false): void {
     let node = shapeRoot;
-    if (this.#forIn && !own && Object.getPrototypeOf(value) === Object.prototype) {
+    if (!own && (this.#forIn ??= prototypeIsClean()) && Object.getPrototypeOf(value) === Object.prototype) {
       let count = 0;
       for (const key in value) {
         if (++count > maxShapeKeys) return this.#dict(value, Object.keys(value));
@@ -397,6 +425,15 @@ export class Encoder {
       return;
     }
     const length = buffer.byteLength;
+    if (length >= outOfBandSize) {
+      // A large buffer is copied once, into a buffer of its own that the packet carries out of band:
+      // posted in a transfer list it moves to a worker thread, and the receiver uses it without a copy.
+      const copy = uninitializedBytes(length);
+      copy.set(new Uint8Array(buffer));
+      this.#byte(Tag.OutOfBand);
+      this.#varint(this.#transfer.length + (this.#copies ??= []).push(copy.buffer as ArrayBuffer) - 1);
+      return;
+    }
     this.#byte(Tag.ArrayBuffer);
     this.#varint(length);
     this.#ensure(length);

@@ -6,6 +6,7 @@ import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from
 import {
   ClassMode,
   errorKinds,
+  Flag,
   headerSize,
   magic0,
   magic1,
@@ -69,6 +70,7 @@ export class Decoder {
   /** Every object met so far, by index (back-references); `#objectCount` long. */
   readonly #objects: unknown[] = [];
   #objectCount = 0;
+  #tracking = false;
   readonly #shapes: string[][] = [];
   readonly #classes: ClassEntry[] = [];
   #buffers: readonly ArrayBuffer[] = none;
@@ -93,6 +95,7 @@ export class Decoder {
     this.#data = data;
     this.#pos = headerSize;
     this.#end = data.length;
+    this.#tracking = (data[3]! & Flag.BackReferences) !== 0;
     this.#buffers = packet.buffers ?? none;
     this.#shared = packet.shared ?? none;
     try {
@@ -155,8 +158,13 @@ export class Decoder {
     return start;
   }
 
+  /** Records an object for back-references, when the message has any (the encoder flags it). */
   #keep(value: unknown): void {
-    this.#objects[this.#objectCount++] = value;
+    if (this.#tracking) this.#objects[this.#objectCount++] = value;
+  }
+
+  #settle(index: number, value: unknown): void {
+    if (index >= 0) this.#objects[index] = value;
   }
 
   /**
@@ -173,6 +181,7 @@ export class Decoder {
   }
 
   #reserve(): number {
+    if (!this.#tracking) return -1;
     this.#objects[this.#objectCount] = pending;
     return this.#objectCount++;
   }
@@ -237,7 +246,7 @@ export class Decoder {
       case Tag.RegExp: {
         const index = this.#reserve();
         const regexp = new RegExp(this.#string(), this.#string());
-        this.#objects[index] = regexp;
+        this.#settle(index, regexp);
         return regexp;
       }
       case Tag.Map: {
@@ -272,7 +281,7 @@ export class Decoder {
       case Tag.Boxed: {
         const index = this.#reserve();
         const boxed: unknown = Object(this.#read());
-        this.#objects[index] = boxed;
+        this.#settle(index, boxed);
         return boxed;
       }
       case Tag.Error:
@@ -378,7 +387,7 @@ export class Decoder {
     if (!(buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer)) throw corrupt('a typed array without a buffer');
     if (offset + length > buffer.byteLength) throw corrupt('a typed array past the end of its buffer');
     const view = this.#makeView(kind, buffer, offset, length);
-    this.#objects[index] = view;
+    this.#settle(index, view);
     return view;
   }
 
@@ -426,7 +435,7 @@ export class Decoder {
       if (options.revive === undefined) throw this.#mismatch(entry, 'a full reduce (reduce/revive)');
       const data = this.#read();
       value = this.#hook(entry, 'revive', () => options.revive!(data));
-      this.#objects[index] = value;
+      this.#settle(index, value);
       return value;
     }
     if (mode === ClassMode.InitArgs) {
@@ -434,7 +443,7 @@ export class Decoder {
       const args = this.#read();
       if (!Array.isArray(args)) throw corrupt('constructor arguments that are not an array');
       value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, args) as object);
-      this.#objects[index] = value;
+      this.#settle(index, value);
       const state = this.#read();
       if (state !== undefined) this.#restore(entry, value, state);
       return value;
@@ -443,12 +452,12 @@ export class Decoder {
       // As boost.python's pickle_suite: without getinitargs the constructor runs with no arguments.
       if (options.getState === undefined) throw this.#mismatch(entry, 'a state (getState)');
       value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, []) as object);
-      this.#objects[index] = value;
+      this.#settle(index, value);
       this.#restore(entry, value, this.#read());
       return value;
     }
     value = Object.create(entry.cls.prototype as object) as object;
-    this.#objects[index] = value;
+    this.#settle(index, value);
     if (mode === ClassMode.Fields) {
       if (options.reduce !== undefined || options.getInitArgs !== undefined || options.getState !== undefined) {
         throw this.#mismatch(entry, 'plain fields');
@@ -498,7 +507,7 @@ export class Decoder {
     const message = this.#read();
     const error = Reflect.construct(base, base === AggregateError ? [[]] : [], target) as Error;
     if (message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, configurable: true });
-    this.#objects[index] = error;
+    this.#settle(index, error);
     const stack = this.#read();
     Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true });
     if (typeof name === 'string' && error.name !== name) Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
@@ -533,7 +542,7 @@ export class Decoder {
       throw new DecodeError('ERR_MP_DECODE_HANDLE', `Cannot attach the received ${name} handle: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     (this.#attached ??= []).push(value);
-    this.#objects[index] = value;
+    this.#settle(index, value);
     return value;
   }
 }

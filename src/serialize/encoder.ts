@@ -6,6 +6,7 @@ import { registry as defaultRegistry, type ClassEntry, type CodecRegistry, type 
 import {
   ClassMode,
   errorKindOf,
+  Flag,
   headerSize,
   magic0,
   magic1,
@@ -300,6 +301,7 @@ export class Encoder {
     } else {
       const seen = value === this.#first ? 0 : this.#refs.get(value);
       if (seen !== undefined) {
+        this.#target[3] = Flag.BackReferences;
         this.#byte(Tag.Ref);
         this.#varint(seen);
         return;

@@ -8,6 +8,12 @@ export const wireVersion = 1;
 /** magic (2) + version (1) + flags (1). */
 export const headerSize = 4;
 
+/** Bits of the header's flags byte. */
+export const Flag = {
+  /** The value holds back-references: the decoder must remember every object (else it need not). */
+  BackReferences: 1,
+} as const;
+
 /** A tag byte below 0x80 is itself a small non-negative integer (0..127). */
 export const maxTagInt = 0x7f;
 

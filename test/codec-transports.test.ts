@@ -245,7 +245,7 @@ for (const [transport, start] of transports) {
       assert.match(onlyHere.message, /OnlyHere.*codec-transports\.test\.js.*trustModules/);
       const hidden = await failure(peer, 'echo', new Hidden());
       assert.equal(hidden.code, 'ERR_MP_DECODE_UNKNOWN');
-      assert.match(hidden.message, /`Hidden`.*codec-plain\.js.*did not register/);
+      assert.match(hidden.message, /`Hidden`.*codec-plain\.js.*neither registers nor exports/);
     });
 
     it('reports a module that fails to import on the receiving side', async () => {

@@ -51,7 +51,7 @@ export function latin1Slice(data: Uint8Array, start: number, end: number): strin
 const fromCharCode = String.fromCharCode;
 
 /**
- * A short ASCII string (up to 16 bytes) built in JavaScript: for keys and short values this is about
+ * An ASCII string of up to 31 bytes; up to 16 built in JavaScript: for keys and short values this is about
  * twice as fast as a call into latin1Slice, and one-character strings come from V8's cache.
  */
 export function shortAscii(d: Uint8Array, p: number, length: number): string {
@@ -74,8 +74,24 @@ export function shortAscii(d: Uint8Array, p: number, length: number): string {
       return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!);
     case 8:
       return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!);
+    case 9:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!);
+    case 10:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!);
+    case 11:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!);
+    case 12:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!, d[p + 11]!);
+    case 13:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!, d[p + 11]!, d[p + 12]!);
+    case 14:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!, d[p + 11]!, d[p + 12]!, d[p + 13]!);
+    case 15:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!, d[p + 11]!, d[p + 12]!, d[p + 13]!, d[p + 14]!);
+    case 16:
+      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!, d[p + 8]!, d[p + 9]!, d[p + 10]!, d[p + 11]!, d[p + 12]!, d[p + 13]!, d[p + 14]!, d[p + 15]!);
     default:
-      return fromCharCode(d[p]!, d[p + 1]!, d[p + 2]!, d[p + 3]!, d[p + 4]!, d[p + 5]!, d[p + 6]!, d[p + 7]!) + shortAscii(d, p + 8, length - 8);
+      return latin1Slice(d, p, p + length);
   }
 }
 

@@ -1,5 +1,5 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
-import { copyOut, latin1Slice, readFloat64, shortAscii, utf8Slice } from './bytes.js';
+import { copyOut, readFloat64, shortAscii, utf8Slice } from './bytes.js';
 import { DecodeError } from './errors.js';
 import type { Packet } from './encoder.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
@@ -37,24 +37,26 @@ function dirOf(url: string): string {
 
 /** The error for a class or function this side cannot resolve yet, saying what to do about it. */
 export function unresolved(registry: CodecRegistry, moduleUrl: string, name: string, what: string): DecodeError {
+  // A trusted module is imported once (cached if it already ran) so its exports are found by name.
+  if (registry.isTrusted(moduleUrl) && !registry.wasImported(moduleUrl)) {
+    return new DecodeError(
+      'ERR_MP_DECODE_NEEDS_IMPORT',
+      `Decoding ${what} \`${name}\` needs module ${moduleUrl} imported first (use decode(), which imports it)`,
+      { moduleUrl },
+    );
+  }
   if (registry.isLoaded(moduleUrl)) {
     return new DecodeError(
       'ERR_MP_DECODE_UNKNOWN',
-      `Cannot decode ${what} \`${name}\` from ${moduleUrl}: that module is loaded here but did not register \`${name}\`. ` +
-        `Register it at the top level of that module (registerClass/registerFunction with import.meta.url) so every side knows it`,
-    );
-  }
-  if (!registry.isTrusted(moduleUrl)) {
-    return new DecodeError(
-      'ERR_MP_DECODE_UNTRUSTED_MODULE',
-      `Cannot decode ${what} \`${name}\`: its module ${moduleUrl} is not loaded on this side, and decoding imports only ` +
-        `trusted modules. Import the module here first, or trust it: trustModules('${dirOf(moduleUrl)}') or $MULTIPROC_TRUST_MODULES`,
+      `Cannot decode ${what} \`${name}\` from ${moduleUrl}: that module is loaded here but neither registers nor exports ` +
+        `\`${name}\`. Export it and register it at the top level of that module (registerClass/registerFunction with ` +
+        `import.meta.url) so every side knows it`,
     );
   }
   return new DecodeError(
-    'ERR_MP_DECODE_NEEDS_IMPORT',
-    `Decoding ${what} \`${name}\` needs module ${moduleUrl} imported first (use decode(), which imports it)`,
-    { moduleUrl },
+    'ERR_MP_DECODE_UNTRUSTED_MODULE',
+    `Cannot decode ${what} \`${name}\`: its module ${moduleUrl} is not loaded on this side, and decoding imports only ` +
+      `trusted modules. Import the module here first, or trust it: trustModules('${dirOf(moduleUrl)}') or $MULTIPROC_TRUST_MODULES`,
   );
 }
 
@@ -192,7 +194,7 @@ export class Decoder {
     if (tag >= Tag.ShortAscii && tag <= Tag.ShortAscii + 0x1f) {
       const length = tag & 0x1f;
       const start = this.#take(length);
-      return length <= 16 ? shortAscii(this.#data, start, length) : latin1Slice(this.#data, start, start + length);
+      return shortAscii(this.#data, start, length);
     }
     switch (tag) {
       case Tag.Undefined:

@@ -2,7 +2,7 @@
 import { expected } from '../errors.js';
 import { Decoder } from './decoder.js';
 import { Encoder, type Packet } from './encoder.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, EncodeError } from './errors.js';
 import { registry } from './registry.js';
 import { sharedMemoryHandle } from './shared-memory-handle.js';
 
@@ -43,7 +43,14 @@ export function encode(value: unknown, options?: EncodeOptions): Packet {
     }
     if (new Set(transfer).size !== transfer.length) throw new RangeError(expected('options.transfer', 'ArrayBuffers listed once each', transfer));
   }
-  return (encoder.busy ? new Encoder() : encoder).encode(value, transfer);
+  try {
+    return (encoder.busy ? new Encoder() : encoder).encode(value, transfer);
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new EncodeError('Cannot serialize: the value is nested too deeply', { cause: error });
+    }
+    throw error;
+  }
 }
 
 /**
@@ -68,6 +75,7 @@ async function importForDecode(moduleUrl: string): Promise<void> {
     );
   }
   registry.registerModule(moduleUrl, namespace);
+  registry.markImported(moduleUrl);
 }
 
 /**

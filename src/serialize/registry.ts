@@ -76,6 +76,9 @@ function prefixRule(prefix: string): (url: string) => boolean {
   return (url) => url.startsWith(href);
 }
 
+/** Built-ins whose contents live in internal slots, not in fields. */
+const slottedBases: Constructor<unknown>[] = [Array, Map, Set, Date, RegExp, ArrayBuffer, DataView, Object.getPrototypeOf(Uint8Array) as Constructor, Promise, WeakMap, WeakSet];
+
 function looksLikeClass(value: unknown): value is Constructor {
   return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
 }
@@ -93,6 +96,7 @@ export class CodecRegistry {
   readonly #handlesByName = new Map<string, HandleSpec<unknown>>();
   #handles: HandleSpec<unknown>[] = [];
   readonly #loadedModules = new Set<string>();
+  readonly #importedModules = new Set<string>();
   readonly #trust: ((url: string) => boolean)[] = [];
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
@@ -111,6 +115,11 @@ export class CodecRegistry {
     }
     if ((options.reduce === undefined) !== (options.revive === undefined)) {
       throw new TypeError(expected('options', '`reduce` and `revive` together', options));
+    }
+    const base = slottedBases.find((builtin) => cls.prototype instanceof builtin);
+    if (base !== undefined && options.reduce === undefined && options.getInitArgs === undefined && options.getState === undefined) {
+      throw new TypeError(expected('options', `getInitArgs, getState/setState or reduce/revive for \`${name}\`, which extends ` +
+        `${base.name} (its contents are not fields, so they cannot travel as fields)`, options));
     }
     const entry: ClassEntry = {
       cls,
@@ -214,8 +223,14 @@ export class CodecRegistry {
     return this.#loadedModules.has(moduleUrl);
   }
 
-  markLoaded(moduleUrl: string): void {
+  /** Records that decoding imported `moduleUrl` (and registered its exports), so it is not imported again. */
+  markImported(moduleUrl: string): void {
     this.#loadedModules.add(moduleUrl);
+    this.#importedModules.add(moduleUrl);
+  }
+
+  wasImported(moduleUrl: string): boolean {
+    return this.#importedModules.has(moduleUrl);
   }
 
   isTrusted(moduleUrl: string): boolean {

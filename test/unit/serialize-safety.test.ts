@@ -55,6 +55,9 @@ describe('codec: what cannot be encoded says what and how to fix it', () => {
       });
     }
     assert.deepStrictEqual(decodeSync(encode([1, 'still works'])), [1, 'still works'], 'a failed encode leaves the encoder usable');
+    let deep: unknown[] = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    assert.throws(() => encode(deep), { code: 'ERR_MP_ENCODE', message: /nested too deeply/ });
   });
 
   it('checks its arguments', () => {
@@ -83,6 +86,11 @@ describe('codec: bad bytes fail with ERR_MP_DECODE and nothing else', () => {
       assert.throws(() => decodeSync({ data, buffers: [] }), { code: 'ERR_MP_DECODE' });
     }
     assert.throws(() => bytesToPacket(new Uint8Array([0x4d, 0x42, 1, 0, 5, 0, 0, 0])), { code: 'ERR_MP_DECODE' });
+    const nested = new Uint8Array(4 + 2 * 300_000 + 1).fill(1);
+    nested.set([0x4d, 0x50, 1, 0]);
+    for (let i = 4; i < nested.length - 1; i += 2) nested[i] = 0x88; // [[[[... 300,000 deep
+    assert.throws(() => decodeSync({ data: nested, buffers: [] }), { code: 'ERR_MP_DECODE' });
+    assert.deepStrictEqual(decodeSync(encode('after')), 'after', 'the decoder is usable afterwards');
   });
 
   it('survives random corruption: decodes or throws DecodeError, never anything else', () => {
@@ -139,7 +147,7 @@ describe('codec: decoding imports only what this side allows', () => {
     });
     await assert.rejects(decode(bytesToPacket(sentBy(new URL('codec-plain.js', fixtures), 'NotThere', {}))), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'ERR_MP_DECODE_UNKNOWN');
-      assert.match(error.message, /`NotThere`.*did not register/);
+      assert.match(error.message, /`NotThere`.*neither registers nor exports/);
       return true;
     });
   });

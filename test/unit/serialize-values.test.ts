@@ -160,6 +160,23 @@ describe('codec: class instances', () => {
     assert.deepStrictEqual(decoded.history, [100], 'setState ran once');
   });
 
+  it('asks for a reduce hook for subclasses of built-ins, and uses it', () => {
+    class Registry extends Map<string, number> {
+      total(): number {
+        return [...this.values()].reduce((a, b) => a + b, 0);
+      }
+    }
+    assert.throws(() => registerClass(Registry, import.meta.url), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /`Registry`, which extends Map/);
+      return true;
+    });
+    registerClass(Registry, import.meta.url, { getInitArgs: (map) => [[...map]] });
+    const decoded = roundTrip(new Registry([['a', 1], ['b', 2]]));
+    assert.ok(decoded instanceof Registry);
+    assert.equal(decoded.total(), 3);
+  });
+
   it('sends registered functions and classes by reference, wrapped exports included', () => {
     const decoded = roundTrip({ double, tripled, Point });
     assert.equal(decoded.double, double);

@@ -17,6 +17,33 @@ import {
   wireVersion,
 } from './wire.js';
 
+interface Shape {
+  readonly keys: readonly string[];
+  readonly make: new () => object;
+}
+
+type PlainMaker = new () => object;
+const makers = new Map<string, PlainMaker>();
+const maxMakers = 4096;
+
+/**
+ * A constructor of plain objects for one key sequence. `{}` has room for four properties and moves
+ * the rest to a second allocation; instances of a constructor get all their slots in the object once
+ * V8 has seen a few (slack tracking). Its prototype is Object.prototype, so what it makes is a plain
+ * object in every observable way. No code is generated: every maker is the same empty function.
+ */
+function plainMaker(keys: readonly string[]): PlainMaker {
+  const key = keys.join('\u0000');
+  let maker = makers.get(key);
+  if (maker === undefined) {
+    if (makers.size >= maxMakers) makers.clear();
+    maker = function PlainObject() {} as unknown as PlainMaker;
+    maker.prototype = Object.prototype;
+    makers.set(key, maker);
+  }
+  return maker;
+}
+
 const noBytes = new Uint8Array(0);
 const none: readonly never[] = [];
 
@@ -73,7 +100,7 @@ export class Decoder {
   readonly #objects: unknown[] = [];
   #objectCount = 0;
   #tracking = false;
-  readonly #shapes: string[][] = [];
+  readonly #shapes: Shape[] = [];
   readonly #classes: ClassEntry[] = [];
   #buffers: readonly ArrayBuffer[] = none;
   #shared: readonly SharedArrayBuffer[] = none;
@@ -217,7 +244,14 @@ export class Decoder {
       case Tag.Array:
         return this.#array();
       case Tag.ShapeNew:
-      case Tag.Shape:
+      case Tag.Shape: {
+        // The shape's keys come before any value, so the object can be made with all its slots at once.
+        const shape = this.#shape(tag);
+        const target = new shape.make() as Record<string, unknown>;
+        this.#keep(target);
+        this.#values(shape.keys, target);
+        return target;
+      }
       case Tag.Dict: {
         const target: Record<string, unknown> = {};
         this.#keep(target);
@@ -359,18 +393,26 @@ export class Decoder {
       }
       return;
     }
-    let keys: string[] | undefined;
+    const shape = this.#shape(tag);
+    this.#values(shape.keys, target);
+  }
+
+  #shape(tag: number): Shape {
     if (tag === Tag.Shape) {
-      keys = this.#shapes[this.#varint()];
-      if (keys === undefined) throw corrupt('reference to an object shape not yet seen');
-    } else if (tag === Tag.ShapeNew) {
-      const count = this.#count();
-      keys = new Array<string>(count);
-      for (let i = 0; i < count; i++) keys[i] = this.#string();
-      this.#shapes.push(keys);
-    } else {
-      throw corrupt('expected an object body');
+      const shape = this.#shapes[this.#varint()];
+      if (shape === undefined) throw corrupt('reference to an object shape not yet seen');
+      return shape;
     }
+    if (tag !== Tag.ShapeNew) throw corrupt('expected an object body');
+    const count = this.#count();
+    const keys = new Array<string>(count);
+    for (let i = 0; i < count; i++) keys[i] = this.#string();
+    const shape = { keys, make: plainMaker(keys) };
+    this.#shapes.push(shape);
+    return shape;
+  }
+
+  #values(keys: readonly string[], target: Record<string, unknown>): void {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       // A `__proto__` key is an own property, as structured clone makes it, never a prototype switch.

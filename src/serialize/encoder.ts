@@ -100,7 +100,9 @@ export class Encoder {
   readonly #registry: CodecRegistry;
   #target: Uint8Array = new Uint8Array(initialSize);
   #pos = 0;
-  readonly #refs = new Map<object, number>();
+  /** Objects met so far, in index order; `#refs` maps them to indexes once the message repeats one. */
+  readonly #seen = new Set<object>();
+  #refs: Map<object, number> | undefined;
   #first: object | undefined;
   #refCount = 0;
   #generation = 0;
@@ -157,7 +159,8 @@ export class Encoder {
       if (this.#shared !== undefined) packet.shared = this.#shared;
       return packet;
     } finally {
-      if (this.#refCount > 1) this.#refs.clear();
+      if (this.#refCount > 1) this.#seen.clear();
+      this.#refs = undefined;
       this.#first = undefined;
       this.#transfer = noTransfer;
       this.#shared = undefined;
@@ -295,24 +298,43 @@ export class Encoder {
   }
 
   #object(value: object): void {
-    // The first object is kept aside, so a message with one object (the hot path's `[1]`) needs no Map.
-    if (this.#refCount === 0) {
-      this.#first = value;
-    } else {
-      const seen = value === this.#first ? 0 : this.#refs.get(value);
-      if (seen !== undefined) {
-        this.#target[3] = Flag.BackReferences;
-        this.#byte(Tag.Ref);
-        this.#varint(seen);
-        return;
+    // Every object gets the next index; a repeat is written as a back-reference to it. Most values are
+    // trees, so objects go into a Set (one hash operation each, indexes implied by insertion order) and
+    // the index Map is built only at the first repeat. The first object waits outside the Set, so a
+    // one-object message (the hot path's `[1]`) touches neither.
+    const count = this.#refCount;
+    if (count > 0) {
+      const refs = this.#refs;
+      if (refs !== undefined) {
+        const seen = refs.get(value);
+        if (seen !== undefined) return this.#backReference(seen);
+        refs.set(value, count);
+      } else {
+        const seen = this.#seen;
+        if (count === 1) seen.add(this.#first!);
+        const before = seen.size;
+        seen.add(value);
+        if (seen.size === before) {
+          const indexes = new Map<object, number>();
+          for (const object of seen) indexes.set(object, indexes.size);
+          this.#refs = indexes;
+          return this.#backReference(indexes.get(value)!);
+        }
       }
-      this.#refs.set(value, this.#refCount);
+    } else {
+      this.#first = value;
     }
-    this.#refCount++;
+    this.#refCount = count + 1;
     const ctor: unknown = value.constructor;
     if (ctor === Object) this.#plain(value as Record<string, unknown>);
     else if (ctor === Array) this.#array(value as unknown[]);
     else this.#other(value, ctor);
+  }
+
+  #backReference(index: number): void {
+    this.#target[3] = Flag.BackReferences;
+    this.#byte(Tag.Ref);
+    this.#varint(index);
   }
 
   /** A plain object (own keys by for-in) or, with `own`, a class instance's own enumerable fields. */

@@ -1,48 +1,11 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
 import { copyOut, readFloat64, shortAscii, utf8Slice } from './bytes.js';
-import { DecodeError } from './errors.js';
-import type { Packet } from './encoder.js';
+import { readError, readHandle, readInstance, type Reader } from './decode-objects.js';
+import { corrupt, DecodeError, unresolved } from './errors.js';
+import type { Packet } from './packet.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
-import {
-  ClassMode,
-  errorKinds,
-  Flag,
-  headerSize,
-  magic0,
-  magic1,
-  maxTagInt,
-  registeredErrorKind,
-  Tag,
-  viewKinds,
-  wireVersion,
-} from './wire.js';
-
-interface Shape {
-  readonly keys: readonly string[];
-  readonly make: new () => object;
-}
-
-type PlainMaker = new () => object;
-const makers = new Map<string, PlainMaker>();
-const maxMakers = 4096;
-
-/**
- * A constructor of plain objects for one key sequence. `{}` has room for four properties and moves
- * the rest to a second allocation; instances of a constructor get all their slots in the object once
- * V8 has seen a few (slack tracking). Its prototype is Object.prototype, so what it makes is a plain
- * object in every observable way. No code is generated: every maker is the same empty function.
- */
-function plainMaker(keys: readonly string[]): PlainMaker {
-  const key = keys.join('\u0000');
-  let maker = makers.get(key);
-  if (maker === undefined) {
-    if (makers.size >= maxMakers) makers.clear();
-    maker = function PlainObject() {} as unknown as PlainMaker;
-    maker.prototype = Object.prototype;
-    makers.set(key, maker);
-  }
-  return maker;
-}
+import { plainMaker, type Shape } from './shapes.js';
+import { Flag, headerSize, magic0, magic1, maxTagInt, Tag, viewKinds, wireVersion } from './wire.js';
 
 const noBytes = new Uint8Array(0);
 const none: readonly never[] = [];
@@ -50,41 +13,8 @@ const none: readonly never[] = [];
 /** Stands for an object whose index is taken but which is not built yet (constructor args, revive data). */
 const pending = Symbol('pending');
 
-function corrupt(reason: string, cause?: unknown): DecodeError {
-  return new DecodeError('ERR_MP_DECODE', `Cannot decode: ${reason}`, cause === undefined ? {} : { cause });
-}
-
 function defineOwn(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-function dirOf(url: string): string {
-  return url.slice(0, url.lastIndexOf('/') + 1);
-}
-
-/** The error for a class or function this side cannot resolve yet, saying what to do about it. */
-export function unresolved(registry: CodecRegistry, moduleUrl: string, name: string, what: string): DecodeError {
-  // A trusted module is imported once (cached if it already ran) so its exports are found by name.
-  if (registry.isTrusted(moduleUrl) && !registry.wasImported(moduleUrl)) {
-    return new DecodeError(
-      'ERR_MP_DECODE_NEEDS_IMPORT',
-      `Decoding ${what} \`${name}\` needs module ${moduleUrl} imported first (use decode(), which imports it)`,
-      { moduleUrl },
-    );
-  }
-  if (registry.isLoaded(moduleUrl)) {
-    return new DecodeError(
-      'ERR_MP_DECODE_UNKNOWN',
-      `Cannot decode ${what} \`${name}\` from ${moduleUrl}: that module is loaded here but neither registers nor exports ` +
-        `\`${name}\`. Export it and register it at the top level of that module (registerClass/registerFunction with ` +
-        `import.meta.url) so every side knows it`,
-    );
-  }
-  return new DecodeError(
-    'ERR_MP_DECODE_UNTRUSTED_MODULE',
-    `Cannot decode ${what} \`${name}\`: its module ${moduleUrl} is not loaded on this side, and decoding imports only ` +
-      `trusted modules. Import the module here first, or trust it: trustModules('${dirOf(moduleUrl)}') or $MULTIPROC_TRUST_MODULES`,
-  );
 }
 
 interface Disposable {
@@ -106,6 +36,18 @@ export class Decoder {
   #shared: readonly SharedArrayBuffer[] = none;
   #attached: unknown[] | undefined;
   #busy = false;
+
+  /** What the readers of class instances, errors and handles (decode-objects.ts) may call. */
+  readonly #reader: Reader = {
+    read: () => this.#read(),
+    byte: () => this.#byte(),
+    string: () => this.#string(),
+    reserve: () => this.#reserve(),
+    settle: (index, value) => this.#settle(index, value),
+    fields: (tag, target) => this.#fields(tag, target as Record<string, unknown>),
+    classRef: (tag) => this.#classRef(tag),
+    attached: (value) => (this.#attached ??= []).push(value),
+  };
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -321,14 +263,14 @@ export class Decoder {
         return boxed;
       }
       case Tag.Error:
-        return this.#error();
+        return readError(this.#reader);
       case Tag.ClassNew:
       case Tag.Class:
-        return this.#instance(this.#classRef(tag));
+        return readInstance(this.#reader, this.#classRef(tag));
       case Tag.Function:
         return this.#function();
       case Tag.Handle:
-        return this.#handle();
+        return readHandle(this.#reader, this.#registry);
       case Tag.Hole:
         throw corrupt('an array hole outside an array');
       default:
@@ -470,123 +412,11 @@ export class Decoder {
     return entry;
   }
 
-  #instance(entry: ClassEntry): object {
-    const index = this.#reserve();
-    const mode = this.#byte();
-    const options = entry.options;
-    let value: object;
-    if (mode === ClassMode.Reduce) {
-      if (options.revive === undefined) throw this.#mismatch(entry, 'a full reduce (reduce/revive)');
-      const data = this.#read();
-      value = this.#hook(entry, 'revive', () => options.revive!(data));
-      this.#settle(index, value);
-      return value;
-    }
-    if (mode === ClassMode.InitArgs) {
-      if (options.getInitArgs === undefined) throw this.#mismatch(entry, 'constructor arguments (getInitArgs)');
-      const args = this.#read();
-      if (!Array.isArray(args)) throw corrupt('constructor arguments that are not an array');
-      value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, args) as object);
-      this.#settle(index, value);
-      const state = this.#read();
-      if (state !== undefined) this.#restore(entry, value, state);
-      return value;
-    }
-    if (mode === ClassMode.State) {
-      // As boost.python's pickle_suite: without getinitargs the constructor runs with no arguments.
-      if (options.getState === undefined) throw this.#mismatch(entry, 'a state (getState)');
-      value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, []) as object);
-      this.#settle(index, value);
-      this.#restore(entry, value, this.#read());
-      return value;
-    }
-    value = Object.create(entry.cls.prototype as object) as object;
-    this.#settle(index, value);
-    if (mode === ClassMode.Fields) {
-      if (options.reduce !== undefined || options.getInitArgs !== undefined || options.getState !== undefined) {
-        throw this.#mismatch(entry, 'plain fields');
-      }
-      this.#fields(this.#byte(), value as Record<string, unknown>);
-    } else {
-      throw corrupt(`unknown class encoding ${mode}`);
-    }
-    return value;
-  }
-
-  #restore(entry: ClassEntry, value: object, state: unknown): void {
-    if (entry.options.setState !== undefined) this.#hook(entry, 'setState', () => entry.options.setState!(value, state));
-    else if (typeof state === 'object' && state !== null) Object.assign(value, state);
-  }
-
-  #hook<T>(entry: ClassEntry, what: string, run: () => T): T {
-    try {
-      return run();
-    } catch (error) {
-      throw new DecodeError('ERR_MP_DECODE_HOOK', `${what} of class \`${entry.name}\` (${entry.moduleUrl}) failed while decoding: ` +
-        `${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
-
-  #mismatch(entry: ClassEntry, sent: string): DecodeError {
-    return new DecodeError('ERR_MP_DECODE_UNKNOWN', `Cannot decode class \`${entry.name}\` (${entry.moduleUrl}): the sender sent ` +
-      `${sent}, but the class is registered with other reduce options here. Register it with the same options on every side`);
-  }
-
-  #error(): Error {
-    const index = this.#reserve();
-    const kindCode = this.#byte();
-    let base: Function = Error; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-    let target: Function = Error; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-    if (kindCode === registeredErrorKind) {
-      const entry = this.#classRef(this.#byte());
-      if (!entry.isError) throw corrupt(`class \`${entry.name}\` is not an error class here`);
-      target = entry.cls;
-    } else {
-      const kind = errorKinds[kindCode];
-      if (kind === undefined) throw corrupt('unknown error kind');
-      base = kind;
-      target = kind;
-    }
-    const name = this.#read();
-    const message = this.#read();
-    const error = Reflect.construct(base, base === AggregateError ? [[]] : [], target) as Error;
-    if (message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, configurable: true });
-    this.#settle(index, error);
-    const stack = this.#read();
-    Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true });
-    if (typeof name === 'string' && error.name !== name) Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
-    if (this.#byte() === 1) Object.defineProperty(error, 'cause', { value: this.#read(), writable: true, configurable: true });
-    const errors = this.#read();
-    if (errors !== undefined) Object.defineProperty(error, 'errors', { value: errors, writable: true, configurable: true });
-    this.#fields(Tag.Dict, error as unknown as Record<string, unknown>);
-    return error;
-  }
-
   #function(): unknown {
     const moduleUrl = this.#string();
     const name = this.#string();
     const entry = this.#registry.lookupFunction(moduleUrl, name);
     if (entry === undefined) throw unresolved(this.#registry, moduleUrl, name, 'function');
     return 'fn' in entry ? entry.fn : entry.cls;
-  }
-
-  #handle(): unknown {
-    const index = this.#reserve();
-    const name = this.#string();
-    const spec = this.#registry.lookupHandle(name);
-    if (spec === undefined) {
-      throw new DecodeError('ERR_MP_DECODE_UNKNOWN', `Cannot decode a \`${name}\` handle: no handle type of that name is registered here. ` +
-        `Import the module that registers it (registerHandle) before decoding`);
-    }
-    const ref = this.#read();
-    let value: unknown;
-    try {
-      value = spec.fromRef(ref);
-    } catch (error) {
-      throw new DecodeError('ERR_MP_DECODE_HANDLE', `Cannot attach the received ${name} handle: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    (this.#attached ??= []).push(value);
-    this.#settle(index, value);
-    return value;
   }
 }

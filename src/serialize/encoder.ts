@@ -1,33 +1,12 @@
 // Encoder: one pass over a value graph into the wire format, reusing its scratch buffer between calls.
-import { describeUnencodable, describeUnregistered } from './describe.js';
+import { copyHead, float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
+import { describeUnencodable, describeUnregistered, isBuiltinConstructor } from './describe.js';
+import { writeError, writeHandle, writeInstance, type Writer } from './encode-objects.js';
 import { EncodeError } from './errors.js';
-import { float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
-import { registry as defaultRegistry, type ClassEntry, type CodecRegistry, type HandleSpec } from './registry.js';
-import {
-  ClassMode,
-  errorKindOf,
-  Flag,
-  headerSize,
-  magic0,
-  magic1,
-  maxShortAscii,
-  registeredErrorKind,
-  Tag,
-  viewKindOf,
-  wireVersion,
-} from './wire.js';
-
-/** Out-of-band parts and the bytes of one encoded value. */
-export interface Packet {
-  data: Uint8Array;
-  /**
-   * Out-of-band ArrayBuffers: those the caller marked for transfer, then copies of large buffers the
-   * packet owns. Post them all in the transfer list (or use packetToBytes). A packet is decoded once.
-   */
-  buffers: ArrayBuffer[];
-  /** SharedArrayBuffers met in the value: shared as they are over worker_threads; no process can receive them. */
-  shared?: SharedArrayBuffer[];
-}
+import type { Packet } from './packet.js';
+import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
+import { childOf, shapeRoot, type ShapeNode } from './shapes.js';
+import { Flag, headerSize, magic0, magic1, maxShortAscii, Tag, viewKindOf, wireVersion } from './wire.js';
 
 const initialSize = 4096;
 /** Outputs larger than this keep the scratch buffer (no copy); the next call starts a fresh one. */
@@ -37,47 +16,6 @@ const noTransfer: readonly ArrayBuffer[] = [];
 const outOfBandSize = 64 * 1024;
 /** Objects with more keys than this are written as dictionaries, not shapes. */
 const maxShapeKeys = 64;
-/** The shape tree is rebuilt once it holds this many nodes, so varied keys cannot grow it without bound. */
-const maxShapeNodes = 50_000;
-
-/** A node of the tree of key sequences seen so far: the path from the root spells an object's keys. */
-interface ShapeNode {
-  readonly keys: readonly string[];
-  next: Map<string, ShapeNode> | undefined;
-  /** The child taken last: arrays of same-shaped objects walk the same path, found without hashing. */
-  lastKey: string | undefined;
-  lastChild: ShapeNode | undefined;
-  /** The message generation that numbered this shape, and its number in that message. */
-  generation: number;
-  id: number;
-}
-
-function newShapeNode(keys: readonly string[]): ShapeNode {
-  return { keys, next: undefined, lastKey: undefined, lastChild: undefined, generation: -1, id: 0 };
-}
-
-function childOf(node: ShapeNode, key: string): ShapeNode {
-  let next = node.lastKey === key ? node.lastChild : undefined;
-  if (next === undefined) {
-    next = node.next?.get(key);
-    if (next === undefined) {
-      next = newShapeNode([...node.keys, key]);
-      (node.next ??= new Map()).set(key, next);
-      shapeNodes++;
-    }
-    node.lastKey = key;
-    node.lastChild = next;
-  }
-  return next;
-}
-
-/** The first `length` bytes of `target` in a new array; a loop beats slice() for the tiny messages of a hot path. */
-function copyHead(target: Uint8Array, length: number): Uint8Array {
-  if (length > 64) return target.slice(0, length);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = target[i]!;
-  return out;
-}
 
 /** for-in is the fast way to walk a plain object's keys, unless someone made Object.prototype enumerable. */
 function prototypeIsClean(): boolean {
@@ -85,16 +23,10 @@ function prototypeIsClean(): boolean {
   return true;
 }
 
-// Shared by every encoder; each message numbers the shapes it uses afresh (checked by generation).
-let shapeRoot = newShapeNode([]);
-let shapeNodes = 0;
+// Each message numbers the shapes and classes it uses afresh (checked by generation).
 let generations = 0;
 
 const bufferKind = viewKindOf.get(Buffer);
-
-function isBuiltinConstructor(ctor: unknown): boolean {
-  return typeof ctor === 'function' && ctor.name !== '' && (globalThis as Record<string, unknown>)[ctor.name] === ctor;
-}
 
 export class Encoder {
   readonly #registry: CodecRegistry;
@@ -115,6 +47,17 @@ export class Encoder {
   #busy = false;
   /** Whether plain objects may be walked with for-in; checked on the first plain object of a message. */
   #forIn: boolean | undefined;
+  #shapeRoot: ShapeNode = shapeRoot();
+
+  /** What the writers of class instances, errors and handles (encode-objects.ts) may call. */
+  readonly #writer: Writer = {
+    write: (value) => this.#write(value),
+    byte: (value) => this.#byte(value),
+    varint: (value) => this.#varint(value),
+    string: (value) => this.#string(value),
+    fields: (value) => this.#plain(value as Record<string, unknown>, true),
+    classRef: (entry) => this.#classRef(entry),
+  };
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -127,10 +70,7 @@ export class Encoder {
 
   encode(value: unknown, transfer: readonly ArrayBuffer[] | undefined): Packet {
     this.#busy = true;
-    if (shapeNodes > maxShapeNodes) {
-      shapeRoot = newShapeNode([]);
-      shapeNodes = 0;
-    }
+    this.#shapeRoot = shapeRoot();
     this.#generation = ++generations;
     this.#shapeCount = 0;
     this.#classCount = 0;
@@ -339,7 +279,7 @@ export class Encoder {
 
   /** A plain object (own keys by for-in) or, with `own`, a class instance's own enumerable fields. */
   #plain(value: Record<string, unknown>, own = false): void {
-    let node = shapeRoot;
+    let node = this.#shapeRoot;
     if (!own && (this.#forIn ??= prototypeIsClean()) && Object.getPrototypeOf(value) === Object.prototype) {
       let count = 0;
       for (const key in value) {
@@ -395,8 +335,8 @@ export class Encoder {
   #other(value: object, ctor: unknown): void {
     const entry = this.#registry.classOf(ctor);
     if (entry !== undefined) {
-      if (entry.isError) this.#error(value as Error, entry);
-      else this.#instance(value, entry);
+      if (entry.isError) writeError(this.#writer, value as Error, entry);
+      else writeInstance(this.#writer, value, entry);
       return;
     }
     const kind = viewKindOf.get(ctor);
@@ -427,7 +367,7 @@ export class Encoder {
       this.#byte(Tag.Shared);
       this.#varint((this.#shared ??= []).push(value as SharedArrayBuffer) - 1);
     } else if (value instanceof Error) {
-      this.#error(value, undefined);
+      writeError(this.#writer, value, undefined);
     } else if (ctor === Number || ctor === String || ctor === Boolean || ctor === BigInt) {
       this.#byte(Tag.Boxed);
       this.#write((value as { valueOf(): unknown }).valueOf());
@@ -435,7 +375,7 @@ export class Encoder {
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto === null || proto === Object.prototype) return this.#plain(value as Record<string, unknown>);
       const handle = this.#registry.handleOf(value);
-      if (handle !== undefined) return this.#handle(value, handle);
+      if (handle !== undefined) return writeHandle(this.#writer, value, handle);
       if (isBuiltinConstructor(ctor)) throw new EncodeError(describeUnencodable(value));
       throw new EncodeError(describeUnregistered(value, this.#registry));
     }
@@ -498,72 +438,5 @@ export class Encoder {
     this.#byte(Tag.ClassNew);
     this.#string(entry.moduleUrl);
     this.#string(entry.name);
-  }
-
-  #instance(value: object, entry: ClassEntry): void {
-    this.#classRef(entry);
-    const options = entry.options;
-    if (options.reduce !== undefined) {
-      this.#byte(ClassMode.Reduce);
-      this.#write(options.reduce(value));
-    } else if (options.getInitArgs !== undefined) {
-      const args = options.getInitArgs(value);
-      if (!Array.isArray(args)) {
-        throw new EncodeError(`getInitArgs of class \`${entry.name}\` must return an array of constructor arguments, got ${typeof args}`);
-      }
-      this.#byte(ClassMode.InitArgs);
-      this.#write(args);
-      this.#write(options.getState?.(value));
-    } else if (options.getState !== undefined) {
-      this.#byte(ClassMode.State);
-      this.#write(options.getState(value));
-    } else {
-      this.#byte(ClassMode.Fields);
-      this.#plain(value as Record<string, unknown>, true);
-    }
-  }
-
-  #error(error: Error, entry: ClassEntry | undefined): void {
-    this.#byte(Tag.Error);
-    if (entry !== undefined) {
-      this.#byte(registeredErrorKind);
-      this.#classRef(entry);
-    } else {
-      let kind = 0;
-      for (let proto: unknown = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
-        const found = errorKindOf.get((proto as { constructor: unknown }).constructor);
-        if (found !== undefined) {
-          kind = found;
-          break;
-        }
-      }
-      this.#byte(kind);
-    }
-    this.#write(String(error.name));
-    this.#write(error.message);
-    this.#write(error.stack);
-    const hasCause = Object.prototype.hasOwnProperty.call(error, 'cause');
-    this.#byte(hasCause ? 1 : 0);
-    if (hasCause) this.#write(error.cause);
-    const errors = error instanceof AggregateError ? (error.errors as unknown) : undefined;
-    this.#write(errors);
-    const keys = Object.keys(error);
-    this.#varint(keys.length);
-    for (const key of keys) {
-      this.#string(key);
-      this.#write((error as unknown as Record<string, unknown>)[key]);
-    }
-  }
-
-  #handle(value: object, spec: HandleSpec<unknown>): void {
-    let ref: unknown;
-    try {
-      ref = spec.toRef(value);
-    } catch (error) {
-      throw new EncodeError(`Cannot send ${spec.name} handle by reference: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    this.#byte(Tag.Handle);
-    this.#string(spec.name);
-    this.#write(ref);
   }
 }

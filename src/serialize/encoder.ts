@@ -287,7 +287,13 @@ export class Encoder {
         node = childOf(node, key);
       }
       this.#shape(node);
-      for (const key in value) this.#write(value[key]);
+      let written = 0;
+      for (const key in value) {
+        // A getter that adds or deletes keys mid-walk would leave the values out of step with the shape.
+        if (++written > count) break;
+        this.#write(value[key]);
+      }
+      if (written !== count) throw new EncodeError('Cannot serialize an object whose keys changed while it was being read (a getter adds or deletes properties)');
       return;
     }
     const keys = Object.keys(value);

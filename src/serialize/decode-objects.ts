@@ -102,11 +102,12 @@ export function readError(r: Reader): Error {
   r.settle(index, error);
   const stack = r.read();
   Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true });
-  if (typeof name === 'string' && error.name !== name) Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
   if (r.byte() === 1) Object.defineProperty(error, 'cause', { value: r.read(), writable: true, configurable: true });
   const errors = r.read();
   if (errors !== undefined) Object.defineProperty(error, 'errors', { value: errors, writable: true, configurable: true });
   r.fields(Tag.Dict, error);
+  // After the own properties, which may hold `name` already (set in a constructor, so enumerable).
+  if (typeof name === 'string' && error.name !== name) Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
   return error;
 }
 

@@ -213,6 +213,7 @@ describe('codec: errors', () => {
     assert.ok(decoded[0] instanceof ValidationError);
     assert.equal(decoded[0].field, 'title');
     assert.equal(decoded[0].name, 'ValidationError');
+    assert.deepStrictEqual(Object.keys(decoded[0]), Object.keys(new ValidationError('x', 'y')), 'own enumerable name kept as such');
     assert.ok(decoded[1] instanceof RangeError);
     assert.equal(decoded[1].name, 'LocalError');
     assert.ok(decoded[2] instanceof AggregateError);

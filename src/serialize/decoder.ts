@@ -4,7 +4,7 @@ import { readError, readHandle, readInstance, type Reader } from './decode-objec
 import { corrupt, DecodeError, unresolved } from './errors.js';
 import type { Packet } from './packet.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
-import { plainMaker, type Shape } from './shapes.js';
+import { cachedShape, cacheShape, plainMaker, type Shape } from './shapes.js';
 import { Flag, headerSize, magic0, magic1, maxTagInt, Tag, viewKinds, wireVersion } from './wire.js';
 
 const noBytes = new Uint8Array(0);
@@ -31,7 +31,9 @@ export class Decoder {
   #objectCount = 0;
   #tracking = false;
   readonly #shapes: Shape[] = [];
+  #shapeCount = 0;
   readonly #classes: ClassEntry[] = [];
+  #classCount = 0;
   #buffers: readonly ArrayBuffer[] = none;
   #shared: readonly SharedArrayBuffer[] = none;
   #attached: unknown[] | undefined;
@@ -147,8 +149,9 @@ export class Decoder {
     if (count > 16) this.#objects.length = 0;
     else for (let i = 0; i < count; i++) this.#objects[i] = undefined;
     this.#objectCount = 0;
-    if (this.#shapes.length > 0) this.#shapes.length = 0;
-    if (this.#classes.length > 0) this.#classes.length = 0;
+    // Shapes and class entries live on in caches and the registry anyway; only their counts reset.
+    this.#shapeCount = 0;
+    this.#classCount = 0;
   }
 
   #reserve(): number {
@@ -341,16 +344,25 @@ export class Decoder {
 
   #shape(tag: number): Shape {
     if (tag === Tag.Shape) {
-      const shape = this.#shapes[this.#varint()];
-      if (shape === undefined) throw corrupt('reference to an object shape not yet seen');
+      const id = this.#varint();
+      const shape = this.#shapes[id];
+      if (id >= this.#shapeCount || shape === undefined) throw corrupt('reference to an object shape not yet seen');
       return shape;
     }
     if (tag !== Tag.ShapeNew) throw corrupt('expected an object body');
-    const count = this.#count();
-    const keys = new Array<string>(count);
-    for (let i = 0; i < count; i++) keys[i] = this.#string();
-    const shape = { keys, make: plainMaker(keys) };
-    this.#shapes.push(shape);
+    const length = this.#varint();
+    const start = this.#take(length);
+    let shape = cachedShape(this.#data, start, length);
+    if (shape === undefined) {
+      this.#pos = start;
+      const count = this.#count();
+      const keys = new Array<string>(count);
+      for (let i = 0; i < count; i++) keys[i] = this.#string();
+      if (this.#pos !== start + length) throw corrupt('an object shape whose keys do not fill its header');
+      shape = { keys, make: plainMaker(keys) };
+      cacheShape(this.#data, start, length, shape);
+    }
+    this.#shapes[this.#shapeCount++] = shape;
     return shape;
   }
 
@@ -399,8 +411,9 @@ export class Decoder {
 
   #classRef(tag: number): ClassEntry {
     if (tag === Tag.Class) {
-      const entry = this.#classes[this.#varint()];
-      if (entry === undefined) throw corrupt('reference to a class not yet seen');
+      const id = this.#varint();
+      const entry = this.#classes[id];
+      if (id >= this.#classCount || entry === undefined) throw corrupt('reference to a class not yet seen');
       return entry;
     }
     if (tag !== Tag.ClassNew) throw corrupt('expected a class reference');
@@ -408,7 +421,7 @@ export class Decoder {
     const name = this.#string();
     const entry = this.#registry.lookupClass(moduleUrl, name);
     if (entry === undefined) throw unresolved(this.#registry, moduleUrl, name, 'class');
-    this.#classes.push(entry);
+    this.#classes[this.#classCount++] = entry;
     return entry;
   }
 

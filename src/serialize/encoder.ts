@@ -5,7 +5,7 @@ import { writeError, writeHandle, writeInstance, type Writer } from './encode-ob
 import { EncodeError } from './errors.js';
 import type { Packet } from './packet.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
-import { childOf, shapeRoot, type ShapeNode } from './shapes.js';
+import { childOf, shapeHeader, shapeRoot, type ShapeNode } from './shapes.js';
 import { Flag, headerSize, magic0, magic1, maxShortAscii, Tag, viewKindOf, wireVersion } from './wire.js';
 
 const initialSize = 4096;
@@ -14,6 +14,8 @@ const handOverSize = 64 * 1024;
 const noTransfer: readonly ArrayBuffer[] = [];
 /** ArrayBuffers from this size on travel out of band (see #arrayBuffer). */
 const outOfBandSize = 64 * 1024;
+/** Objects found by linear scan before a message starts hashing them. */
+const fewObjects = 8;
 /** Objects with more keys than this are written as dictionaries, not shapes. */
 const maxShapeKeys = 64;
 
@@ -32,10 +34,10 @@ export class Encoder {
   readonly #registry: CodecRegistry;
   #target: Uint8Array = new Uint8Array(initialSize);
   #pos = 0;
-  /** Objects met so far, in index order; `#refs` maps them to indexes once the message repeats one. */
+  /** The message's first objects, then all of them in index order; `#refs` once the message repeats one. */
+  readonly #few: (object | undefined)[] = new Array<object | undefined>(fewObjects).fill(undefined);
   readonly #seen = new Set<object>();
   #refs: Map<object, number> | undefined;
-  #first: object | undefined;
   #refCount = 0;
   #generation = 0;
   #shapeCount = 0;
@@ -99,9 +101,10 @@ export class Encoder {
       if (this.#shared !== undefined) packet.shared = this.#shared;
       return packet;
     } finally {
-      if (this.#refCount > 1) this.#seen.clear();
+      const few = Math.min(this.#refCount, fewObjects);
+      for (let i = 0; i < few; i++) this.#few[i] = undefined;
+      if (this.#refCount > fewObjects) this.#seen.clear();
       this.#refs = undefined;
-      this.#first = undefined;
       this.#transfer = noTransfer;
       this.#shared = undefined;
       this.#copies = undefined;
@@ -238,31 +241,30 @@ export class Encoder {
   }
 
   #object(value: object): void {
-    // Every object gets the next index; a repeat is written as a back-reference to it. Most values are
-    // trees, so objects go into a Set (one hash operation each, indexes implied by insertion order) and
-    // the index Map is built only at the first repeat. The first object waits outside the Set, so a
-    // one-object message (the hot path's `[1]`) touches neither.
+    // Every object gets the next index; a repeat is written as a back-reference to it. The first few
+    // objects are found by a linear scan (a small message, like the pool's, hashes nothing); past them
+    // objects go into a Set (one hash operation each, indexes implied by insertion order), and the
+    // index Map is built only at the message's first repeat.
     const count = this.#refCount;
-    if (count > 0) {
-      const refs = this.#refs;
-      if (refs !== undefined) {
-        const seen = refs.get(value);
-        if (seen !== undefined) return this.#backReference(seen);
-        refs.set(value, count);
-      } else {
-        const seen = this.#seen;
-        if (count === 1) seen.add(this.#first!);
-        const before = seen.size;
-        seen.add(value);
-        if (seen.size === before) {
-          const indexes = new Map<object, number>();
-          for (const object of seen) indexes.set(object, indexes.size);
-          this.#refs = indexes;
-          return this.#backReference(indexes.get(value)!);
-        }
-      }
+    if (count < fewObjects) {
+      const few = this.#few;
+      for (let i = 0; i < count; i++) if (few[i] === value) return this.#backReference(i);
+      few[count] = value;
+    } else if (this.#refs !== undefined) {
+      const seen = this.#refs.get(value);
+      if (seen !== undefined) return this.#backReference(seen);
+      this.#refs.set(value, count);
     } else {
-      this.#first = value;
+      const seen = this.#seen;
+      if (count === fewObjects) for (const object of this.#few) seen.add(object!);
+      const before = seen.size;
+      seen.add(value);
+      if (seen.size === before) {
+        const indexes = new Map<object, number>();
+        for (const object of seen) indexes.set(object, indexes.size);
+        this.#refs = indexes;
+        return this.#backReference(indexes.get(value)!);
+      }
     }
     this.#refCount = count + 1;
     const ctor: unknown = value.constructor;
@@ -312,10 +314,12 @@ export class Encoder {
     }
     node.generation = this.#generation;
     node.id = this.#shapeCount++;
-    const keys = node.keys;
+    const header = shapeHeader(node);
     this.#byte(Tag.ShapeNew);
-    this.#varint(keys.length);
-    for (let i = 0; i < keys.length; i++) this.#string(keys[i]!);
+    this.#varint(header.length);
+    this.#ensure(header.length);
+    this.#target.set(header, this.#pos);
+    this.#pos += header.length;
   }
 
   #dict(value: Record<string, unknown>, keys: readonly string[]): void {

@@ -1,9 +1,12 @@
 // Object shapes, the codec's way of writing each key sequence once per message: the encoder's tree of
-// key sequences, and the decoder's per-shape object makers.
+// key sequences and their encoded headers, and the decoder's cache of shapes by header bytes.
+import { Tag } from './wire.js';
 
 /** A node of the tree of key sequences seen so far: the path from the root spells an object's keys. */
 export interface ShapeNode {
   readonly keys: readonly string[];
+  /** The keys as written on the wire (a count and the key strings), made on first use. */
+  header: Uint8Array | undefined;
   next: Map<string, ShapeNode> | undefined;
   /** The child taken last: arrays of same-shaped objects walk the same path, found without hashing. */
   lastKey: string | undefined;
@@ -14,7 +17,7 @@ export interface ShapeNode {
 }
 
 function newShapeNode(keys: readonly string[]): ShapeNode {
-  return { keys, next: undefined, lastKey: undefined, lastChild: undefined, generation: -1, id: 0 };
+  return { keys, header: undefined, next: undefined, lastKey: undefined, lastChild: undefined, generation: -1, id: 0 };
 }
 
 /** The tree is rebuilt once it holds this many nodes, so varied keys cannot grow it without bound. */
@@ -73,4 +76,57 @@ export function plainMaker(keys: readonly string[]): PlainMaker {
     makers.set(key, maker);
   }
   return maker;
+}
+
+function pushVarint(out: number[], value: number): void {
+  let n = value;
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+}
+
+/** The wire form of a key sequence: its count, then each key as the codec writes strings. */
+export function shapeHeader(node: ShapeNode): Uint8Array {
+  if (node.header !== undefined) return node.header;
+  const out: number[] = [];
+  pushVarint(out, node.keys.length);
+  for (const key of node.keys) {
+    const bytes = Buffer.from(key, 'utf8');
+    if (bytes.length <= 31 && bytes.every((byte) => byte < 0x80)) {
+      out.push(Tag.ShortAscii | bytes.length, ...bytes);
+    } else {
+      out.push(Tag.String, bytes.length & 0xff, (bytes.length >>> 8) & 0xff, (bytes.length >>> 16) & 0xff, bytes.length >>> 24, ...bytes);
+    }
+  }
+  node.header = Uint8Array.from(out);
+  return node.header;
+}
+
+// The decoder's cache of shapes by the exact bytes of their header: a message that repeats a shape
+// seen before (every pool message does) skips decoding its keys. Direct-mapped, so it never grows.
+const cacheSlots = 256;
+const cachedBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(cacheSlots).fill(undefined);
+const cachedShapes: (Shape | undefined)[] = new Array<Shape | undefined>(cacheSlots).fill(undefined);
+
+function slotOf(data: Uint8Array, start: number, length: number): number {
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + data[start + i]!) | 0;
+  return (hash ^ (hash >>> 8)) & (cacheSlots - 1);
+}
+
+/** The shape whose header is exactly `data[start, start + length)`, if it was seen recently. */
+export function cachedShape(data: Uint8Array, start: number, length: number): Shape | undefined {
+  const slot = slotOf(data, start, length);
+  const bytes = cachedBytes[slot];
+  if (bytes === undefined || bytes.length !== length) return undefined;
+  for (let i = 0; i < length; i++) if (bytes[i] !== data[start + i]) return undefined;
+  return cachedShapes[slot];
+}
+
+export function cacheShape(data: Uint8Array, start: number, length: number, shape: Shape): void {
+  const slot = slotOf(data, start, length);
+  cachedBytes[slot] = data.slice(start, start + length);
+  cachedShapes[slot] = shape;
 }

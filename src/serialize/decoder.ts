@@ -342,13 +342,16 @@ export class Decoder {
     this.#values(shape.keys, target);
   }
 
+  /** An item the message numbered earlier (the first `count` of `list` belong to this message). */
+  #numbered<T>(list: readonly T[], count: number, what: string): T {
+    const id = this.#varint();
+    const item = list[id];
+    if (id >= count || item === undefined) throw corrupt(`reference to ${what} not yet seen`);
+    return item;
+  }
+
   #shape(tag: number): Shape {
-    if (tag === Tag.Shape) {
-      const id = this.#varint();
-      const shape = this.#shapes[id];
-      if (id >= this.#shapeCount || shape === undefined) throw corrupt('reference to an object shape not yet seen');
-      return shape;
-    }
+    if (tag === Tag.Shape) return this.#numbered(this.#shapes, this.#shapeCount, 'an object shape');
     if (tag !== Tag.ShapeNew) throw corrupt('expected an object body');
     const length = this.#varint();
     const start = this.#take(length);
@@ -410,12 +413,7 @@ export class Decoder {
   }
 
   #classRef(tag: number): ClassEntry {
-    if (tag === Tag.Class) {
-      const id = this.#varint();
-      const entry = this.#classes[id];
-      if (id >= this.#classCount || entry === undefined) throw corrupt('reference to a class not yet seen');
-      return entry;
-    }
+    if (tag === Tag.Class) return this.#numbered(this.#classes, this.#classCount, 'a class');
     if (tag !== Tag.ClassNew) throw corrupt('expected a class reference');
     const moduleUrl = this.#string();
     const name = this.#string();

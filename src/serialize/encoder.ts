@@ -11,6 +11,8 @@ import { Flag, headerSize, magic0, magic1, maxShortAscii, Tag, viewKindOf, wireV
 const initialSize = 4096;
 /** Outputs larger than this keep the scratch buffer (no copy); the next call starts a fresh one. */
 const handOverSize = 64 * 1024;
+/** The largest jump a scratch buffer takes towards the size of the last large output. */
+const maxPresize = 32 * 1024 * 1024;
 const noTransfer: readonly ArrayBuffer[] = [];
 /** ArrayBuffers from this size on travel out of band (see #arrayBuffer). */
 const outOfBandSize = 64 * 1024;
@@ -33,6 +35,8 @@ const bufferKind = viewKindOf.get(Buffer);
 export class Encoder {
   readonly #registry: CodecRegistry;
   #target: Uint8Array = new Uint8Array(initialSize);
+  /** The size of the last output handed over (plus slack): what a message outgrowing the scratch grows to. */
+  #lastLarge = 0;
   #pos = 0;
   /** The message's first objects, then all of them in index order; `#refs` once the message repeats one. */
   readonly #few: (object | undefined)[] = new Array<object | undefined>(fewObjects).fill(undefined);
@@ -89,9 +93,13 @@ export class Encoder {
     try {
       this.#write(value);
       let data: Uint8Array;
-      if (this.#pos > handOverSize) {
-        data = this.#target.subarray(0, this.#pos);
+      const pos = this.#pos;
+      if (pos > handOverSize) {
+        // A packet should not carry a buffer much larger than its bytes (posting a view copies its
+        // whole buffer), so a buffer grown for a larger message is copied from, not handed over.
+        data = this.#target.length > 2 * pos ? this.#target.slice(0, pos) : this.#target.subarray(0, pos);
         this.#target = new Uint8Array(initialSize);
+        this.#lastLarge = Math.min(maxPresize, pos + (pos >> 3));
       } else {
         data = copyHead(this.#target, this.#pos);
       }
@@ -118,7 +126,11 @@ export class Encoder {
 
   #grow(extra: number): void {
     const needed = this.#pos + extra;
-    const next = uninitializedBytes(Math.max(needed + (needed >> 3), this.#target.length * 2));
+    let size = Math.max(needed + (needed >> 3), this.#target.length * 2);
+    // A message that outgrows the hand-over size is likely as large as the last large one: one step
+    // there, instead of doubling from 64 KiB with a copy into fresh pages at each step.
+    if (size > handOverSize && this.#lastLarge > size) size = this.#lastLarge;
+    const next = uninitializedBytes(size);
     next.set(this.#target.subarray(0, this.#pos));
     this.#target = next;
   }

@@ -127,6 +127,20 @@ describe('codec: plain data', () => {
     assert.equal(packetToBytes(packet), packet.data, 'no buffers: the bytes are the data itself');
   });
 
+  it('gives large messages a buffer sized to their bytes, whatever came before', () => {
+    const rows = (count: number): { id: number; name: string }[] => Array.from({ length: count }, (_, i) => ({ id: i, name: `row${i}` }));
+    // A large message, then a smaller large one, a tiny one and a large one again: each packet's
+    // buffer stays within twice its bytes (posting a view copies its whole buffer).
+    for (const count of [200_000, 20_000, 1, 200_000, 50_000]) {
+      const value = rows(count);
+      const packet = encode(value);
+      const { data } = packet;
+      assert.ok(data.buffer.byteLength <= 2 * data.byteLength + 4096,
+        `${count} rows: ${data.byteLength} bytes in a buffer of ${data.buffer.byteLength}`);
+      assert.deepStrictEqual(decodeSync(packet), value);
+    }
+  });
+
   it('encodes and decodes inside a reduce hook (reentrancy)', () => {
     class Envelope {
       constructor(public inner: unknown) {}

@@ -36,9 +36,9 @@ export function registerHandle<T>(spec: HandleSpec<T>): void {
 function toWire(value: unknown): unknown {
   if (typeof value === 'function') throw new EncodeError(`cannot encode function ${value.name || '(anonymous)'}`);
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
-  for (const spec of handles.values()) {
-    if (value instanceof spec.type) return { [marker]: spec.name, ref: spec.toRef(value) };
-  }
+  const specs = [...handles.values()];
+  const spec = specs.find((candidate) => value.constructor === candidate.type) ?? specs.find((candidate) => value instanceof candidate.type);
+  if (spec !== undefined) return { [marker]: spec.name, ref: spec.toRef(value) };
   if (Array.isArray(value)) return value.map(toWire);
   if (Object.getPrototypeOf(value) === Object.prototype) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toWire(item)]));

@@ -1,0 +1,32 @@
+// SimpleQueue: Python's multiprocessing.SimpleQueue, an unbounded FIFO with just put, get and empty.
+import { registerHandle } from '../serialize/index.js';
+import type { Region } from '../sync/region.js';
+import { checkSignal, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
+import { createQueueRegion, QueueCore, type QueueOptions, type QueueRef } from './queue-core.js';
+
+export class SimpleQueue<T = unknown> extends QueueCore<T> {
+  constructor(options: QueueOptions = {}, region?: Region) {
+    super(region ?? createQueueRegion(options, () => undefined));
+  }
+
+  static fromRef(ref: QueueRef): SimpleQueue {
+    return new SimpleQueue({}, QueueCore.attachRegion(ref, 'SimpleQueue'));
+  }
+
+  toRef(): QueueRef {
+    return { ...this.region.ref, type: 'SimpleQueue' };
+  }
+
+  /** Adds an item; waits (without blocking the event loop) only while the ring has no room. */
+  async put(item: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
+    const bytes = this.encodeItem(item);
+    checkSignal(options?.signal);
+    await driveAsync(this.ring.write(bytes, Infinity), options?.signal);
+  }
+
+  putSync(item: T): void {
+    driveSync(this.ring.write(this.encodeItem(item), Infinity));
+  }
+}
+
+registerHandle<SimpleQueue>({ name: 'multiproc.SimpleQueue', type: SimpleQueue, toRef: (q) => q.toRef(), fromRef: (ref) => SimpleQueue.fromRef(ref as QueueRef) });

@@ -28,9 +28,9 @@ function initialItems(typecode: Typecode, sizeOrInitializer: unknown): { length:
 export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
   constructor(typecode: T, sizeOrInitializer: SizeOrInitializer<T>, parts?: Parts) {
     checkTypecode(typecode);
-    const { length, items } = parts === undefined ? initialItems(typecode, sizeOrInitializer) : { length: sizeOrInitializer as number, items: undefined };
+    const { length, items } = initialItems(typecode, sizeOrInitializer);
     const stored = items === undefined ? [] : [...items].map((item, i) => toStored(typecode, item, `sizeOrInitializer[${i}]`));
-    super(typecode, length, parts ?? createParts(Kind.Array, typecode, length, false));
+    super(typecode, parts ?? createParts(Kind.Array, typecode, length, false));
     stored.forEach((item, i) => (this.view[i] = item));
   }
 
@@ -71,8 +71,9 @@ export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
 export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
   constructor(typecode: T, sizeOrInitializer: SizeOrInitializer<T>, options: SynchronizedOptions = {}, parts?: Parts) {
     checkTypecode(typecode);
-    const length = parts === undefined ? initialItems(typecode, sizeOrInitializer).length : (sizeOrInitializer as number);
-    super(typecode, sizeOrInitializer, parts ?? createParts(Kind.Array, typecode, length, options.lock ?? true));
+    // An iterator can be read once: keep its items for RawArray's constructor.
+    const initializer = (typeof sizeOrInitializer === 'object' && sizeOrInitializer !== null ? [...sizeOrInitializer] : sizeOrInitializer) as SizeOrInitializer<T>;
+    super(typecode, initializer, parts ?? createParts(Kind.Array, typecode, initialItems(typecode, initializer).length, options.lock ?? true));
   }
 
   static override fromRef(ref: CtypeRef): SharedArray {

@@ -33,6 +33,7 @@ export interface CtypeRef extends RegionRef {
 export interface Parts {
   region: Region;
   lock: Lock | RLock | undefined;
+  length: number;
 }
 
 export function createParts(kind: typeof Kind.Value | typeof Kind.Array, typecode: Typecode, length: number, lock: SynchronizedOptions['lock']): Parts {
@@ -41,7 +42,7 @@ export function createParts(kind: typeof Kind.Value | typeof Kind.Array, typecod
   }
   const region = Region.create(kind, lockArea + Math.max(1, length * itemSize(typecode)));
   const own = lock === true || lock === undefined;
-  return { region, lock: own ? new RLock({ region, at: bodyOffset / 4, owns: false }) : lock === false ? undefined : lock };
+  return { region, length, lock: own ? new RLock({ region, at: bodyOffset / 4, owns: false }) : lock === false ? undefined : lock };
 }
 
 export function attachParts(ref: CtypeRef, kind: typeof Kind.Value | typeof Kind.Array): Parts {
@@ -57,7 +58,7 @@ export function attachParts(ref: CtypeRef, kind: typeof Kind.Value | typeof Kind
       lock = ref.lock.recursive ? RLock.fromRef(ref.lock.ref) : Lock.fromRef(ref.lock.ref);
     }
   }
-  return { region, lock };
+  return { region, lock, length: ref.length };
 }
 
 
@@ -68,12 +69,12 @@ export abstract class SharedCtype<T extends Typecode> implements Disposable {
   readonly #length: number;
   readonly #view: TypedArrayOf[T];
 
-  protected constructor(typecode: T, length: number, parts: Parts) {
+  protected constructor(typecode: T, parts: Parts) {
     this.typecode = typecode;
     this.#region = parts.region;
     this.#lock = parts.lock;
-    this.#length = length;
-    this.#view = viewOf(typecode, parts.region.shm.buf, dataOffset, length);
+    this.#length = parts.length;
+    this.#view = viewOf(typecode, parts.region.shm.buf, dataOffset, parts.length);
   }
 
   /** The data as a typed array over the shared memory (64-bit integer typecodes give bigint arrays). */

@@ -10,7 +10,7 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
   constructor(typecode: T, initial: ValueOf<T> | number = 0, parts?: Parts) {
     checkTypecode(typecode);
     const stored = parts === undefined ? toStored(typecode, initial, 'initial') : 0;
-    super(typecode, 1, parts ?? createParts(Kind.Value, typecode, 1, false));
+    super(typecode, parts ?? createParts(Kind.Value, typecode, 1, false));
     if (parts === undefined) this.view[0] = stored;
   }
 

@@ -34,12 +34,12 @@ export class Region {
   private constructor(shm: SharedMemory, kind: Kind) {
     this.shm = shm;
     this.kind = kind;
-    this.i32 = new Int32Array(shm.buf);
+    this.i32 = new Int32Array(shm.buf, 0, Math.floor(shm.size / 4));
   }
 
   /** Creates a zeroed segment of `bodyBytes` after the header; `init` lays out the body before it is marked ready. */
   static create(kind: Kind, bodyBytes: number, init?: (region: Region) => void): Region {
-    const region = new Region(SharedMemory.create(bodyOffset + bodyBytes), kind);
+    const region = new Region(SharedMemory.create(bodyOffset + Math.ceil(bodyBytes / 8) * 8), kind);
     const { i32 } = region;
     i32[Header.Magic] = magic;
     i32[Header.Version] = version;

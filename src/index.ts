@@ -32,3 +32,8 @@ export { Queue } from './queue/queue.js';
 export { JoinableQueue } from './queue/joinable-queue.js';
 export { SimpleQueue } from './queue/simple-queue.js';
 export { Pipe, Connection, type PipeOptions } from './queue/pipe.js';
+export type { PrimitiveRef } from './sync/primitive.js';
+export type { CtypeRef } from './sharedctypes/shared-ctype.js';
+export type { QueueRef } from './queue/queue-core.js';
+export type { ConnectionRef } from './queue/pipe.js';
+export type { ConditionRef } from './sync/condition.js';

@@ -34,8 +34,8 @@ export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
     stored.forEach((item, i) => (this.view[i] = item));
   }
 
-  static fromRef(ref: CtypeRef): RawArray {
-    return new RawArray(ref.typecode, ref.length, attachParts(ref, Kind.Array));
+  static fromRef<T extends Typecode = Typecode>(ref: CtypeRef): RawArray<T> {
+    return new RawArray<T>(ref.typecode as T, ref.length, attachParts(ref, Kind.Array));
   }
 
   get length(): number {
@@ -76,8 +76,8 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
     super(typecode, initializer, parts ?? createParts(Kind.Array, typecode, initialItems(typecode, initializer).length, options.lock ?? true));
   }
 
-  static override fromRef(ref: CtypeRef): SharedArray {
-    return new SharedArray(ref.typecode, ref.length, {}, attachParts(ref, Kind.Array));
+  static override fromRef<T extends Typecode = Typecode>(ref: CtypeRef): SharedArray<T> {
+    return new SharedArray<T>(ref.typecode as T, ref.length, {}, attachParts(ref, Kind.Array));
   }
 }
 

@@ -14,8 +14,8 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
     if (parts === undefined) this.view[0] = stored;
   }
 
-  static fromRef(ref: CtypeRef): RawValue {
-    return new RawValue(ref.typecode, 0, attachParts(ref, Kind.Value));
+  static fromRef<T extends Typecode = Typecode>(ref: CtypeRef): RawValue<T> {
+    return new RawValue<T>(ref.typecode as T, 0, attachParts(ref, Kind.Value));
   }
 
   get value(): ValueOf<T> {
@@ -39,8 +39,8 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
     if (parts === undefined) this.view[0] = stored;
   }
 
-  static override fromRef(ref: CtypeRef): Value {
-    return new Value(ref.typecode, 0, {}, attachParts(ref, Kind.Value));
+  static override fromRef<T extends Typecode = Typecode>(ref: CtypeRef): Value<T> {
+    return new Value<T>(ref.typecode as T, 0, {}, attachParts(ref, Kind.Value));
   }
 }
 

@@ -6,7 +6,7 @@ import { futexWake } from '../native/futex.js';
 import { LockOwnerDiedError } from '../sync/errors.js';
 import { holderPid, lockWaiting, mutexWords, tryLock, unlock } from '../sync/mutex.js';
 import { isAlive } from '../sync/owner.js';
-import { left, ownerCheckMs, spinWhile, type Waiting } from '../sync/wait.js';
+import { left, ownerCheckMs, spinFor, type Waiting } from '../sync/wait.js';
 
 // Words after the two mutexes (write mutex at 0, read mutex at 4).
 const enum Word { Head = 8, Tail, ReadersSleeping, WritersSleeping, Count, WriterClosed, ReaderClosed, Capacity }
@@ -14,6 +14,8 @@ const enum Word { Head = 8, Tail, ReadersSleeping, WritersSleeping, Count, Write
 export const ringHeaderBytes = 64;
 const readMutex = mutexWords;
 const lengthBytes = 4;
+/** How long a reader or writer spins for the other side before sleeping. */
+const streamSpinUs = 20;
 
 export function initRing(i32: Int32Array, at: number, capacity: number): void {
   i32[at + Word.Capacity] = capacity;
@@ -33,6 +35,9 @@ export class Ring {
   readonly #capacity: number;
   readonly #mask: number;
   #peerChecked = performance.now();
+  /** Length prefixes, one for the writing side and one for the reading side of this handle. */
+  readonly #writeHeader = new Uint8Array(lengthBytes);
+  readonly #readHeader = new Uint8Array(lengthBytes);
 
   /** `at`: Int32 index of the header; the data starts `ringHeaderBytes` after it. */
   constructor(buffer: SharedArrayBuffer, at: number) {
@@ -89,7 +94,7 @@ export class Ring {
         if (ms === 0) return false;
         yield* this.#sleepOn(Word.Head, Word.WritersSleeping, ms);
       }
-      const header = new Uint8Array(lengthBytes);
+      const header = this.#writeHeader;
       new DataView(header.buffer).setUint32(0, message.length, true);
       yield* this.#stream(header);
       yield* this.#stream(message);
@@ -146,7 +151,7 @@ export class Ring {
     const i32 = this.#i32;
     const index = this.#at + word;
     const value = Atomics.load(i32, index);
-    if (spinWhile(i32, index, value)) return;
+    if (spinFor(i32, index, value, streamSpinUs)) return;
     Atomics.add(i32, this.#at + sleepers, 1);
     try {
       // Re-check after announcing ourselves: the other side reads the count after moving the word.
@@ -180,7 +185,7 @@ export class Ring {
       try {
         // Another reader may have taken what we saw.
         if (this.#used() === 0) continue;
-        const header = new Uint8Array(lengthBytes);
+        const header = this.#readHeader;
         yield* this.#drain(header);
         const message = new Uint8Array(new DataView(header.buffer).getUint32(0, true));
         yield* this.#drain(message);

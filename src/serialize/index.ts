@@ -36,19 +36,21 @@ export function registerHandle<T>(spec: HandleSpec<T>): void {
 function toWire(value: unknown): unknown {
   if (typeof value === 'function') throw new EncodeError(`cannot encode function ${value.name || '(anonymous)'}`);
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  if (Array.isArray(value)) return value.some((item) => typeof item === 'object' || typeof item === 'function') ? value.map(toWire) : value;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value);
+    if (!entries.some(([, item]) => typeof item === 'object' || typeof item === 'function')) return value;
+    return Object.fromEntries(entries.map(([key, item]) => [key, toWire(item)]));
+  }
   const specs = [...handles.values()];
   const spec = specs.find((candidate) => value.constructor === candidate.type) ?? specs.find((candidate) => value instanceof candidate.type);
   if (spec !== undefined) return { [marker]: spec.name, ref: spec.toRef(value) };
-  if (Array.isArray(value)) return value.map(toWire);
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toWire(item)]));
-  }
   return value;
 }
 
 function fromWire(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) return value.map(fromWire);
+  if (Array.isArray(value)) return value.some((item) => typeof item === 'object') ? value.map(fromWire) : value;
   const record = value as Record<string, unknown>;
   const name = record[marker];
   if (typeof name === 'string') {
@@ -57,7 +59,9 @@ function fromWire(value: unknown): unknown {
     return spec.fromRef(record['ref']);
   }
   if (Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, fromWire(item)]));
+    const entries = Object.entries(record);
+    if (!entries.some(([, item]) => typeof item === 'object')) return value;
+    return Object.fromEntries(entries.map(([key, item]) => [key, fromWire(item)]));
   }
   return value;
 }

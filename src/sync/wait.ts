@@ -48,6 +48,18 @@ export function spinWhile(i32: Int32Array, index: number, value: number): boolea
   return false;
 }
 
+/**
+ * Spins up to `us` microseconds while `i32[index] === value`. A stream of messages arrives faster than a
+ * sleeper can be woken (a futex wake costs the writer a system call and the reader several microseconds).
+ */
+export function spinFor(i32: Int32Array, index: number, value: number, us: number): boolean {
+  const until = performance.now() + us / 1000;
+  do {
+    if (spinWhile(i32, index, value)) return true;
+  } while (performance.now() < until);
+  return false;
+}
+
 export function driveSync<T>(waiting: Waiting<T>): T {
   for (let step = waiting.next(); ; step = waiting.next()) {
     if (step.done === true) return step.value;
@@ -56,12 +68,19 @@ export function driveSync<T>(waiting: Waiting<T>): T {
   }
 }
 
-export async function driveAsync<T>(waiting: Waiting<T>, signal: AbortSignal | undefined): Promise<T> {
+/** Runs the waiting as a Promise; when it finishes without sleeping, no Promise is made at all. */
+export function driveAsync<T>(waiting: Waiting<T>, signal: AbortSignal | undefined): T | Promise<T> {
+  const step = waiting.next();
+  return step.done === true ? step.value : sleepAsync(waiting, step.value, signal);
+}
+
+async function sleepAsync<T>(waiting: Waiting<T>, first: Sleep, signal: AbortSignal | undefined): Promise<T> {
   try {
-    for (let step = waiting.next(); ; step = waiting.next()) {
+    for (let sleep = first; ;) {
+      await futexWaitAsync(sleep.i32, sleep.index, sleep.value, signal === undefined ? { timeout: sleep.ms } : { timeout: sleep.ms, signal });
+      const step = waiting.next();
       if (step.done === true) return step.value;
-      const { i32, index, value, ms } = step.value;
-      await futexWaitAsync(i32, index, value, signal === undefined ? { timeout: ms } : { timeout: ms, signal });
+      sleep = step.value;
     }
   } catch (error) {
     // Let the primitive undo its bookkeeping (waiter counts) before the rejection surfaces.

@@ -36,7 +36,9 @@ export function* downWaiting(i32: Int32Array, at: number, deadline: number): Wai
     if (ms === 0) return false;
     Atomics.add(i32, at + Word.Sleepers, 1);
     try {
-      if (Atomics.load(i32, index) <= 0) yield { i32, index, value: Atomics.load(i32, index), ms };
+      // One read: sleeping on a value read later than the check would miss a release in between.
+      const value = Atomics.load(i32, index);
+      if (value <= 0) yield { i32, index, value, ms };
     } finally {
       Atomics.sub(i32, at + Word.Sleepers, 1);
     }

@@ -12,6 +12,30 @@ export {
 export { SharedMemory, type SharedMemoryOptions } from './shm/shared-memory.js';
 export { SharedMemoryManager, type SharedMemoryManagerOptions } from './shm/shared-memory-manager.js';
 export { listSegments, removeSegment, collectGarbage, type SegmentInfo } from './shm/segments.js';
+export {
+  encode,
+  decode,
+  decodeSync,
+  packetToBytes,
+  bytesToPacket,
+  registerClass,
+  registerFunction,
+  registerModule,
+  registerHandle,
+  trustModules,
+  serializable,
+  registry,
+  CodecRegistry,
+  EncodeError,
+  DecodeError,
+  trustModulesEnv,
+  type Packet,
+  type EncodeOptions,
+  type ClassOptions,
+  type Constructor,
+  type HandleSpec,
+  type TrustRule,
+} from './serialize/index.js';
 export { LockOwnerDiedError, BrokenBarrierError, SyncStateError, SyncSegmentError, SyncTimeoutError } from './sync/errors.js';
 export type { WaitOptions } from './sync/wait.js';
 export type { LockGuard } from './sync/lock-base.js';

@@ -1,10 +1,9 @@
 // JoinableQueue: a Queue that counts unfinished tasks; taskDone() marks one done and join() waits for none.
 import { futexWake } from '../native/futex.js';
-import { registerHandle } from '../serialize/index.js';
 import type { Region } from '../sync/region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from '../sync/wait.js';
 import { QueueStateError } from './errors.js';
-import { QueueCore, type QueueOptions, type QueueRef } from './queue-core.js';
+import { QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 import { Queue, QueueWord } from './queue.js';
 
 export class JoinableQueue<T = unknown> extends Queue<T> {
@@ -74,4 +73,4 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 }
 
-registerHandle<JoinableQueue>({ name: 'multiproc.JoinableQueue', type: JoinableQueue, toRef: (q) => q.toRef(), fromRef: (ref) => JoinableQueue.fromRef(ref as QueueRef) });
+registerQueueType('JoinableQueue', (ref) => JoinableQueue.fromRef(ref));

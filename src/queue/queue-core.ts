@@ -1,7 +1,7 @@
 // What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
 // and the closed state of this handle.
 import { expected } from '../errors.js';
-import { bytesToPacket, decode, decodeSync, DecodeError, encode, packetToBytes } from '../serialize/index.js';
+import { bytesToPacket, decode, decodeSync, DecodeError, encode, packetToBytes, registerHandle } from '../serialize/index.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../queue/ring.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
@@ -34,6 +34,13 @@ export function createQueueRegion(options: QueueOptions, init: (i32: Int32Array,
   });
 }
 
+/** How each queue class attaches from a reference; one codec handle serves them all, keyed by `type`. */
+const attachers = new Map<QueueRef['type'], (ref: QueueRef) => QueueCore<unknown>>();
+
+export function registerQueueType(type: QueueRef['type'], fromRef: (ref: QueueRef) => QueueCore<unknown>): void {
+  attachers.set(type, fromRef);
+}
+
 export abstract class QueueCore<T> implements Disposable {
   protected readonly region: Region;
   protected readonly ring: Ring;
@@ -50,6 +57,8 @@ export abstract class QueueCore<T> implements Disposable {
     if (typeof ref !== 'object' || ref === null || ref.type !== type) throw new TypeError(expected('ref', `a reference to a ${type}`, ref));
     return Region.attach(ref, Kind.Queue);
   }
+
+  abstract toRef(): QueueRef;
 
   protected get words(): Int32Array {
     if (this.#closed || this.region.disposed) throw new QueueStateError('ERR_MP_QUEUE_CLOSED', `this ${this.constructor.name} is closed`);
@@ -146,3 +155,14 @@ export abstract class QueueCore<T> implements Disposable {
     this.close();
   }
 }
+
+registerHandle<QueueCore<unknown>>({
+  name: 'multiproc.Queue',
+  type: QueueCore as unknown as abstract new () => QueueCore<unknown>,
+  toRef: (queue) => queue.toRef(),
+  fromRef: (ref) => {
+    const attach = attachers.get((ref as QueueRef | null)?.type as QueueRef['type']);
+    if (attach === undefined) throw new TypeError(expected('ref', 'a reference to a Queue, JoinableQueue or SimpleQueue', ref));
+    return attach(ref as QueueRef);
+  },
+});

@@ -1,11 +1,10 @@
 // Queue: Python's multiprocessing.Queue, a bounded (or not) FIFO across threads and processes, built as
 // CPython builds it: a byte channel (here a shared ring) plus a semaphore counting free slots.
 import { expected } from '../errors.js';
-import { registerHandle } from '../serialize/index.js';
 import { downWaiting, initSemaphore, semaphoreValue, tryDown, up } from '../sync/semaphore.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
 import { QueueFullError } from './errors.js';
-import { createQueueRegion, QueueCore, type QueueOptions, type QueueRef } from './queue-core.js';
+import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 import type { Region } from '../sync/region.js';
 
 /** Words of the queue area: the free-slot semaphore (0-2), unfinished tasks (3), maxsize (4). */
@@ -102,4 +101,4 @@ export class Queue<T = unknown> extends QueueCore<T> {
   }
 }
 
-registerHandle<Queue>({ name: 'multiproc.Queue', type: Queue, toRef: (q) => q.toRef(), fromRef: (ref) => Queue.fromRef(ref as QueueRef) });
+registerQueueType('Queue', (ref) => Queue.fromRef(ref));

@@ -1,8 +1,7 @@
 // SimpleQueue: Python's multiprocessing.SimpleQueue, an unbounded FIFO with just put, get and empty.
-import { registerHandle } from '../serialize/index.js';
 import type { Region } from '../sync/region.js';
 import { checkSignal, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
-import { createQueueRegion, QueueCore, type QueueOptions, type QueueRef } from './queue-core.js';
+import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 
 export class SimpleQueue<T = unknown> extends QueueCore<T> {
   constructor(options: QueueOptions = {}, region?: Region) {
@@ -29,4 +28,4 @@ export class SimpleQueue<T = unknown> extends QueueCore<T> {
   }
 }
 
-registerHandle<SimpleQueue>({ name: 'multiproc.SimpleQueue', type: SimpleQueue, toRef: (q) => q.toRef(), fromRef: (ref) => SimpleQueue.fromRef(ref as QueueRef) });
+registerQueueType('SimpleQueue', (ref) => SimpleQueue.fromRef(ref));

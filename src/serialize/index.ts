@@ -1,101 +1,105 @@
-// TEMP codec shim (v8.serialize) with the codec contract's exports, replaced by the real codec on merge.
-import { deserialize, serialize } from 'node:v8';
-import { MultiprocError } from '../errors.js';
+// The codec's public face: encode/decode, byte framing, and the registry's functions.
+import { expected } from '../errors.js';
+import { Decoder } from './decoder.js';
+import { Encoder, type Packet } from './encoder.js';
+import { DecodeError, EncodeError } from './errors.js';
+import { registry } from './registry.js';
+import { sharedMemoryHandle } from './shared-memory-handle.js';
 
-export interface Packet {
-  data: Uint8Array;
-  buffers: ArrayBuffer[];
+export { EncodeError, DecodeError } from './errors.js';
+export { packetToBytes, bytesToPacket } from './packet.js';
+export { serializable } from './decorator.js';
+export {
+  CodecRegistry,
+  registry,
+  trustModulesEnv,
+  type ClassOptions,
+  type Constructor,
+  type HandleSpec,
+  type TrustRule,
+} from './registry.js';
+export type { Packet } from './encoder.js';
+
+export interface EncodeOptions {
+  /** ArrayBuffers to move instead of copy: they go in `packet.buffers`, for a worker_threads transfer list. */
+  transfer?: readonly ArrayBuffer[];
 }
 
-export class EncodeError extends MultiprocError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ERR_MP_ENCODE', message, options);
+registry.registerHandle(sharedMemoryHandle);
+
+const encoder = new Encoder();
+const decoder = new Decoder();
+
+/**
+ * Encodes a value: everything structured clone carries, registered class instances, exported
+ * functions and shared handles by reference. Throws `EncodeError` (`ERR_MP_ENCODE`) naming what cannot
+ * travel and how to fix it.
+ */
+export function encode(value: unknown, options?: EncodeOptions): Packet {
+  const transfer = options?.transfer;
+  if (transfer !== undefined) {
+    if (!Array.isArray(transfer) || !transfer.every((buffer) => buffer instanceof ArrayBuffer)) {
+      throw new TypeError(expected('options.transfer', 'an array of ArrayBuffers', transfer));
+    }
+    if (new Set(transfer).size !== transfer.length) throw new RangeError(expected('options.transfer', 'ArrayBuffers listed once each', transfer));
   }
-}
-
-export class DecodeError extends MultiprocError {
-  constructor(code: 'ERR_MP_DECODE' | 'ERR_MP_DECODE_NEEDS_IMPORT', message: string, options: { cause?: unknown } = {}) {
-    super(code, message, options);
-  }
-}
-
-interface HandleSpec<T> {
-  name: string;
-  type: abstract new (...args: never[]) => T;
-  toRef(value: T): unknown;
-  fromRef(ref: unknown): T;
-}
-
-const handles = new Map<string, HandleSpec<unknown>>();
-const marker = '__multiprocHandle';
-
-export function registerHandle<T>(spec: HandleSpec<T>): void {
-  handles.set(spec.name, spec as HandleSpec<unknown>);
-}
-
-function toWire(value: unknown): unknown {
-  if (typeof value === 'function') throw new EncodeError(`cannot encode function ${value.name || '(anonymous)'}`);
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
-  if (Array.isArray(value)) return value.some((item) => typeof item === 'object' || typeof item === 'function') ? value.map(toWire) : value;
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value);
-    if (!entries.some(([, item]) => typeof item === 'object' || typeof item === 'function')) return value;
-    return Object.fromEntries(entries.map(([key, item]) => [key, toWire(item)]));
-  }
-  const specs = [...handles.values()];
-  const spec = specs.find((candidate) => value.constructor === candidate.type) ?? specs.find((candidate) => value instanceof candidate.type);
-  if (spec !== undefined) return { [marker]: spec.name, ref: spec.toRef(value) };
-  return value;
-}
-
-function fromWire(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  if (Array.isArray(value)) return value.some((item) => typeof item === 'object') ? value.map(fromWire) : value;
-  const record = value as Record<string, unknown>;
-  const name = record[marker];
-  if (typeof name === 'string') {
-    const spec = handles.get(name);
-    if (spec === undefined) throw new DecodeError('ERR_MP_DECODE', `unknown handle type ${name}`);
-    return spec.fromRef(record['ref']);
-  }
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(record);
-    if (!entries.some(([, item]) => typeof item === 'object')) return value;
-    return Object.fromEntries(entries.map(([key, item]) => [key, fromWire(item)]));
-  }
-  return value;
-}
-
-export function encode(value: unknown, _options: { transfer?: readonly ArrayBuffer[] } = {}): Packet {
   try {
-    return { data: serialize(toWire(value)), buffers: [] };
+    return (encoder.busy ? new Encoder() : encoder).encode(value, transfer);
   } catch (error) {
-    if (error instanceof EncodeError) throw error;
-    throw new EncodeError(String(error), { cause: error });
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new EncodeError('Cannot serialize: the value is nested too deeply', { cause: error });
+    }
+    throw error;
   }
 }
 
+/**
+ * Decodes a packet without importing anything: the fast path. Throws `DecodeError` with
+ * `ERR_MP_DECODE_NEEDS_IMPORT` when a trusted module must be imported first (then call `decode`).
+ */
 export function decodeSync(packet: Packet): unknown {
+  if (typeof packet !== 'object' || packet === null) throw new TypeError(expected('packet', 'a packet ({ data, buffers })', packet));
+  return (decoder.busy ? new Decoder() : decoder).decode(packet);
+}
+
+async function importForDecode(moduleUrl: string): Promise<void> {
+  let namespace: Record<string, unknown>;
   try {
-    return fromWire(deserialize(packet.data));
+    namespace = (await import(moduleUrl)) as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof DecodeError) throw error;
-    throw new DecodeError('ERR_MP_DECODE', String(error), { cause: error });
+    throw new DecodeError(
+      'ERR_MP_DECODE_IMPORT',
+      `Cannot decode: the data needs module ${moduleUrl}, which failed to import on this side: ` +
+        `${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  registry.registerModule(moduleUrl, namespace);
+  registry.markImported(moduleUrl);
+}
+
+/**
+ * Decodes a packet, importing on first sight the (trusted) modules its classes and functions live in.
+ * Never imports a module that neither registered something here nor matches a `trustModules` rule.
+ */
+export async function decode(packet: Packet): Promise<unknown> {
+  for (;;) {
+    try {
+      return decodeSync(packet);
+    } catch (error) {
+      if (!(error instanceof DecodeError) || error.code !== 'ERR_MP_DECODE_NEEDS_IMPORT' || error.moduleUrl === undefined) throw error;
+      await importForDecode(error.moduleUrl);
+    }
   }
 }
 
-export function decode(packet: Packet): Promise<unknown> {
-  try {
-    return Promise.resolve(decodeSync(packet));
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-}
-
-export function packetToBytes(packet: Packet): Uint8Array {
-  return packet.data;
-}
-
-export function bytesToPacket(bytes: Uint8Array): Packet {
-  return { data: bytes, buffers: [] };
-}
+/** Registers a class so its instances travel (see ClassOptions for the reduce protocol). */
+export const registerClass = registry.registerClass.bind(registry);
+/** Registers an exported function so it travels as (module URL, export name). */
+export const registerFunction = registry.registerFunction.bind(registry);
+/** Registers every exported function and class of a module namespace. */
+export const registerModule = registry.registerModule.bind(registry);
+/** Makes a shared-resource type travel by reference (`toRef` on the sender, `fromRef` on the receiver). */
+export const registerHandle = registry.registerHandle.bind(registry);
+/** Lets decoding import modules matching these rules (URL or path prefixes, patterns, predicates). */
+export const trustModules = registry.trustModules.bind(registry);

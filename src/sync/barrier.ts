@@ -29,13 +29,13 @@ export class Barrier extends SharedPrimitive {
       throw new RangeError(expected('parties', 'a positive integer', parties));
     }
     if (options.action !== undefined && typeof options.action !== 'function') throw new TypeError(expected('action', 'a function', options.action));
+    if (options.timeout !== undefined) deadlineOf({ timeout: options.timeout });
     super(placement ?? ownRegion(Kind.Barrier, barrierWords * 4, (region, at) => {
       region.i32[at + Word.Parties] = parties;
       region.i32[at + Word.BrokenGeneration] = -1;
     }));
     this.#action = options.action;
     this.#timeout = options.timeout;
-    deadlineOf({ ...(options.timeout === undefined ? {} : { timeout: options.timeout }) });
   }
 
   static fromRef(ref: PrimitiveRef, options: BarrierOptions = {}): Barrier {

@@ -5,7 +5,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { frameBytes, runFrameRing } from '../examples/frame-ring.js';
-import { Connection, Lock, Pipe, Queue, RawArray, type ConnectionRef, type CtypeRef, type PrimitiveRef, type QueueRef } from '../src/index.js';
+import { Connection, Lock, Pipe, Queue, RawArray, SharedMemory, type ConnectionRef, type CtypeRef, type PrimitiveRef, type QueueRef } from '../src/index.js';
 
 const [mode = '', ...args] = process.argv.slice(2);
 const self = fileURLToPath(import.meta.url);
@@ -121,13 +121,16 @@ async function bytesRun(n: number): Promise<void> {
   child.disconnect();
 }
 
-function memcpy(n: number): void {
+/** The floor for the ring: copying frames into 4 rotating frame-sized slots, of ordinary memory or of a segment. */
+function memcpy(n: number, shared: boolean): void {
   const source = new Uint8Array(frameBytes).fill(5);
-  const target = new Uint8Array(frameBytes);
-  target.set(source);
+  using shm = shared ? SharedMemory.create(4 * frameBytes) : undefined;
+  const slots = shm === undefined ? new Uint8Array(4 * frameBytes) : new Uint8Array(shm.buf);
+  slots.fill(1);
   const t = performance.now();
-  for (let i = 0; i < n; i++) target.set(source);
+  for (let i = 0; i < n; i++) slots.set(source, (i % 4) * frameBytes);
   emit({ mbs: (n * frameBytes) / ((performance.now() - t) / 1000) / 1e6 });
+  shm?.unlink();
 }
 
 async function frameQueue(frames: number): Promise<void> {
@@ -195,7 +198,8 @@ switch (mode) {
     break;
   }
   case 'memcpy':
-    memcpy(n);
+  case 'memcpy-shm':
+    memcpy(n, mode === 'memcpy-shm');
     break;
   case 'frame-ring':
     emit(await runFrameRing(n, Number(args[1] ?? 4)));

@@ -37,8 +37,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       for (const mode of rotate(['queue-big', 'send-big'])) {
         push(s, mode, (await probe<{ mbs: number }>(script, [mode, String(size.big)])).mbs);
       }
-      for (const mode of rotate(['frame-ring', 'frame-queue', 'memcpy'])) {
-        if (mode === 'memcpy') push(s, mode, (await probe<{ mbs: number }>(script, [mode, String(size.memcpy)])).mbs);
+      for (const mode of rotate(['frame-ring', 'frame-queue', 'memcpy', 'memcpy-shm'])) {
+        if (mode.startsWith('memcpy')) push(s, mode, (await probe<{ mbs: number }>(script, [mode, String(size.memcpy)])).mbs);
         else push(s, mode, (await probe<{ framesPerSecond: number }>(script, [mode, String(size.frames), '4'])).framesPerSecond);
       }
     });
@@ -51,6 +51,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const bigRatio = ratioPerRound(get('queue-big'), get('send-big'));
   const ringMbs = get('frame-ring').map((fps) => (fps * frameBytes) / 1e6);
   const ringVsMemcpy = ratioPerRound(get('memcpy'), ringMbs);
+  const ringVsShmCopy = ratioPerRound(get('memcpy-shm'), ringMbs);
   const ringVsQueue = ratioPerRound(get('frame-ring'), get('frame-queue'));
   const markdown = [
     'Locks (one process; `acquireSync()`+`release()` and `await acquire()`+`release()`, nanoseconds per pair), and a',
@@ -71,16 +72,18 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `| 1 MiB messages (MB/s) | ${summarize(get('queue-big'), 0)} | ${summarize(get('send-big'), 0)} | ${summarize(bigRatio)} | | |`,
     '',
     `Frames of 1080x720x3 bytes from a producer process to a consumer process (${size.frames} per round): a ring of 4 slots in`,
-    'shared memory with two semaphores (examples/frame-ring.ts; each frame is copied in and copied out) vs `put`/`getSync` of',
-    'each frame through a Queue (maxsize 4), vs one in-process memcpy of a frame:',
+    'shared memory with two semaphores (examples/frame-ring.ts: the producer copies each frame into a free slot, the consumer',
+    'reads it where it lies) vs `put`/`getSync` of each frame through a Queue (maxsize 4), vs memcpy of frames into 4',
+    'rotating frame-sized slots in one process, of ordinary memory and of a shared-memory segment (the segment is mapped',
+    'with 4 KiB pages, ordinary memory may get huge pages):',
     '',
-    '| frame ring (frames/s) | ring MB/s | Queue (frames/s) | ring / Queue | memcpy (MB/s) | memcpy / ring |',
-    '|---|---|---|---|---|---|',
-    `| ${summarize(get('frame-ring'), 0)} | ${summarize(ringMbs, 0)} | ${summarize(get('frame-queue'), 0)} | ${summarize(ringVsQueue)} | ${summarize(get('memcpy'), 0)} | ${summarize(ringVsMemcpy)} |`,
+    '| frame ring (frames/s) | ring MB/s | Queue (frames/s) | ring / Queue | memcpy (MB/s) | memcpy / ring | memcpy into a segment (MB/s) | that / ring |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${summarize(get('frame-ring'), 0)} | ${summarize(ringMbs, 0)} | ${summarize(get('frame-queue'), 0)} | ${summarize(ringVsQueue)} | ${summarize(get('memcpy'), 0)} | ${summarize(ringVsMemcpy)} | ${summarize(get('memcpy-shm'), 0)} | ${summarize(ringVsShmCopy)} |`,
     '',
     `Targets: small-message queue throughput at least 2x process.send (measured **${format(median(smallRatio))}x** with the codec, ` +
       `**${format(median(bytesRatio))}x** for the ring alone); frame ring within 2x of memcpy bandwidth (measured ` +
-      `**memcpy is ${format(median(ringVsMemcpy))}x the ring**). Host steal time per round: ${steal.map((v) => `${v.toFixed(1)}%`).join(', ')}.`,
+      `**memcpy is ${format(median(ringVsMemcpy))}x the ring**, and a copy into a segment ${format(median(ringVsShmCopy))}x). Host steal time per round: ${steal.map((v) => `${v.toFixed(1)}%`).join(', ')}.`,
   ].join('\n');
   return { title: 'Sync and queues', markdown };
 }

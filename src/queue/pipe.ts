@@ -84,12 +84,14 @@ export class Connection<T = unknown> implements Disposable {
   async sendBytes(bytes: Uint8Array, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
     checkSignal(options?.signal);
-    await driveAsync(this.#out().write(bytes, Infinity), options?.signal);
+    const ring = this.#out();
+    if (!ring.tryWrite(bytes)) await driveAsync(ring.write(bytes, Infinity), options?.signal);
   }
 
   sendBytesSync(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
-    driveSync(this.#out().write(bytes, Infinity));
+    const ring = this.#out();
+    if (!ring.tryWrite(bytes)) driveSync(ring.write(bytes, Infinity));
   }
 
   send(value: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
@@ -108,12 +110,12 @@ export class Connection<T = unknown> implements Disposable {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     const ring = this.#in();
-    return this.#received(ring, await driveAsync(ring.read(deadline), options?.signal));
+    return this.#received(ring, ring.tryRead() ?? await driveAsync(ring.read(deadline), options?.signal));
   }
 
   recvBytesSync(options?: Omit<WaitOptions, 'signal'>): Uint8Array {
     const ring = this.#in();
-    return this.#received(ring, driveSync(ring.read(deadlineOf(options))));
+    return this.#received(ring, ring.tryRead() ?? driveSync(ring.read(deadlineOf(options))));
   }
 
   #received(ring: Ring, bytes: Uint8Array | undefined): Uint8Array {

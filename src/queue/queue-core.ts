@@ -102,7 +102,7 @@ export abstract class QueueCore<T> implements Disposable {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     void this.words;
-    const bytes = await driveAsync(this.ring.read(deadline), options?.signal);
+    const bytes = this.ring.tryRead() ?? await driveAsync(this.ring.read(deadline), options?.signal);
     if (bytes === undefined) throw new QueueEmptyError();
     this.taken();
     return this.decodeItem(bytes);
@@ -112,7 +112,7 @@ export abstract class QueueCore<T> implements Disposable {
   getSync(options?: Omit<WaitOptions, 'signal'>): T {
     const deadline = deadlineOf(options);
     void this.words;
-    const bytes = driveSync(this.ring.read(deadline));
+    const bytes = this.ring.tryRead() ?? driveSync(this.ring.read(deadline));
     if (bytes === undefined) throw new QueueEmptyError();
     this.taken();
     return this.decodeItemSync(bytes);

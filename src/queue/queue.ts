@@ -54,7 +54,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
     this.beforePut();
     let written = false;
     try {
-      written = await driveAsync(this.ring.write(bytes, deadline), options?.signal);
+      written = this.ring.tryWrite(bytes) || await driveAsync(this.ring.write(bytes, deadline), options?.signal);
     } finally {
       if (!written) this.undoPut(bounded);
     }
@@ -72,7 +72,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
     this.beforePut();
     let written = false;
     try {
-      written = driveSync(this.ring.write(bytes, deadline));
+      written = this.ring.tryWrite(bytes) || driveSync(this.ring.write(bytes, deadline));
     } finally {
       if (!written) this.undoPut(bounded);
     }

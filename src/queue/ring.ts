@@ -77,6 +77,51 @@ export class Ring {
     return (Atomics.load(this.#i32, this.#at + Word.Tail) - Atomics.load(this.#i32, this.#at + Word.Head)) >>> 0;
   }
 
+  /** Writes a whole message at once when the write lock is free and it fits; false (nothing written) otherwise. */
+  tryWrite(message: Uint8Array): boolean {
+    const i32 = this.#i32;
+    const at = this.#at;
+    const total = lengthBytes + message.length;
+    if (total > this.#capacity - this.#used() || !tryLock(i32, at)) return false;
+    try {
+      if (total > this.#capacity - this.#used()) return false;
+      const tail = Atomics.load(i32, at + Word.Tail);
+      new DataView(this.#writeHeader.buffer).setUint32(0, message.length, true);
+      this.#copyIn(tail & this.#mask, this.#writeHeader);
+      this.#copyIn((tail + lengthBytes) & this.#mask, message);
+      Atomics.store(i32, at + Word.Tail, (tail + total) | 0);
+      Atomics.add(i32, at + Word.Count, 1);
+    } finally {
+      unlock(i32, at);
+    }
+    if (Atomics.load(i32, at + Word.ReadersSleeping) > 0) futexWake(i32, at + Word.Tail);
+    return true;
+  }
+
+  /** Takes a whole message at once when the read lock is free and all of it is there; undefined otherwise. */
+  tryRead(): Uint8Array | undefined {
+    const i32 = this.#i32;
+    const at = this.#at;
+    if (this.#used() < lengthBytes || !tryLock(i32, at + readMutex)) return undefined;
+    let message: Uint8Array;
+    try {
+      const used = this.#used();
+      if (used < lengthBytes) return undefined;
+      const head = Atomics.load(i32, at + Word.Head);
+      this.#copyOut(head & this.#mask, this.#readHeader);
+      const length = new DataView(this.#readHeader.buffer).getUint32(0, true);
+      if (used < lengthBytes + length) return undefined;
+      message = new Uint8Array(length);
+      this.#copyOut((head + lengthBytes) & this.#mask, message);
+      Atomics.store(i32, at + Word.Head, (head + lengthBytes + length) | 0);
+      Atomics.sub(i32, at + Word.Count, 1);
+    } finally {
+      unlock(i32, at + readMutex);
+    }
+    if (Atomics.load(i32, at + Word.WritersSleeping) > 0) futexWake(i32, at + Word.Head);
+    return message;
+  }
+
   /**
    * Writes one message. Until the first byte is written the deadline applies (false: nothing written);
    * after that the message is finished whatever the time, as readers are reading it.

@@ -20,11 +20,12 @@ export class SimpleQueue<T = unknown> extends QueueCore<T> {
   async put(item: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
     const bytes = this.encodeItem(item);
     checkSignal(options?.signal);
-    await driveAsync(this.ring.write(bytes, Infinity), options?.signal);
+    if (!this.ring.tryWrite(bytes)) await driveAsync(this.ring.write(bytes, Infinity), options?.signal);
   }
 
   putSync(item: T): void {
-    driveSync(this.ring.write(this.encodeItem(item), Infinity));
+    const bytes = this.encodeItem(item);
+    if (!this.ring.tryWrite(bytes)) driveSync(this.ring.write(bytes, Infinity));
   }
 }
 

@@ -34,6 +34,8 @@ export interface Parts {
   region: Region;
   lock: Lock | RLock | undefined;
   length: number;
+  /** The lock was attached on its own (it lives in another segment) and closes with this handle. */
+  closeLock?: boolean;
 }
 
 export function createParts(kind: typeof Kind.Value | typeof Kind.Array, typecode: Typecode, length: number, lock: SynchronizedOptions['lock']): Parts {
@@ -49,18 +51,18 @@ export function attachParts(ref: CtypeRef, kind: typeof Kind.Value | typeof Kind
   if (typeof ref !== 'object' || ref === null || ref.kind !== kind) throw new TypeError(expected('ref', `a reference to a shared ${kind === Kind.Value ? 'Value' : 'Array'}`, ref));
   checkTypecode(ref.typecode);
   const region = Region.attach(ref, kind);
-  let lock: Lock | RLock | undefined;
-  if (ref.lock !== null) {
-    const inside = ref.lock.ref.name === ref.name && ref.lock.ref.at === bodyOffset / 4;
-    if (inside) {
-      lock = ref.lock.recursive ? new RLock({ region, at: ref.lock.ref.at, owns: false }) : new Lock({ region, at: ref.lock.ref.at, owns: false });
-    } else {
-      lock = ref.lock.recursive ? RLock.fromRef(ref.lock.ref) : Lock.fromRef(ref.lock.ref);
-    }
+  if (ref.lock === null) return { region, lock: undefined, length: ref.length };
+  if (ref.lock.ref.name === ref.name && ref.lock.ref.at === bodyOffset / 4) {
+    const placement = { region, at: ref.lock.ref.at, owns: false };
+    return { region, lock: ref.lock.recursive ? new RLock(placement) : new Lock(placement), length: ref.length };
   }
-  return { region, lock, length: ref.length };
+  try {
+    return { region, lock: ref.lock.recursive ? RLock.fromRef(ref.lock.ref) : Lock.fromRef(ref.lock.ref), length: ref.length, closeLock: true };
+  } catch (error) {
+    region.dispose();
+    throw error;
+  }
 }
-
 
 export abstract class SharedCtype<T extends Typecode> implements Disposable {
   readonly typecode: T;
@@ -68,12 +70,14 @@ export abstract class SharedCtype<T extends Typecode> implements Disposable {
   readonly #lock: Lock | RLock | undefined;
   readonly #length: number;
   readonly #view: TypedArrayOf[T];
+  readonly #closeLock: boolean;
 
   protected constructor(typecode: T, parts: Parts) {
     this.typecode = typecode;
     this.#region = parts.region;
     this.#lock = parts.lock;
     this.#length = parts.length;
+    this.#closeLock = parts.closeLock === true;
     this.#view = viewOf(typecode, parts.region.shm.buf, dataOffset, parts.length);
   }
 
@@ -121,6 +125,7 @@ export abstract class SharedCtype<T extends Typecode> implements Disposable {
   /** Releases this handle; the creator's close also removes the segment's name. */
   close(): void {
     this.#region.dispose();
+    if (this.#closeLock) this.#lock?.close();
   }
 
   [Symbol.dispose](): void {

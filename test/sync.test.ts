@@ -159,6 +159,24 @@ describe('Semaphore and BoundedSemaphore', () => {
   });
 });
 
+describe('aborting waits', () => {
+  it('rejects with the signal\'s reason and leaves every primitive usable', async () => {
+    using event = new Event();
+    using semaphore = new Semaphore(0);
+    using barrier = new Barrier(2);
+    const controller = new AbortController();
+    const waits = [event.wait({ signal: controller.signal }), semaphore.acquire({ signal: controller.signal }), barrier.wait({ signal: controller.signal })];
+    setTimeout(() => controller.abort(new Error('enough')), 30);
+    for (const wait of waits) await assert.rejects(wait, /enough/);
+    assert.equal(barrier.broken, true, 'a party that gives up breaks the barrier, as a timeout does');
+    semaphore.release();
+    assert.equal(await semaphore.acquire({ timeout: 1000 }), true, 'the aborted acquire took nothing');
+    event.set();
+    assert.equal(await event.wait({ signal: new AbortController().signal }), true);
+    await assert.rejects(event.wait({ signal: 'no' as unknown as AbortSignal }), TypeError);
+  });
+});
+
 describe('Event', () => {
   it('wakes waiters in other processes and threads, and times out', async () => {
     using event = new Event();

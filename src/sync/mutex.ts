@@ -7,7 +7,8 @@ import { isAlive, threadToken } from './owner.js';
 import { left, ownerCheckMs, spinWhile, type Waiting } from './wait.js';
 
 const enum Word { State, Pid, Thread }
-const enum State { Free, Locked, Contended }
+/** The state word's values. */
+const State = { Free: 0, Locked: 1, Contended: 2 } as const;
 /** Int32 words a mutex occupies. */
 export const mutexWords = 4;
 

@@ -3,22 +3,9 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { JoinableQueue, Pipe, Queue, SimpleQueue } from '../src/index.js';
 import { inProcess, inThread, startProcess, startThread } from './helpers/agents.js';
+import { rejectsWithCode, throwsCode } from './helpers/codes.js';
 
 type Item = { id: number; i: number; pad: string };
-
-async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: { code?: string }) => {
-    assert.equal(error.code, code);
-    return true;
-  });
-}
-
-function throwsCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: { code?: string }) => {
-    assert.equal(error.code, code);
-    return true;
-  });
-}
 
 /** Takes `n` items from `out` and checks none is missing or duplicated. */
 async function collect(out: Queue<Item>, n: number): Promise<Set<string>> {

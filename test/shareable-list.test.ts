@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ShareableList, type ShareableItem } from '../src/index.js';
 import { inProcess, inThread } from './helpers/agents.js';
 import { firstLine, finish, pythonScript, runPython, startPython } from './helpers/spawn.js';
+import { throwsCode } from './helpers/codes.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const samples: Record<string, ShareableItem[]> = {
@@ -19,13 +20,6 @@ function fromPython(value: unknown): ShareableItem {
   if (tagged.int !== undefined) return BigInt(tagged.int);
   if (tagged.float !== undefined) return Number(tagged.float.replace('inf', 'Infinity'));
   throw new Error(`unexpected ${JSON.stringify(value)}`);
-}
-
-function throwsCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: { code?: string }) => {
-    assert.equal(error.code, code);
-    return true;
-  });
 }
 
 describe('ShareableList', () => {

@@ -6,20 +6,7 @@ import {
 } from '../src/index.js';
 import { inProcess, inThread, nextMessage, startProcess, startThread } from './helpers/agents.js';
 import { firstLine, waitUntil } from './helpers/spawn.js';
-
-async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: { code?: string }) => {
-    assert.equal(error.code, code);
-    return true;
-  });
-}
-
-function throwsCode(fn: () => unknown, code: string): void {
-  assert.throws(fn, (error: { code?: string }) => {
-    assert.equal(error.code, code);
-    return true;
-  });
-}
+import { rejectsWithCode, throwsCode } from './helpers/codes.js';
 
 describe('Lock and RLock', () => {
   it('keep an exact total under contention from processes, threads and the main thread', async () => {

@@ -52,9 +52,9 @@ export class Ring {
     return this.#capacity;
   }
 
-  /** Complete messages written and not yet taken. */
+  /** Complete messages written and not yet taken (a reader finishing a streamed message may count it first). */
   get count(): number {
-    return Atomics.load(this.#i32, this.#at + Word.Count);
+    return Math.max(0, Atomics.load(this.#i32, this.#at + Word.Count));
   }
 
   get writerClosed(): boolean {

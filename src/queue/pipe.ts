@@ -5,7 +5,8 @@ import { registerHandle } from '../serialize/index.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
 import { PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
-import { QueueCore, type QueueOptions } from './queue-core.js';
+import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
+import type { QueueOptions } from './queue-core.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
 
 const enum Word { Open0, Open1, Duplex, Capacity }
@@ -83,23 +84,31 @@ export class Connection<T = unknown> implements Disposable {
   /** Sends raw bytes; waits (without blocking the event loop) only while the ring has no room. */
   async sendBytes(bytes: Uint8Array, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
+    await this.#send([bytes], options);
+  }
+
+  async #send(parts: Uint8Array[], options: Pick<WaitOptions, 'signal'> | undefined): Promise<void> {
     checkSignal(options?.signal);
     const ring = this.#out();
-    if (!ring.tryWrite(bytes)) await driveAsync(ring.write(bytes, Infinity), options?.signal);
+    if (!ring.tryWrite(parts)) await driveAsync(ring.write(parts, Infinity), options?.signal);
+  }
+
+  #sendSync(parts: Uint8Array[]): void {
+    const ring = this.#out();
+    if (!ring.tryWrite(parts)) driveSync(ring.write(parts, Infinity));
   }
 
   sendBytesSync(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
-    const ring = this.#out();
-    if (!ring.tryWrite(bytes)) driveSync(ring.write(bytes, Infinity));
+    this.#sendSync([bytes]);
   }
 
-  send(value: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
-    return this.sendBytes(QueueCore.encodeValue(value), options);
+  async send(value: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
+    await this.#send(encodeParts(value), options);
   }
 
   sendSync(value: T): void {
-    this.sendBytesSync(QueueCore.encodeValue(value));
+    this.#sendSync(encodeParts(value));
   }
 
   /**
@@ -125,11 +134,11 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   async recv(options?: WaitOptions): Promise<T> {
-    return QueueCore.decodeValue(await this.recvBytes(options)) as Promise<T>;
+    return (await decodeParts(await this.recvBytes(options))) as T;
   }
 
   recvSync(options?: Omit<WaitOptions, 'signal'>): T {
-    return QueueCore.decodeValueSync(this.recvBytesSync(options)) as T;
+    return decodePartsSync(this.recvBytesSync(options)) as T;
   }
 
   /** Whether a message (or end-of-file) is waiting, after up to `timeout` ms. @default timeout 0 */

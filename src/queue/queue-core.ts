@@ -1,7 +1,8 @@
 // What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
 // and the closed state of this handle.
 import { expected } from '../errors.js';
-import { bytesToPacket, decode, decodeSync, DecodeError, encode, packetToBytes, registerHandle } from '../serialize/index.js';
+import { registerHandle } from '../serialize/index.js';
+import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../queue/ring.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
@@ -65,36 +66,17 @@ export abstract class QueueCore<T> implements Disposable {
     return this.region.i32;
   }
 
-  protected encodeItem(item: T): Uint8Array {
+  protected encodeItem(item: T): Uint8Array[] {
     void this.words;
-    return QueueCore.encodeValue(item);
+    return encodeParts(item);
   }
 
   protected decodeItemSync(bytes: Uint8Array): T {
-    return QueueCore.decodeValueSync(bytes) as T;
+    return decodePartsSync(bytes) as T;
   }
 
   protected async decodeItem(bytes: Uint8Array): Promise<T> {
-    return (await QueueCore.decodeValue(bytes)) as T;
-  }
-
-  /** A payload through the codec, as one byte string. @internal */
-  static encodeValue(value: unknown): Uint8Array {
-    return packetToBytes(encode(value));
-  }
-
-  static decodeValueSync(bytes: Uint8Array): unknown {
-    return decodeSync(bytesToPacket(bytes));
-  }
-
-  /** Decodes, importing a registered module first when the payload needs one. */
-  static async decodeValue(bytes: Uint8Array): Promise<unknown> {
-    try {
-      return decodeSync(bytesToPacket(bytes));
-    } catch (error) {
-      if (error instanceof DecodeError && error.code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(bytesToPacket(bytes));
-      throw error;
-    }
+    return (await decodeParts(bytes)) as T;
   }
 
   /** Takes the oldest item, waiting without blocking the event loop; `ERR_MP_QUEUE_EMPTY` after `timeout` ms. */

@@ -44,7 +44,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
    * rejects with `ERR_MP_QUEUE_FULL` after `timeout` ms, with the signal's reason on abort.
    */
   async put(item: T, options?: WaitOptions): Promise<void> {
-    const bytes = this.encodeItem(item);
+    const parts = this.encodeItem(item);
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     const i32 = this.words;
@@ -54,7 +54,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
     this.beforePut();
     let written = false;
     try {
-      written = this.ring.tryWrite(bytes) || await driveAsync(this.ring.write(bytes, deadline), options?.signal);
+      written = this.ring.tryWrite(parts) || await driveAsync(this.ring.write(parts, deadline), options?.signal);
     } finally {
       if (!written) this.undoPut(bounded);
     }
@@ -63,7 +63,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
 
   /** Blocking form, for worker threads and child processes. */
   putSync(item: T, options?: Omit<WaitOptions, 'signal'>): void {
-    const bytes = this.encodeItem(item);
+    const parts = this.encodeItem(item);
     const deadline = deadlineOf(options);
     const i32 = this.words;
     const slots = this.at + QueueWord.Slots;
@@ -72,7 +72,7 @@ export class Queue<T = unknown> extends QueueCore<T> {
     this.beforePut();
     let written = false;
     try {
-      written = this.ring.tryWrite(bytes) || driveSync(this.ring.write(bytes, deadline));
+      written = this.ring.tryWrite(parts) || driveSync(this.ring.write(parts, deadline));
     } finally {
       if (!written) this.undoPut(bounded);
     }

@@ -17,6 +17,12 @@ const lengthBytes = 4;
 /** How long a reader or writer spins for the other side before sleeping. */
 const streamSpinUs = 20;
 
+function byteLength(parts: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
+}
+
 export function initRing(i32: Int32Array, at: number, capacity: number): void {
   i32[at + Word.Capacity] = capacity;
 }
@@ -77,19 +83,27 @@ export class Ring {
     return (Atomics.load(this.#i32, this.#at + Word.Tail) - Atomics.load(this.#i32, this.#at + Word.Head)) >>> 0;
   }
 
-  /** Writes a whole message at once when the write lock is free and it fits; false (nothing written) otherwise. */
-  tryWrite(message: Uint8Array): boolean {
+  /**
+   * Writes a whole message (the concatenation of `parts`) at once when the write lock is free and it fits;
+   * false (nothing written) otherwise.
+   */
+  tryWrite(parts: readonly Uint8Array[]): boolean {
     const i32 = this.#i32;
     const at = this.#at;
-    const total = lengthBytes + message.length;
+    const length = byteLength(parts);
+    const total = lengthBytes + length;
     if (total > this.#capacity - this.#used() || !tryLock(i32, at)) return false;
     try {
       if (total > this.#capacity - this.#used()) return false;
       const tail = Atomics.load(i32, at + Word.Tail);
-      new DataView(this.#writeHeader.buffer).setUint32(0, message.length, true);
+      new DataView(this.#writeHeader.buffer).setUint32(0, length, true);
       this.#copyIn(tail & this.#mask, this.#writeHeader);
-      this.#copyIn((tail + lengthBytes) & this.#mask, message);
-      Atomics.store(i32, at + Word.Tail, (tail + total) | 0);
+      let position = tail + lengthBytes;
+      for (const part of parts) {
+        this.#copyIn(position & this.#mask, part);
+        position += part.length;
+      }
+      Atomics.store(i32, at + Word.Tail, position | 0);
       Atomics.add(i32, at + Word.Count, 1);
     } finally {
       unlock(i32, at);
@@ -126,12 +140,13 @@ export class Ring {
    * Writes one message. Until the first byte is written the deadline applies (false: nothing written);
    * after that the message is finished whatever the time, as readers are reading it.
    */
-  *write(message: Uint8Array, deadline: number): Waiting<boolean> {
+  *write(parts: readonly Uint8Array[], deadline: number): Waiting<boolean> {
     const i32 = this.#i32;
     const at = this.#at;
     if (!tryLock(i32, at) && !(yield* lockWaiting(i32, at, deadline, 'a queue writer lock'))) return false;
     try {
-      const total = lengthBytes + message.length;
+      const length = byteLength(parts);
+      const total = lengthBytes + length;
       // Start once the whole message fits, or (larger than the ring) once the ring is empty.
       const start = Math.min(total, this.#capacity);
       while (this.#capacity - this.#used() < start) {
@@ -140,9 +155,9 @@ export class Ring {
         yield* this.#sleepOn(Word.Head, Word.WritersSleeping, ms);
       }
       const header = this.#writeHeader;
-      new DataView(header.buffer).setUint32(0, message.length, true);
+      new DataView(header.buffer).setUint32(0, length, true);
       yield* this.#stream(header);
-      yield* this.#stream(message);
+      for (const part of parts) yield* this.#stream(part);
       Atomics.add(i32, at + Word.Count, 1);
       return true;
     } finally {

@@ -18,14 +18,14 @@ export class SimpleQueue<T = unknown> extends QueueCore<T> {
 
   /** Adds an item; waits (without blocking the event loop) only while the ring has no room. */
   async put(item: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
-    const bytes = this.encodeItem(item);
+    const parts = this.encodeItem(item);
     checkSignal(options?.signal);
-    if (!this.ring.tryWrite(bytes)) await driveAsync(this.ring.write(bytes, Infinity), options?.signal);
+    if (!this.ring.tryWrite(parts)) await driveAsync(this.ring.write(parts, Infinity), options?.signal);
   }
 
   putSync(item: T): void {
-    const bytes = this.encodeItem(item);
-    if (!this.ring.tryWrite(bytes)) driveSync(this.ring.write(bytes, Infinity));
+    const parts = this.encodeItem(item);
+    if (!this.ring.tryWrite(parts)) driveSync(this.ring.write(parts, Infinity));
   }
 }
 

@@ -110,6 +110,7 @@ describe('Lock and RLock', () => {
     assert.throws(() => Lock.fromRef(ref), SyncSegmentError);
     using event = new Event();
     throwsCode(() => Lock.fromRef(event.toRef()), 'ERR_MP_SYNC_BAD_SEGMENT');
+    throwsCode(() => Event.fromRef({ ...event.toRef(), dir: '/etc' }), 'ERR_MP_SYNC_BAD_SEGMENT');
   });
 });
 

@@ -1,6 +1,5 @@
 // RawArray and Array: a fixed-length typed array in shared memory, as Python's sharedctypes.RawArray and Array.
 import { expected } from '../errors.js';
-import { registerHandle } from '../serialize/index.js';
 import { Kind } from '../sync/region.js';
 import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, toStored, type Typecode, type ValueOf } from './typecodes.js';
@@ -80,6 +79,3 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
     return new SharedArray<T>(ref.typecode as T, ref.length, {}, attachParts(ref, Kind.Array));
   }
 }
-
-registerHandle<SharedArray>({ name: 'multiproc.Array', type: SharedArray, toRef: (a) => a.toRef(), fromRef: (ref) => SharedArray.fromRef(ref as CtypeRef) });
-registerHandle<RawArray>({ name: 'multiproc.RawArray', type: RawArray, toRef: (a) => a.toRef(), fromRef: (ref) => RawArray.fromRef(ref as CtypeRef) });

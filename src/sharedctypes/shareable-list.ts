@@ -2,7 +2,6 @@
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
 import { inspect } from 'node:util';
 import { expected, MultiprocError } from '../errors.js';
-import { registerHandle } from '../serialize/index.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 
 /** What a slot holds: int (number or bigint), float (number), bool, str, bytes (Uint8Array), None (null). */
@@ -263,5 +262,3 @@ function same(a: ShareableItem, b: ShareableItem): boolean {
   if (typeof a === 'number' && typeof b === 'bigint') return same(b, a);
   return a === b;
 }
-
-registerHandle({ name: 'multiproc.ShareableList', type: ShareableList, toRef: (list) => ({ name: list.shm.name }), fromRef: (ref) => ShareableList.attach((ref as { name: string }).name) });

@@ -1,5 +1,4 @@
 // RawValue and Value: one typed item in shared memory, as Python's sharedctypes.RawValue and Value.
-import { registerHandle } from '../serialize/index.js';
 import { Kind } from '../sync/region.js';
 import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, toStored, type Typecode, type ValueOf } from './typecodes.js';
@@ -43,6 +42,3 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
     return new Value<T>(ref.typecode as T, 0, {}, attachParts(ref, Kind.Value));
   }
 }
-
-registerHandle<Value>({ name: 'multiproc.Value', type: Value, toRef: (v) => v.toRef(), fromRef: (ref) => Value.fromRef(ref as CtypeRef) });
-registerHandle<RawValue>({ name: 'multiproc.RawValue', type: RawValue, toRef: (v) => v.toRef(), fromRef: (ref) => RawValue.fromRef(ref as CtypeRef) });

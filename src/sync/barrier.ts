@@ -2,7 +2,6 @@
 // the generation word, and a broken generation is recorded so every waiter of it raises BrokenBarrierError.
 import { expected } from '../errors.js';
 import { futexWake } from '../native/futex.js';
-import { registerHandle } from '../serialize/index.js';
 import { BrokenBarrierError } from './errors.js';
 import { lockWaiting, mutexWords, tryLock, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
@@ -172,5 +171,3 @@ export class Barrier extends SharedPrimitive {
     futexWake(i32, this.at + Word.Generation);
   }
 }
-
-registerHandle({ name: 'multiproc.Barrier', type: Barrier, toRef: (b) => b.toRef(), fromRef: (ref) => Barrier.fromRef(ref as PrimitiveRef) });

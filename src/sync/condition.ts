@@ -2,7 +2,6 @@
 // sequence word that notify bumps and waiters sleep on.
 import { expected } from '../errors.js';
 import { futexWake } from '../native/futex.js';
-import { registerHandle } from '../serialize/index.js';
 import { SyncStateError } from './errors.js';
 import { Lock } from './lock.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
@@ -167,5 +166,3 @@ export class Condition extends SharedPrimitive {
     }
   }
 }
-
-registerHandle({ name: 'multiproc.Condition', type: Condition, toRef: (c) => c.toRef(), fromRef: (ref) => Condition.fromRef(ref as ConditionRef) });

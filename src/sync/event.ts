@@ -1,6 +1,5 @@
 // Event: Python's multiprocessing.Event, a shared flag that waiters in any process sleep on until it is set.
 import { futexWake } from '../native/futex.js';
-import { registerHandle } from '../serialize/index.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
@@ -50,5 +49,3 @@ export class Event extends SharedPrimitive {
     return driveSync(flagWaiting(this.i32, this.at, deadlineOf(options)));
   }
 }
-
-registerHandle({ name: 'multiproc.Event', type: Event, toRef: (e) => e.toRef(), fromRef: (ref) => Event.fromRef(ref as PrimitiveRef) });

@@ -1,5 +1,4 @@
 // Lock: Python's multiprocessing.Lock, a non-recursive lock in shared memory that any thread of any process can release.
-import { registerHandle } from '../serialize/index.js';
 import { SyncStateError } from './errors.js';
 import { LockBase } from './lock-base.js';
 import { isLocked, mutexWords, unlock } from './mutex.js';
@@ -29,5 +28,3 @@ export class Lock extends LockBase {
     unlock(i32, this.at);
   }
 }
-
-registerHandle({ name: 'multiproc.Lock', type: Lock, toRef: (lock) => lock.toRef(), fromRef: (ref) => Lock.fromRef(ref as PrimitiveRef) });

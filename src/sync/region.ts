@@ -1,7 +1,7 @@
 // A shared-memory segment that multiproc lays out itself: a header (magic, version, kind, ready flag set
 // last) so an attacher never sees a half-built primitive, then the primitive's words.
 import { SharedMemory } from '../shm/shared-memory.js';
-import { posixShmDir } from '../shm/location.js';
+import { posixShmDir, resolveDir } from '../shm/location.js';
 import { SharedMemoryError } from '../shm/errors.js';
 import { SyncSegmentError } from './errors.js';
 
@@ -52,6 +52,11 @@ export class Region {
   static attach(ref: RegionRef, kind: Kind): Region {
     if (typeof ref !== 'object' || ref === null || typeof ref.name !== 'string') {
       throw new SyncSegmentError(`not a reference to a multiproc ${kindNames.get(kind) ?? 'primitive'}: ${JSON.stringify(ref)}`);
+    }
+    // A reference from elsewhere must not make this side map an arbitrary file: besides /dev/shm, only
+    // this process's own segment folder ($MULTIPROC_SHM_DIR) is accepted, as for SharedMemory handles.
+    if (ref.dir !== undefined && (typeof ref.dir !== 'string' || ref.dir !== resolveDir(undefined))) {
+      throw new SyncSegmentError(`segment '${ref.name}' lives in ${String(ref.dir)}, which is not this process's segment folder`);
     }
     let shm: SharedMemory;
     try {

@@ -1,5 +1,4 @@
 // RLock: Python's multiprocessing.RLock, re-entrant for the thread (of the process) that holds it.
-import { registerHandle } from '../serialize/index.js';
 import { SyncStateError } from './errors.js';
 import { LockBase } from './lock-base.js';
 import { isMine, mutexWords, unlock } from './mutex.js';
@@ -60,5 +59,3 @@ export class RLock extends LockBase {
     this.i32[this.at + mutexWords] = count;
   }
 }
-
-registerHandle({ name: 'multiproc.RLock', type: RLock, toRef: (lock) => lock.toRef(), fromRef: (ref) => RLock.fromRef(ref as PrimitiveRef) });

@@ -1,7 +1,6 @@
 // Semaphore and BoundedSemaphore: a counter in shared memory; sleepers are counted so release wakes only when someone sleeps.
 import { expected } from '../errors.js';
 import { futexWake } from '../native/futex.js';
-import { registerHandle } from '../serialize/index.js';
 import { SyncStateError, SyncTimeoutError } from './errors.js';
 import { guardFor, type LockGuard } from './lock-base.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
@@ -134,6 +133,3 @@ export class BoundedSemaphore extends Semaphore {
     return new BoundedSemaphore(0, attachPlacement(ref, [Kind.Semaphore]));
   }
 }
-
-registerHandle({ name: 'multiproc.BoundedSemaphore', type: BoundedSemaphore, toRef: (s) => s.toRef(), fromRef: (ref) => BoundedSemaphore.fromRef(ref as PrimitiveRef) });
-registerHandle({ name: 'multiproc.Semaphore', type: Semaphore, toRef: (s) => s.toRef(), fromRef: (ref) => Semaphore.fromRef(ref as PrimitiveRef) });

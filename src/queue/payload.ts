@@ -20,6 +20,7 @@ function toPacket(bytes: Uint8Array): Packet {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = bytes.byteLength >= 4 ? view.getUint32(0, true) : -1;
   if (count < 0 || 4 + 4 * count > bytes.byteLength) throw new DecodeError('ERR_MP_DECODE', 'Cannot decode: a queue message is truncated');
+  if (count === 0) return { data: bytes.subarray(4), buffers: [] };
   const lengths = Array.from({ length: count }, (_, i) => view.getUint32(4 + 4 * i, true));
   let end = bytes.byteLength;
   const buffers: ArrayBuffer[] = [];

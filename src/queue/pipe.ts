@@ -64,19 +64,23 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   #words(): Int32Array {
-    if (this.#closed || this.#region.disposed) throw new QueueStateError('ERR_MP_QUEUE_CLOSED', 'this Connection is closed');
+    this.#assertOpen();
     return this.#region.i32;
   }
 
+  #assertOpen(): void {
+    if (this.#closed || this.#region.disposed) throw new QueueStateError('ERR_MP_QUEUE_CLOSED', 'this Connection is closed');
+  }
+
   #out(): Ring {
-    void this.#words();
+    this.#assertOpen();
     if (this.#outgoing === undefined) throw new QueueStateError('ERR_MP_PIPE_CLOSED', 'this end of a one-way Pipe only receives');
     if (this.#outgoing.readerClosed) throw new QueueStateError('ERR_MP_PIPE_CLOSED', 'the other end of the pipe is closed (broken pipe)');
     return this.#outgoing;
   }
 
   #in(): Ring {
-    void this.#words();
+    this.#assertOpen();
     if (this.#incoming === undefined) throw new QueueStateError('ERR_MP_PIPE_CLOSED', 'this end of a one-way Pipe only sends');
     return this.#incoming;
   }

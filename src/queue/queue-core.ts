@@ -61,13 +61,18 @@ export abstract class QueueCore<T> implements Disposable {
 
   abstract toRef(): QueueRef;
 
-  protected get words(): Int32Array {
+  /** Throws `ERR_MP_QUEUE_CLOSED` once this handle is closed. */
+  protected assertOpen(): void {
     if (this.#closed || this.region.disposed) throw new QueueStateError('ERR_MP_QUEUE_CLOSED', `this ${this.constructor.name} is closed`);
+  }
+
+  protected get words(): Int32Array {
+    this.assertOpen();
     return this.region.i32;
   }
 
   protected encodeItem(item: T): Uint8Array[] {
-    void this.words;
+    this.assertOpen();
     return encodeParts(item);
   }
 
@@ -83,7 +88,7 @@ export abstract class QueueCore<T> implements Disposable {
   async get(options?: WaitOptions): Promise<T> {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
-    void this.words;
+    this.assertOpen();
     const bytes = this.ring.tryRead() ?? await driveAsync(this.ring.read(deadline), options?.signal);
     if (bytes === undefined) throw new QueueEmptyError();
     this.taken();
@@ -93,7 +98,7 @@ export abstract class QueueCore<T> implements Disposable {
   /** Blocking form, for worker threads and child processes. */
   getSync(options?: Omit<WaitOptions, 'signal'>): T {
     const deadline = deadlineOf(options);
-    void this.words;
+    this.assertOpen();
     const bytes = this.ring.tryRead() ?? driveSync(this.ring.read(deadline));
     if (bytes === undefined) throw new QueueEmptyError();
     this.taken();
@@ -105,13 +110,13 @@ export abstract class QueueCore<T> implements Disposable {
 
   /** Items put and not yet taken (a snapshot, as Python's `qsize()`). */
   qsize(): number {
-    void this.words;
+    this.assertOpen();
     return this.ring.count;
   }
 
   /** Whether nothing is waiting to be taken (a snapshot). */
   empty(): boolean {
-    void this.words;
+    this.assertOpen();
     return !this.ring.hasData;
   }
 

@@ -56,7 +56,23 @@ describe('Lock and RLock', () => {
     assert.equal(lock.locked, false);
   });
 
-  it('wakes an async waiter when another process releases', async () => {
+  it('wakes an async and a blocking waiter when another process releases', async () => {
+    using lock = new Lock();
+    const child = startProcess('hold-then-release', { lock, ms: 200 });
+    assert.deepEqual(JSON.parse(await firstLine(child)), { held: true });
+    const started = performance.now();
+    assert.equal(await lock.acquire({ timeout: 20_000 }), true);
+    assert.ok(performance.now() - started >= 100, 'it waited for the release');
+    await new Promise((resolve) => child.once('exit', resolve));
+    lock.release();
+    const again = startProcess('hold-then-release', { lock, ms: 200 });
+    await firstLine(again);
+    assert.equal(lock.acquireSync({ timeout: 20_000 }), true);
+    lock.release();
+    await new Promise((resolve) => again.once('exit', resolve));
+  });
+
+  it('rejects an async waiter when the holder process dies while it waits', async () => {
     using lock = new Lock();
     const child = startProcess('hold', { lock });
     try {

@@ -44,6 +44,8 @@ export class Ring {
   /** Length prefixes, one for the writing side and one for the reading side of this handle. */
   readonly #writeHeader = new Uint8Array(lengthBytes);
   readonly #readHeader = new Uint8Array(lengthBytes);
+  readonly #writeLength = new DataView(this.#writeHeader.buffer);
+  readonly #readLength = new DataView(this.#readHeader.buffer);
 
   /** `at`: Int32 index of the header; the data starts `ringHeaderBytes` after it. */
   constructor(buffer: SharedArrayBuffer, at: number) {
@@ -96,7 +98,7 @@ export class Ring {
     try {
       if (total > this.#capacity - this.#used()) return false;
       const tail = Atomics.load(i32, at + Word.Tail);
-      new DataView(this.#writeHeader.buffer).setUint32(0, length, true);
+      this.#writeLength.setUint32(0, length, true);
       this.#copyIn(tail & this.#mask, this.#writeHeader);
       let position = tail + lengthBytes;
       for (const part of parts) {
@@ -123,7 +125,7 @@ export class Ring {
       if (used < lengthBytes) return undefined;
       const head = Atomics.load(i32, at + Word.Head);
       this.#copyOut(head & this.#mask, this.#readHeader);
-      const length = new DataView(this.#readHeader.buffer).getUint32(0, true);
+      const length = this.#readLength.getUint32(0, true);
       if (used < lengthBytes + length) return undefined;
       message = new Uint8Array(length);
       this.#copyOut((head + lengthBytes) & this.#mask, message);
@@ -154,9 +156,8 @@ export class Ring {
         if (ms === 0) return false;
         yield* this.#sleepOn(Word.Head, Word.WritersSleeping, ms);
       }
-      const header = this.#writeHeader;
-      new DataView(header.buffer).setUint32(0, length, true);
-      yield* this.#stream(header);
+      this.#writeLength.setUint32(0, length, true);
+      yield* this.#stream(this.#writeHeader);
       for (const part of parts) yield* this.#stream(part);
       Atomics.add(i32, at + Word.Count, 1);
       return true;
@@ -186,9 +187,13 @@ export class Ring {
   }
 
   #copyIn(position: number, bytes: Uint8Array): void {
-    const first = Math.min(bytes.length, this.#capacity - position);
+    const first = this.#capacity - position;
+    if (bytes.length <= first) {
+      this.#u8.set(bytes, position);
+      return;
+    }
     this.#u8.set(bytes.subarray(0, first), position);
-    if (first < bytes.length) this.#u8.set(bytes.subarray(first), 0);
+    this.#u8.set(bytes.subarray(first), 0);
   }
 
   #copyOut(position: number, into: Uint8Array): void {
@@ -245,9 +250,8 @@ export class Ring {
       try {
         // Another reader may have taken what we saw.
         if (this.#used() === 0) continue;
-        const header = this.#readHeader;
-        yield* this.#drain(header);
-        const message = new Uint8Array(new DataView(header.buffer).getUint32(0, true));
+        yield* this.#drain(this.#readHeader);
+        const message = new Uint8Array(this.#readLength.getUint32(0, true));
         yield* this.#drain(message);
         Atomics.sub(i32, at + Word.Count, 1);
         return message;

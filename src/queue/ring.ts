@@ -245,7 +245,12 @@ export class Ring {
     const i32 = this.#i32;
     const at = this.#at;
     for (;;) {
-      if (!(yield* this.readable(deadline)) || this.#used() === 0) return undefined;
+      if (!(yield* this.readable(deadline))) return undefined;
+      if (this.#used() === 0) {
+        // Readable because the writer closed, or another reader took what was there.
+        if (this.writerClosed) return undefined;
+        continue;
+      }
       if (!tryLock(i32, at + readMutex) && !(yield* lockWaiting(i32, at + readMutex, deadline, 'a queue reader lock'))) return undefined;
       try {
         // Another reader may have taken what we saw.

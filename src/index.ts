@@ -12,3 +12,20 @@ export {
 export { SharedMemory, type SharedMemoryOptions } from './shm/shared-memory.js';
 export { SharedMemoryManager, type SharedMemoryManagerOptions } from './shm/shared-memory-manager.js';
 export { listSegments, removeSegment, collectGarbage, type SegmentInfo } from './shm/segments.js';
+export { Pool, type BoundTask, type LoadedTasks } from './pool/pool.js';
+export { taskRef, type TaskRef } from './pool/task-ref.js';
+export { AsyncResult } from './pool/async-result.js';
+export type { PoolOptions, CallOptions, MapOptions, Chunksize, Order, Progress, BackendName, ResourceLimits } from './pool/options.js';
+export type { PoolStats, WorkerStats } from './pool/engine.js';
+export {
+  WorkerCrashedError,
+  TaskTimeoutError,
+  PoolTerminatedError,
+  PoolStateError,
+  InitializerError,
+  RemoteError,
+  RemoteStack,
+  ResultTimeoutError,
+} from './pool/errors.js';
+export { TaskNotFoundError } from './worker/run-worker.js';
+export { currentWorker, type WorkerInfo } from './worker/current-worker.js';

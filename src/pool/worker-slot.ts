@@ -1,0 +1,112 @@
+// The pool's side of one worker: its runtime and channel, the tasks it holds, and its counters.
+import { ProcessRuntime } from '../backends/process.js';
+import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/runtime.js';
+import { ThreadRuntime } from '../backends/thread.js';
+import type { Packet } from '../serialize/index.js';
+import { Channel, Word } from '../worker/channel.js';
+import { FrameKind, protocolVersion, type FunctionName } from '../worker/protocol.js';
+
+/** One unit of work: a single call, or a chunk of a map-like call. */
+export interface Task {
+  readonly id: number;
+  readonly fn: number;
+  readonly fnName: FunctionName;
+  readonly flags: number;
+  readonly packet: Packet;
+  /** Items in it (1 for a single call). */
+  readonly items: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number;
+  retries: number;
+  settled: boolean;
+  slot: WorkerSlot | undefined;
+  done(value: unknown, micros: number): void;
+  fail(error: unknown): void;
+  cleanup: (() => void) | undefined;
+}
+
+export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
+
+export function startRuntime(backend: BackendName, options: RuntimeOptions): WorkerRuntime {
+  return backend === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
+}
+
+export class WorkerSlot {
+  readonly index: number;
+  readonly runtime: WorkerRuntime;
+  readonly channel: Channel;
+  readonly epoch = Date.now();
+  readonly inflight = new Map<number, Task>();
+  readonly #defined = new Set<number>();
+  state: SlotState = 'starting';
+  pid = 0;
+  threadId = 0;
+  /** Tasks handed to this worker (for maxTasksPerWorker). */
+  dispatched = 0;
+  tasksDone = 0;
+  busyMicros = 0;
+  /** Moving average of task run time, microseconds; undefined until the first result. */
+  averageMicros: number | undefined;
+  readonly spawnedAt = performance.now();
+  readyAt: number | undefined;
+  /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
+  killed: { taskId: number; error: unknown } | undefined;
+  parking: AbortController | undefined;
+  #referenced = true;
+
+  constructor(index: number, runtime: WorkerRuntime) {
+    this.index = index;
+    this.runtime = runtime;
+    this.channel = new Channel(runtime.channel, 'main', runtime.ops);
+  }
+
+  /** Id of the task the worker runs now (0: none) and since when (ms, this clock). */
+  running(): { id: number; since: number } {
+    const words = this.channel.words;
+    return { id: Atomics.load(words, Word.Running), since: this.epoch + Atomics.load(words, Word.RunningSince) };
+  }
+
+  /** Hands a task over through the ring (or the slow lane, rung for through the ring); false when full. */
+  send(task: Task): boolean {
+    const channel = this.channel;
+    if (!this.#defined.has(task.fn)) {
+      if (!channel.send(FrameKind.Define, 0, task.fn, 0, new TextEncoder().encode(JSON.stringify(task.fnName)))) return false;
+      this.#defined.add(task.fn);
+    }
+    const { packet } = task;
+    if (packet.buffers.length === 0 && packet.data.length <= channel.maxPayload) {
+      if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
+    } else {
+      // Doorbell first: a worker that sees it before the message arrives waits for the message.
+      if (!channel.send(FrameKind.Doorbell, 0, 0, 0)) return false;
+      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, packet.buffers);
+    }
+    this.inflight.set(task.id, task);
+    task.slot = this;
+    this.dispatched++;
+    this.keepAlive(true);
+    return true;
+  }
+
+  stop(): void {
+    if (this.state === 'gone') return;
+    this.state = 'stopping';
+    this.keepAlive(true);
+    if (this.channel.send(FrameKind.Doorbell, 0, 0, 0)) this.runtime.post({ type: 'stop', v: protocolVersion });
+    else this.runtime.kill();
+  }
+
+  /** Stops the worker now; it keeps the process alive until it is gone, so its exit is always observed. */
+  kill(): void {
+    if (this.state === 'gone') return;
+    this.keepAlive(true);
+    this.runtime.kill();
+  }
+
+  /** Busy workers keep the process alive; idle ones do not (an unclosed idle pool must not block exit). */
+  keepAlive(keep: boolean): void {
+    if (keep === this.#referenced || this.state === 'gone') return;
+    this.#referenced = keep;
+    this.runtime.ref(keep);
+  }
+}

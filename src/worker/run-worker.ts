@@ -1,0 +1,231 @@
+// The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
+// the slow lane it rings for), run them one at a time, and send results back.
+import { MultiprocError } from '../errors.js';
+import { decode, decodeSync, encode, type Packet } from '../serialize/index.js';
+import { Channel, Word } from './channel.js';
+import { setCurrentWorker } from './current-worker.js';
+import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import type { WaitOps } from './wait-ops.js';
+
+/** What a backend's entry file gives the shared worker loop. */
+export interface WorkerTransport {
+  ops: WaitOps;
+  pid: number;
+  threadId: number;
+  /** The next control message (synchronously where the runtime can). */
+  receive(): ToWorker | Promise<ToWorker>;
+  post(message: FromWorker, transfer: ArrayBuffer[]): void;
+}
+
+type TaskFunction = (...args: unknown[]) => unknown;
+
+/** A task names a module export that is missing or not a function. */
+export class TaskNotFoundError extends MultiprocError {
+  constructor(message: string) {
+    super('ERR_MP_TASK_NOT_FOUND', message);
+  }
+}
+
+const functions = new Map<number, FunctionName>();
+const loaded = new Map<string, TaskFunction>();
+
+async function resolveFunction(name: FunctionName): Promise<TaskFunction> {
+  const key = `${name.url}#${name.name}`;
+  const cached = loaded.get(key);
+  if (cached !== undefined) return cached;
+  const module = (await import(name.url)) as Record<string, unknown>;
+  const fn = module[name.name];
+  if (typeof fn !== 'function') {
+    throw new TaskNotFoundError(`Module ${name.url} has no exported function \`${name.name}\` (found ${typeof fn}); ` +
+      'a task must be a named export of its module');
+  }
+  loaded.set(key, fn as TaskFunction);
+  return fn as TaskFunction;
+}
+
+function decodeFast(packet: Packet): unknown {
+  try {
+    return decodeSync(packet);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
+    throw error;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function encodeError(error: unknown): Packet {
+  try {
+    return encode(error);
+  } catch {
+    const plain = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+    return encode(Object.assign(new Error(plain.message), plain));
+  }
+}
+
+class WorkerLoop {
+  readonly #channel: Channel;
+  readonly #transport: WorkerTransport;
+  readonly #init: InitMessage;
+  readonly #idle = new AbortController();
+
+  constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
+    this.#init = init;
+    this.#channel = channel;
+    this.#transport = transport;
+  }
+
+  async run(): Promise<void> {
+    const channel = this.#channel;
+    for (;;) {
+      const frame = channel.receive();
+      if (frame !== undefined) {
+        switch (frame.kind) {
+          case FrameKind.Task: {
+            const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
+            if (pending !== undefined) await pending;
+            break;
+          }
+          case FrameKind.Define:
+            functions.set(frame.id, JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName);
+            break;
+          case FrameKind.Doorbell: {
+            const message = await this.#transport.receive();
+            if (message.type === 'stop') return;
+            if (message.type === 'task') {
+              const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
+              if (pending !== undefined) await pending;
+            }
+            break;
+          }
+          default:
+            throw new TypeError(`Unexpected frame kind ${frame.kind as number}`);
+        }
+        continue;
+      }
+      // Idle: spin briefly (back-to-back calls), then sleep blocking (fast wake), then sleep letting
+      // the event loop run (timers and servers the initializer started keep working).
+      if (channel.spin(this.#init.spinMicros)) continue;
+      if (channel.park(this.#init.blockingParkMs)) continue;
+      // A pending Atomics.waitAsync does not keep a thread's event loop alive: this timer does.
+      const keepAlive = setInterval(() => {}, 2 ** 30);
+      await channel.parkAsync(this.#idle.signal);
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Returns a Promise only when the task (or its module import) is asynchronous. */
+  #runTask(id: number, fnNumber: number, flags: number, packet: Packet): Promise<void> | undefined {
+    const started = performance.now();
+    const name = functions.get(fnNumber);
+    try {
+      if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
+      const fn = loaded.get(`${name.url}#${name.name}`);
+      const args = decodeFast(packet);
+      if (fn === undefined || isThenable(args)) {
+        return (async () => {
+          let resolved: TaskFunction;
+          let decoded: unknown;
+          try {
+            resolved = await resolveFunction(name);
+            decoded = await args;
+          } catch (error) {
+            this.#fail(id, error, started);
+            return;
+          }
+          await this.#execute(id, resolved, flags, decoded, started);
+        })();
+      }
+      return this.#execute(id, fn, flags, args, started);
+    } catch (error) {
+      this.#fail(id, error, started);
+      return undefined;
+    }
+  }
+
+  #execute(id: number, fn: TaskFunction, flags: number, args: unknown, started: number): Promise<void> | undefined {
+    const words = this.#channel.words;
+    Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
+    Atomics.store(words, Word.Running, id);
+    try {
+      const spread = (flags & TaskFlag.Spread) !== 0;
+      if ((flags & TaskFlag.Chunk) === 0) {
+        const result = spread ? fn(...(args as unknown[])) : fn(args);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then((value) => this.#succeed(id, value, started), (error: unknown) => this.#fail(id, error, started));
+        }
+        this.#succeed(id, result, started);
+        return undefined;
+      }
+      const items = args as unknown[];
+      const results = new Array<unknown>(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const result = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+        if (isThenable(result)) return this.#finishChunkAsync(id, fn, spread, items, results, i, result, started);
+        results[i] = result;
+      }
+      this.#succeed(id, results, started);
+      return undefined;
+    } catch (error) {
+      this.#fail(id, error, started);
+      return undefined;
+    }
+  }
+
+  async #finishChunkAsync(id: number, fn: TaskFunction, spread: boolean, items: unknown[], results: unknown[], from: number,
+    first: PromiseLike<unknown>, started: number): Promise<void> {
+    try {
+      results[from] = await first;
+      for (let i = from + 1; i < items.length; i++) results[i] = await (spread ? fn(...(items[i] as unknown[])) : fn(items[i]));
+      this.#succeed(id, results, started);
+    } catch (error) {
+      this.#fail(id, error, started);
+    }
+  }
+
+  #succeed(id: number, value: unknown, started: number): void {
+    let packet: Packet;
+    try {
+      packet = encode(value);
+    } catch (error) {
+      this.#fail(id, error, started);
+      return;
+    }
+    this.#reply(id, true, packet, started);
+  }
+
+  #fail(id: number, error: unknown, started: number): void {
+    this.#reply(id, false, encodeError(error), started);
+  }
+
+  #reply(id: number, ok: boolean, packet: Packet, started: number): void {
+    const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+    const words = this.#channel.words;
+    // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
+    // the main side matches results by id, so the two lanes need no common order.
+    if (packet.buffers.length > 0 || !this.#channel.send(ok ? FrameKind.Ok : FrameKind.Error, 0, id, micros, packet.data)) {
+      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, micros, packet }, packet.buffers);
+    }
+    Atomics.store(words, Word.Running, 0);
+  }
+}
+
+/** Runs the initializer, reports ready (or the initializer's error), then serves tasks until told to stop. */
+export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuffer, transport: WorkerTransport): Promise<void> {
+  setCurrentWorker({ index: init.index, pid: transport.pid, threadId: transport.threadId });
+  const channel = new Channel(channelBuffer, 'worker', transport.ops);
+  if (init.initializer !== undefined) {
+    try {
+      const initializer = await resolveFunction(init.initializer);
+      const initargs = await decodeFast(init.initargs);
+      await initializer(...(initargs as unknown[]));
+    } catch (error) {
+      transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
+      return;
+    }
+  }
+  transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
+  await new WorkerLoop(init, channel, transport).run();
+}

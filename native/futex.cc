@@ -175,21 +175,35 @@ void StopWaiters(void* arg) {
   napi_release_threadsafe_function(waiters->tsfn, napi_tsfn_abort);
 }
 
-// wait(int32Array, index, expected, timeoutMs) -> 0 ok | 1 not-equal | 2 timed-out. One slice; blocking.
-napi_value Wait(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  MP_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+struct WaitArgs {
+  napi_value array;
   int32_t* address = nullptr;
   int32_t expected = 0;
   int64_t timeoutMs = 0;
-  if (argc < 4 || !GetInt32Slot(env, argv[0], argv[1], &address) ||
-      napi_get_value_int32(env, argv[2], &expected) != napi_ok || !GetInt64(env, argv[3], &timeoutMs)) {
-    ThrowTypeError(env, "futexWait(array: Int32Array, index: number in range, expected: int32, timeoutMs: number)");
+};
+
+// Reads (int32Array, index, expected, timeoutMs); throws a TypeError naming `signature` when they are wrong.
+bool ParseWaitArgs(napi_env env, napi_callback_info info, const char* signature, WaitArgs* out) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4 ||
+      !GetInt32Slot(env, argv[0], argv[1], &out->address) ||
+      napi_get_value_int32(env, argv[2], &out->expected) != napi_ok || !GetInt64(env, argv[3], &out->timeoutMs)) {
+    ThrowTypeError(env, signature);
+    return false;
+  }
+  out->array = argv[0];
+  return true;
+}
+
+// wait(int32Array, index, expected, timeoutMs) -> 0 ok | 1 not-equal | 2 timed-out. One slice; blocking.
+napi_value Wait(napi_env env, napi_callback_info info) {
+  WaitArgs args;
+  if (!ParseWaitArgs(env, info, "futexWait(array: Int32Array, index: number in range, expected: int32, timeoutMs: number)", &args)) {
     return nullptr;
   }
   napi_value result;
-  MP_CALL(env, napi_create_int32(env, WaitOnce(address, expected, timeoutMs), &result));
+  MP_CALL(env, napi_create_int32(env, WaitOnce(args.address, args.expected, args.timeoutMs), &result));
   return result;
 }
 
@@ -245,15 +259,8 @@ napi_value SetWaitCallback(napi_env env, napi_callback_info info) {
 
 // waitAsync(int32Array, index, expected, timeoutMs) -> id; the callback later gets (id, result).
 napi_value WaitAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  MP_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  int32_t* address = nullptr;
-  int32_t expected = 0;
-  int64_t timeoutMs = 0;
-  if (argc < 4 || !GetInt32Slot(env, argv[0], argv[1], &address) ||
-      napi_get_value_int32(env, argv[2], &expected) != napi_ok || !GetInt64(env, argv[3], &timeoutMs)) {
-    ThrowTypeError(env, "futexWaitAsync(array: Int32Array, index: number in range, expected: int32, timeoutMs: number)");
+  WaitArgs args;
+  if (!ParseWaitArgs(env, info, "futexWaitAsync(array: Int32Array, index: number in range, expected: int32, timeoutMs: number)", &args)) {
     return nullptr;
   }
   FutexWaiters* waiters = EnsureWaiters(env);
@@ -261,8 +268,8 @@ napi_value WaitAsync(napi_env env, napi_callback_info info) {
     napi_throw_error(env, nullptr, "futexWaitAsync before setWaitCallback");
     return nullptr;
   }
-  auto* wait = new AsyncWait{0, address, expected, timeoutMs, std::chrono::steady_clock::now(), nullptr, kOk};
-  MP_CALL(env, napi_create_reference(env, argv[0], 1, &wait->keepAlive));
+  auto* wait = new AsyncWait{0, args.address, args.expected, args.timeoutMs, std::chrono::steady_clock::now(), nullptr, kOk};
+  MP_CALL(env, napi_create_reference(env, args.array, 1, &wait->keepAlive));
   if (waiters->pending++ == 0) napi_ref_threadsafe_function(env, waiters->tsfn);
   {
     std::lock_guard<std::mutex> lock(waiters->mutex);

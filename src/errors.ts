@@ -33,12 +33,20 @@ export class MultiprocError extends Error {
 
 /** Describes a received value for an argument error: `` `0` (number)``. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
-  if (typeof value === 'bigint') return `\`${value}n\` (bigint)`;
-  if (value === null) return '`null`';
-  if (typeof value === 'object') return `\`${Object.prototype.toString.call(value)}\` (object)`;
-  if (typeof value === 'function') return '`function` (function)';
-  return `\`${String(value)}\` (${typeof value})`;
+  switch (typeof value) {
+    case 'string':
+      return `\`${JSON.stringify(value)}\` (string)`;
+    case 'bigint':
+      return `\`${value}n\` (bigint)`;
+    case 'function':
+      return '`function` (function)';
+    case 'object':
+      return value === null ? '`null`' : `\`${Object.prototype.toString.call(value)}\` (object)`;
+    case 'symbol':
+      return `\`${value.toString()}\` (symbol)`;
+    default:
+      return `\`${String(value)}\` (${typeof value})`;
+  }
 }
 
 /** ``Expected `chunksize` to be a positive integer, got `0` (number)`` */

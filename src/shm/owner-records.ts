@@ -51,14 +51,26 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
 }
 
 const ownStartTime = processStartTime(process.pid);
+let recordsDirMade = false;
 
 export function writeRecord(location: SegmentLocation, size: number): void {
   const record: OwnerRecord = {
     name: location.name, shm: location.shm, path: location.path, dir: location.dir, size,
     pid: process.pid, startTime: ownStartTime, createdAt: new Date().toISOString(),
   };
+  const write = (): void => writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
+  if (recordsDirMade) {
+    try {
+      write();
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  // First record of this process, or someone removed the folder meanwhile.
   mkdirSync(recordsDir(), { recursive: true, mode: 0o700 });
-  writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
+  recordsDirMade = true;
+  write();
 }
 
 export function readRecord(location: Pick<SegmentLocation, 'shm' | 'path'>): OwnerRecord | undefined {

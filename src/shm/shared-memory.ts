@@ -133,11 +133,19 @@ export class SharedMemory implements Disposable {
         throw translate(error, location, size);
       }
     }
-    this.#tracked = this.#created && options.track !== false;
-    if (this.#tracked) {
-      writeRecord(this.#location, this.#size);
-      registerSegment(this.#location);
+    // The owner record (for `multiproc shm ls|gc`) is written for every created segment; only tracked
+    // ones are also unlinked by the resource tracker when this process dies.
+    if (this.#created) {
+      try {
+        writeRecord(this.#location, this.#size);
+      } catch (error) {
+        native().close(this.#id);
+        native().unlink(this.#location.path, this.#location.shm);
+        throw new SharedMemoryError('ERR_MP_SHM_SYSTEM', `Cannot record the owner of segment '${this.#location.name}' (so it was removed again): ${String(error)}`, { cause: error });
+      }
     }
+    this.#tracked = this.#created && options.track !== false;
+    if (this.#tracked) registerSegment(this.#location);
   }
 
   /** The name other processes attach with (no leading slash). */

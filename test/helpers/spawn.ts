@@ -31,10 +31,14 @@ export async function finish(child: ChildProcess, timeout = 30_000): Promise<Run
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeout);
   try {
     const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-    if (signal === 'SIGKILL' && child.killed) {
+    if (timedOut) {
       throw new Error(`process timed out after ${timeout} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
     }
     return { code, signal, stdout, stderr };

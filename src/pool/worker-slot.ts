@@ -106,6 +106,8 @@ export class WorkerSlot {
   /** Busy workers keep the process alive; idle ones do not (an unclosed idle pool must not block exit). */
   keepAlive(keep: boolean): void {
     if (keep === this.#referenced || this.state === 'gone') return;
+    // Only an idle, serving worker lets go: one starting, stopping or retiring must be seen to the end.
+    if (!keep && (this.state !== 'ready' || this.inflight.size > 0)) return;
     this.#referenced = keep;
     this.runtime.ref(keep);
   }

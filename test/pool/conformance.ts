@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   AsyncResult, currentWorker, Pool, RemoteError, RemoteStack, taskRef, type BackendName, type Progress,
 } from '../../src/index.js';
+import { fixture, runNode } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
 export function poolConformance(backend: BackendName): void {
@@ -194,6 +195,14 @@ export function poolConformance(backend: BackendName): void {
       assert.equal((await running).code, 'ERR_MP_POOL_TERMINATED');
       assert.equal((await queued).code, 'ERR_MP_POOL_TERMINATED');
       assert.equal((await rejection(tasks.square(3))).code, 'ERR_MP_POOL_TERMINATED');
+    });
+
+    it('lets the program exit by itself, closed or forgotten', async () => {
+      for (const mode of ['close', 'forget']) {
+        const result = await runNode(fixture('pool-exit-main.js'), [backend, mode], 30_000);
+        assert.equal(result.code, 0, `${mode}: ${result.stderr}`);
+        assert.equal(result.stdout.trim(), '81');
+      }
     });
 
     it('supports await using', async () => {

@@ -1,7 +1,7 @@
 // The pool's engine: the queue, dispatch over the workers' channels, result wake-ups, crashes, timeouts,
 // recycling, close and terminate. The facade (pool.ts) validates; this file assumes valid input.
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
-import { decode, decodeSync, type Packet } from '../serialize/index.js';
+import { decode, decodeSync, encode, type Packet } from '../serialize/index.js';
 import { channelBytes } from '../worker/channel.js';
 import { FrameKind, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
 import { InitializerError, PoolStateError, PoolTerminatedError, TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
@@ -59,6 +59,10 @@ const ringBytes = 256 * 1024;
 /** Aim for this many microseconds of queued work per worker: deep enough to hide the round trip, shallow enough to balance. */
 const queuedMicrosPerWorker = 2000;
 const maxSpinPerTurnMs = 8;
+const wokenSpinFactor = 6;
+/** Calls averaging less than this are sent in batches when several wait. */
+const batchBelowMicros = 200;
+const maxBatch = 256;
 const startFailureLimit = 3;
 
 type EngineState = 'running' | 'closing' | 'closed' | 'terminated' | 'broken';
@@ -90,13 +94,14 @@ export class Engine {
   }
 
   /** Queues one task; `done`/`fail` are called exactly once (unless the task is dropped). */
-  submit(fnName: FunctionName, flags: number, packet: Packet, items: number, options: SubmitOptions,
+  submit(fnName: FunctionName, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
     done: (value: unknown, micros: number) => void, fail: (error: unknown) => void): Task {
     const key = `${fnName.url}#${fnName.name}`;
     let fn = this.#fnNumbers.get(key);
     if (fn === undefined) this.#fnNumbers.set(key, (fn = this.#fnNumbers.size + 1));
     const task: Task = {
-      id: this.#nextId++, fn, fnName, flags, packet, items, signal: options.signal, timeout: options.timeout,
+      id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,
+      packet: Array.isArray(payload) ? undefined : (payload as Packet), args: Array.isArray(payload) ? payload : undefined,
       retries: options.retries, settled: false, slot: undefined, done, fail, cleanup: undefined,
     };
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
@@ -226,7 +231,8 @@ export class Engine {
         break;
       }
       case 'result':
-        this.#onResult(slot, message.id, message.ok, message.micros, message.packet);
+        if (message.batch) this.#onBatchResult(slot, message.micros, message.packet);
+        else this.#onResult(slot, message.id, message.ok, message.micros, message.packet);
         this.#afterResults(slot);
         break;
     }
@@ -241,14 +247,49 @@ export class Engine {
     }
   }
 
-  #onResult(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
+  /** Takes a finished task off its worker and updates the worker's counters; undefined when already gone. */
+  #finished(slot: WorkerSlot, id: number, micros: number): Task | undefined {
     const task = slot.inflight.get(id);
-    if (task === undefined) return;
+    if (task === undefined) return undefined;
     slot.inflight.delete(id);
     slot.tasksDone++;
     slot.busyMicros += micros;
     slot.averageMicros = slot.averageMicros === undefined ? micros : slot.averageMicros * 0.75 + micros * 0.25;
-    if (task.settled) return;
+    return task.settled ? undefined : task;
+  }
+
+  #onBatchResult(slot: WorkerSlot, micros: number, packet: Packet): void {
+    const complete = (decoded: unknown): void => {
+      const [ids, ok, values] = decoded as [Int32Array, Uint8Array, unknown[]];
+      const each = micros / Math.max(1, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const task = this.#finished(slot, ids[i]!, each);
+        if (task !== undefined) this.#settle(task, values[i], ok[i] === 1, each);
+      }
+    };
+    const undecodable = (error: unknown): void => {
+      // Which calls it answered is unknown, so every call the worker holds fails with the reason.
+      for (const task of [...slot.inflight.values()]) this.#fail(task, error);
+      slot.inflight.clear();
+    };
+    try {
+      complete(decodeSync(packet));
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_MP_DECODE_NEEDS_IMPORT') {
+        undecodable(error);
+        return;
+      }
+    }
+    decode(packet).then(complete, undecodable).finally(() => {
+      this.#afterResults(slot);
+      this.#scheduleFlush();
+    });
+  }
+
+  #onResult(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
+    const task = this.#finished(slot, id, micros);
+    if (task === undefined) return;
     let value: unknown;
     try {
       value = decodeSync(packet);
@@ -275,6 +316,8 @@ export class Engine {
     for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
       if (frame.kind === FrameKind.Ok || frame.kind === FrameKind.Error) {
         this.#onResult(slot, frame.id, frame.kind === FrameKind.Ok, frame.aux, { data: frame.payload, buffers: [] });
+      } else if (frame.kind === FrameKind.BatchResult) {
+        this.#onBatchResult(slot, frame.aux, { data: frame.payload, buffers: [] });
       }
     }
   }
@@ -315,18 +358,63 @@ export class Engine {
     while (queue.size > 0 && progress) {
       progress = false;
       for (const slot of this.#slots) {
-        if (slot.state !== 'ready' || slot.inflight.size >= this.#depth(slot)) continue;
+        const room = Math.min(this.#depth(slot) - slot.inflight.size, this.#options.maxTasksPerWorker - slot.dispatched);
+        if (slot.state !== 'ready' || room <= 0) continue;
         const task = queue.shift();
         if (task === undefined) return;
-        if (!slot.send(task)) {
-          queue.unshift(task);
-          continue;
-        }
+        const sent = task.packet === undefined && room > 1 && (slot.averageMicros ?? Infinity) < batchBelowMicros
+          ? this.#sendBatch(slot, task, Math.min(room, maxBatch))
+          : this.#sendOne(slot, task);
+        if (!sent) continue;
         progress = true;
-        if (Number.isFinite(task.timeout)) this.#watchTimeout(task, slot);
         if (slot.dispatched >= this.#options.maxTasksPerWorker) slot.state = 'retiring';
       }
     }
+  }
+
+  /** Sends one task; false (the task back at the head of the queue) when the ring is full. */
+  #sendOne(slot: WorkerSlot, task: Task): boolean {
+    if (task.packet === undefined) {
+      try {
+        task.packet = encode(task.args);
+      } catch (error) {
+        this.#fail(task, error);
+        return true;
+      }
+    }
+    if (!slot.send(task as Task & { packet: Packet })) {
+      this.#queue.unshift(task);
+      return false;
+    }
+    if (Number.isFinite(task.timeout)) this.#watchTimeout(task, slot);
+    return true;
+  }
+
+  /**
+   * Short calls of one function waiting together go in one frame: one encode, one decode and one wake for
+   * all of them instead of one each. Only calls without a signal, timeout or transfer are batched.
+   */
+  #sendBatch(slot: WorkerSlot, first: Task, limit: number): boolean {
+    const batch = [first];
+    while (batch.length < limit) {
+      const next = this.#queue.shift();
+      if (next === undefined) break;
+      if (next.packet !== undefined || next.fn !== first.fn || next.flags !== first.flags) {
+        this.#queue.unshift(next);
+        break;
+      }
+      batch.push(next);
+    }
+    if (batch.length === 1) return this.#sendOne(slot, first);
+    let packet: Packet | undefined;
+    try {
+      packet = encode([Int32Array.from(batch, (task) => task.id), batch.map((task) => task.args)]);
+    } catch {
+      // Some call's arguments cannot be encoded: send them one by one so only that call fails.
+    }
+    if (packet !== undefined && slot.sendBatch(batch, packet)) return true;
+    for (let i = batch.length - 1; i > 0; i--) this.#queue.unshift(batch[i]!);
+    return this.#sendOne(slot, first);
   }
 
   /**
@@ -342,9 +430,13 @@ export class Engine {
     for (;;) {
       let waiting = false;
       let progress = false;
+      let woke = false;
       for (const slot of this.#slots) {
         if (slot.inflight.size === 0 || slot.averageMicros === undefined || slot.averageMicros > spinMs * 500) continue;
         waiting = true;
+        // A worker that had gone to sleep answers a wake-up later: wait that out too, or the next call
+        // finds it asleep again and every call pays a wake-up on both sides.
+        woke ||= start - slot.channel.wokePeerAt < spinMs;
         if (slot.channel.hasInput) {
           this.#drain(slot);
           this.#afterResults(slot);
@@ -356,7 +448,7 @@ export class Engine {
       if (progress) {
         lastProgress = now;
         this.#dispatch();
-      } else if (now - lastProgress > spinMs) {
+      } else if (now - lastProgress > (woke ? spinMs * wokenSpinFactor : spinMs)) {
         break;
       }
       if (now - start > maxSpinPerTurnMs) break;
@@ -405,9 +497,14 @@ export class Engine {
   #abort(task: Task, reason: unknown): void {
     if (task.settled) return;
     const slot = task.slot;
-    if (slot !== undefined && slot.state !== 'gone' && slot.running().id === task.id) {
-      this.#kill(slot, task, reason);
-      return;
+    if (slot !== undefined && slot.state !== 'gone') {
+      // Handed over: the worker skips it if it has not started it; if it has (or no cancel slot is free),
+      // the only way to stop it is to stop that worker.
+      const skipped = slot.channel.cancel(task.id);
+      if (!skipped || slot.running().id === task.id) {
+        this.#kill(slot, task, reason);
+        return;
+      }
     }
     this.drop(task);
     task.fail(reason);

@@ -148,9 +148,13 @@ export class Pool {
     try {
       const fn = checkTask(task);
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
-      const packet = encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
+      const submit = this.#submitOptions(options);
+      // Plain calls are encoded when dispatched, possibly batched with others; the rest now, so a value
+      // that cannot be sent fails this call right away.
+      const plain = options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
+      const payload = plain ? args : encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
       return new Promise((resolve, reject) => {
-        this.#engine.submit(fn, TaskFlag.Spread, packet, 1, this.#submitOptions(options), resolve as (value: unknown) => void, reject);
+        this.#engine.submit(fn, TaskFlag.Spread, payload, 1, submit, resolve as (value: unknown) => void, reject);
       });
     } catch (error) {
       return Promise.reject(error as Error);

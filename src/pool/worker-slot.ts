@@ -12,7 +12,9 @@ export interface Task {
   readonly fn: number;
   readonly fnName: FunctionName;
   readonly flags: number;
-  readonly packet: Packet;
+  /** Encoded arguments; undefined for a call whose arguments are encoded at dispatch (alone or in a batch). */
+  packet: Packet | undefined;
+  readonly args: readonly unknown[] | undefined;
   /** Items in it (1 for a single call). */
   readonly items: number;
   readonly signal: AbortSignal | undefined;
@@ -66,13 +68,23 @@ export class WorkerSlot {
     return { id: Atomics.load(words, Word.Running), since: this.epoch + Atomics.load(words, Word.RunningSince) };
   }
 
-  /** Hands a task over through the ring (or the slow lane, rung for through the ring); false when full. */
-  send(task: Task): boolean {
+  #define(task: Task): boolean {
+    if (this.#defined.has(task.fn)) return true;
+    if (!this.channel.send(FrameKind.Define, 0, task.fn, 0, new TextEncoder().encode(JSON.stringify(task.fnName)))) return false;
+    this.#defined.add(task.fn);
+    return true;
+  }
+
+  #handed(task: Task): void {
+    this.inflight.set(task.id, task);
+    task.slot = this;
+    this.dispatched++;
+  }
+
+  /** Hands a task (its packet encoded) over through the ring, or the slow lane rung for through the ring; false when full. */
+  send(task: Task & { packet: Packet }): boolean {
     const channel = this.channel;
-    if (!this.#defined.has(task.fn)) {
-      if (!channel.send(FrameKind.Define, 0, task.fn, 0, new TextEncoder().encode(JSON.stringify(task.fnName)))) return false;
-      this.#defined.add(task.fn);
-    }
+    if (!this.#define(task)) return false;
     const { packet } = task;
     if (packet.buffers.length === 0 && packet.data.length <= channel.maxPayload) {
       if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
@@ -81,9 +93,17 @@ export class WorkerSlot {
       if (!channel.send(FrameKind.Doorbell, 0, 0, 0)) return false;
       this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, packet.buffers);
     }
-    this.inflight.set(task.id, task);
-    task.slot = this;
-    this.dispatched++;
+    this.#handed(task);
+    this.keepAlive(true);
+    return true;
+  }
+
+  /** Hands several calls of one function over in one frame (`packet` from `batchPacket`); false when it does not fit. */
+  sendBatch(tasks: readonly Task[], packet: Packet): boolean {
+    const first = tasks[0]!;
+    if (!this.#define(first) || packet.data.length > this.channel.maxPayload) return false;
+    if (!this.channel.send(FrameKind.Batch, first.flags, first.id, first.fn, packet.data)) return false;
+    for (const task of tasks) this.#handed(task);
     this.keepAlive(true);
     return true;
   }

@@ -17,6 +17,9 @@ export const Word = {
   Running: 8,
   /** When it started, ms after the channel's epoch. */
   RunningSince: 9,
+  /** Ids of handed-over tasks the worker must skip (aborted before they started); 0 = free. */
+  CancelFirst: 10,
+  CancelLast: 15,
 } as const;
 
 const headerBytes = 64;
@@ -155,15 +158,39 @@ export class Channel {
   /** Writes a frame and wakes the peer if it sleeps; false when the ring is full or the payload too big. */
   send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array): boolean {
     if (!this.#out.tryWrite(kind, flags, id, aux, payload)) return false;
-    this.wakePeer();
+    if (this.wakePeer()) this.wokePeerAt = performance.now();
     return true;
   }
 
-  /** One wake per sleep of the peer, however many frames were written meanwhile. */
-  wakePeer(): void {
+  /** When a send last had to wake a sleeping peer (its answer then takes a wake-up longer). */
+  wokePeerAt = -Infinity;
+
+  /** One wake per sleep of the peer, however many frames were written meanwhile. True if it woke it. */
+  wakePeer(): boolean {
     if (Atomics.load(this.words, this.#peerParked) === 1 && Atomics.compareExchange(this.words, this.#peerParked, 1, 0) === 1) {
       this.#ops.wake(this.words, this.#outSeq);
+      return true;
     }
+    return false;
+  }
+
+  /** Main side: asks the worker to skip a task it holds; false when every cancel slot is taken. */
+  cancel(id: number): boolean {
+    for (let word: number = Word.CancelFirst; word <= Word.CancelLast; word++) {
+      if (Atomics.compareExchange(this.words, word, 0, id) === 0) return true;
+    }
+    return false;
+  }
+
+  /** Worker side: whether the task was cancelled (consuming the cancellation). */
+  takeCancelled(id: number): boolean {
+    for (let word: number = Word.CancelFirst; word <= Word.CancelLast; word++) {
+      if (Atomics.load(this.words, word) === id) {
+        Atomics.store(this.words, word, 0);
+        return true;
+      }
+    }
+    return false;
   }
 
   receive(): Frame | undefined {

@@ -64,6 +64,8 @@ export interface SlowResultMessage {
   v: typeof protocolVersion;
   id: number;
   ok: boolean;
+  /** The packet holds a batch's results (see FrameKind.BatchResult). */
+  batch: boolean;
   micros: number;
   packet: Packet;
 }
@@ -90,8 +92,11 @@ export const fromWorker = (value: unknown): FromWorker => check(value, fromWorke
  * - Define: id = function number, payload = UTF-8 JSON `FunctionName`.
  * - Doorbell: a control message waits on the slow lane (postMessage / IPC).
  * - Ok / Error: aux = run time in microseconds, payload = encoded value or error.
+ * - Batch: many single calls of one function in one frame (aux = function number), payload = encoded
+ *   `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one wake for all of them.
+ * - BatchResult: aux = run time of the whole batch, payload = encoded `[ids: Int32Array, ok: Uint8Array, values: unknown[]]`.
  */
-export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5 } as const;
+export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, BatchResult: 7 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Task flags. */

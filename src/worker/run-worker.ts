@@ -88,6 +88,11 @@ class WorkerLoop {
             if (pending !== undefined) await pending;
             break;
           }
+          case FrameKind.Batch: {
+            const pending = this.#runBatch(frame.aux, { data: frame.payload, buffers: [] });
+            if (pending !== undefined) await pending;
+            break;
+          }
           case FrameKind.Define:
             functions.set(frame.id, JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName);
             break;
@@ -149,6 +154,11 @@ class WorkerLoop {
     const words = this.#channel.words;
     Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
     Atomics.store(words, Word.Running, id);
+    if (this.#channel.takeCancelled(id)) {
+      // Aborted while waiting here; the pool has already settled it and ignores this answer.
+      this.#fail(id, new Error('cancelled'), started);
+      return undefined;
+    }
     try {
       const spread = (flags & TaskFlag.Spread) !== 0;
       if ((flags & TaskFlag.Chunk) === 0) {
@@ -185,6 +195,76 @@ class WorkerLoop {
     }
   }
 
+  /** Single calls sent together: each runs as its own task (errors stay per call), results go back together. */
+  #runBatch(fnNumber: number, packet: Packet): Promise<void> | undefined {
+    const started = performance.now();
+    const name = functions.get(fnNumber);
+    let ids: Int32Array;
+    let argumentLists: unknown[][];
+    try {
+      if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
+      [ids, argumentLists] = decodeSync(packet) as [Int32Array, unknown[][]];
+    } catch (error) {
+      // Without ids nothing can be answered; the pool sees the worker die and fails the batch's first call.
+      throw new TypeError('Unreadable batch frame', { cause: error });
+    }
+    const ok = new Uint8Array(ids.length);
+    const values = new Array<unknown>(ids.length);
+    const fn = loaded.get(`${name.url}#${name.name}`);
+    if (fn === undefined) {
+      return resolveFunction(name).then((resolved) => this.#continueBatch(resolved, ids, argumentLists, ok, values, 0, started), (error: unknown) => {
+        values.fill(error);
+        this.#replyBatch(ids, ok, values, started);
+      });
+    }
+    return this.#continueBatch(fn, ids, argumentLists, ok, values, 0, started);
+  }
+
+  #continueBatch(fn: TaskFunction, ids: Int32Array, argumentLists: unknown[][], ok: Uint8Array, values: unknown[], from: number,
+    started: number): Promise<void> | undefined {
+    const words = this.#channel.words;
+    for (let i = from; i < ids.length; i++) {
+      Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
+      Atomics.store(words, Word.Running, ids[i]!);
+      try {
+        const result = fn(...argumentLists[i]!);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then((value) => {
+            ok[i] = 1;
+            values[i] = value;
+          }, (error: unknown) => {
+            values[i] = error;
+          }).then(() => this.#continueBatch(fn, ids, argumentLists, ok, values, i + 1, started));
+        }
+        ok[i] = 1;
+        values[i] = result;
+      } catch (error) {
+        values[i] = error;
+      }
+    }
+    this.#replyBatch(ids, ok, values, started);
+    return undefined;
+  }
+
+  #replyBatch(ids: Int32Array, ok: Uint8Array, values: unknown[], started: number): void {
+    let packet: Packet;
+    try {
+      packet = encode([ids, ok, values]);
+    } catch {
+      // One value cannot be encoded: it becomes that call's error, the others go back as they are.
+      for (let i = 0; i < values.length; i++) {
+        try {
+          encode(values[i]);
+        } catch (error) {
+          ok[i] = 0;
+          values[i] = error;
+        }
+      }
+      packet = encode([ids, ok, values.map((value, i) => (ok[i] === 1 ? value : decodeSync(encodeError(value))))]);
+    }
+    this.#send(FrameKind.BatchResult, ids[0]!, true, true, packet, started);
+  }
+
   #succeed(id: number, value: unknown, started: number): void {
     let packet: Packet;
     try {
@@ -201,14 +281,17 @@ class WorkerLoop {
   }
 
   #reply(id: number, ok: boolean, packet: Packet, started: number): void {
+    this.#send(ok ? FrameKind.Ok : FrameKind.Error, id, ok, false, packet, started);
+  }
+
+  #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
     const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
-    const words = this.#channel.words;
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
-    if (packet.buffers.length > 0 || !this.#channel.send(ok ? FrameKind.Ok : FrameKind.Error, 0, id, micros, packet.data)) {
-      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, micros, packet }, packet.buffers);
+    if (packet.buffers.length > 0 || !this.#channel.send(kind, 0, id, micros, packet.data)) {
+      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, packet.buffers);
     }
-    Atomics.store(words, Word.Running, 0);
+    Atomics.store(this.#channel.words, Word.Running, 0);
   }
 }
 

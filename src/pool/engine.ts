@@ -72,6 +72,8 @@ export class Engine {
   readonly #slots: WorkerSlot[] = [];
   readonly #queue: TaskQueue<Task> = new FifoQueue<Task>();
   readonly #fnNumbers = new Map<string, number>();
+  /** Moving average of each function's task run time, microseconds. */
+  readonly #fnMicros = new Map<number, number>();
   #nextId = 1;
   #state: EngineState = 'running';
   #brokenError: Error | undefined;
@@ -255,6 +257,8 @@ export class Engine {
     slot.tasksDone++;
     slot.busyMicros += micros;
     slot.averageMicros = slot.averageMicros === undefined ? micros : slot.averageMicros * 0.75 + micros * 0.25;
+    const average = this.#fnMicros.get(task.fn);
+    this.#fnMicros.set(task.fn, average === undefined ? micros : average * 0.75 + micros * 0.25);
     return task.settled ? undefined : task;
   }
 
@@ -346,8 +350,9 @@ export class Engine {
     this.#maybeFinishClose();
   }
 
-  #depth(slot: WorkerSlot): number {
-    const average = slot.averageMicros;
+  /** How many tasks of function `fn` a worker may hold: about `queuedMicrosPerWorker` of work, from its measured run time. */
+  #depth(fn: number): number {
+    const average = this.#fnMicros.get(fn);
     if (average === undefined) return 2;
     return Math.max(2, Math.min(1024, Math.round(queuedMicrosPerWorker / Math.max(1, average))));
   }
@@ -358,10 +363,14 @@ export class Engine {
     while (queue.size > 0 && progress) {
       progress = false;
       for (const slot of this.#slots) {
-        const room = Math.min(this.#depth(slot) - slot.inflight.size, this.#options.maxTasksPerWorker - slot.dispatched);
-        if (slot.state !== 'ready' || room <= 0) continue;
+        if (slot.state !== 'ready' || slot.dispatched >= this.#options.maxTasksPerWorker) continue;
         const task = queue.shift();
         if (task === undefined) return;
+        const room = Math.min(this.#depth(task.fn) - slot.inflight.size, this.#options.maxTasksPerWorker - slot.dispatched);
+        if (room <= 0) {
+          queue.unshift(task);
+          continue;
+        }
         const sent = task.packet === undefined && room > 1 && (slot.averageMicros ?? Infinity) < batchBelowMicros
           ? this.#sendBatch(slot, task, Math.min(room, maxBatch))
           : this.#sendOne(slot, task);
@@ -395,11 +404,19 @@ export class Engine {
    * all of them instead of one each. Only calls without a signal, timeout or transfer are batched.
    */
   #sendBatch(slot: WorkerSlot, first: Task, limit: number): boolean {
+    // The first call encoded alone tells how many of its kind fit in one frame (big arguments: none).
+    try {
+      first.packet = encode(first.args);
+    } catch (error) {
+      this.#fail(first, error);
+      return true;
+    }
+    limit = Math.min(limit, Math.floor(slot.channel.maxPayload / (4 * (first.packet.data.length + 16))));
     const batch = [first];
     while (batch.length < limit) {
       const next = this.#queue.shift();
       if (next === undefined) break;
-      if (next.packet !== undefined || next.fn !== first.fn || next.flags !== first.flags) {
+      if (next.packet !== undefined || next.fn !== first.fn || next.flags !== first.flags || next.settled) {
         this.#queue.unshift(next);
         break;
       }

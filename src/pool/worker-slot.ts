@@ -4,7 +4,7 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, protocolVersion, type FunctionName } from '../worker/protocol.js';
+import { FrameKind, movableBuffers, protocolVersion, type FunctionName } from '../worker/protocol.js';
 
 /** One unit of work: a single call, or a chunk of a map-like call. */
 export interface Task {
@@ -89,9 +89,10 @@ export class WorkerSlot {
     if (packet.buffers.length === 0 && packet.data.length <= channel.maxPayload) {
       if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
     } else {
-      // Doorbell first: a worker that sees it before the message arrives waits for the message.
-      if (!channel.send(FrameKind.Doorbell, 0, 0, 0)) return false;
-      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, packet.buffers);
+      // The message goes first so that the worker, seeing the doorbell, finds it already there.
+      if (!channel.hasRoom(0)) return false;
+      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
+      channel.send(FrameKind.Doorbell, 0, 0, 0);
     }
     this.#handed(task);
     this.keepAlive(true);

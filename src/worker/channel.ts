@@ -60,20 +60,32 @@ class Ring {
     return (this.#capacity >> 1) - frameHeaderBytes - 8;
   }
 
+  /** Where a frame of `length` payload bytes would start (-1 for after a wrap to 0), or undefined when it does not fit now. */
+  #place(length: number): number | undefined {
+    const need = 4 + ((frameHeaderBytes + length + 3) & ~3);
+    const capacity = this.#capacity;
+    if (length > this.maxPayload) return undefined;
+    const at = Atomics.load(this.#i32, this.#write);
+    const free = capacity - ((at - Atomics.load(this.#i32, this.#read) + capacity) % capacity) - 4;
+    if (at + need > capacity) return free < capacity - at + need ? undefined : -1;
+    return free < need ? undefined : at;
+  }
+
+  /** Whether a frame with `length` payload bytes fits now (only the writer calls this, so it stays true). */
+  hasRoom(length: number): boolean {
+    return this.#place(length) !== undefined;
+  }
+
   /** Appends a frame; false when it does not fit now. */
   tryWrite(kind: FrameKind, flags: number, id: number, aux: number, payload: Uint8Array | undefined): boolean {
     const length = payload?.length ?? 0;
     const need = 4 + ((frameHeaderBytes + length + 3) & ~3);
     const capacity = this.#capacity;
-    if (length > this.maxPayload) return false;
-    let at = Atomics.load(this.#i32, this.#write);
-    const free = capacity - ((at - Atomics.load(this.#i32, this.#read) + capacity) % capacity) - 4;
-    if (at + need > capacity) {
-      if (free < capacity - at + need) return false;
-      this.#i32[(this.#offset + at) >> 2] = wrapMarker;
+    let at = this.#place(length);
+    if (at === undefined) return false;
+    if (at === -1) {
+      this.#i32[(this.#offset + Atomics.load(this.#i32, this.#write)) >> 2] = wrapMarker;
       at = 0;
-    } else if (free < need) {
-      return false;
     }
     const base = this.#offset + at;
     const i32 = this.#i32;
@@ -162,6 +174,11 @@ export class Channel {
     return true;
   }
 
+  /** Whether a frame with `length` payload bytes can be sent now. */
+  hasRoom(length: number): boolean {
+    return this.#out.hasRoom(length);
+  }
+
   /** When a send last had to wake a sleeping peer (its answer then takes a wake-up longer). */
   wokePeerAt = -Infinity;
 
@@ -228,7 +245,8 @@ export class Channel {
       if (!this.#in.empty) return;
       Atomics.store(this.words, this.#parked, 1);
       if (this.#in.seq === seq) await this.#ops.waitAsync(this.words, this.#inSeq, seq, signal);
-      Atomics.store(this.words, this.#parked, 0);
+      // After an abort a newer wait may own the flag already: leaving it set costs at most one spare wake.
+      if (!signal.aborted) Atomics.store(this.words, this.#parked, 0);
     }
   }
 }

@@ -103,3 +103,9 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 export const TaskFlag = { Chunk: 1, Spread: 2 } as const;
 
 export const frameHeaderBytes = 12;
+
+/** The encoded bytes' buffer when they own all of it (and it is big enough to matter): moved to a thread, not copied again. */
+export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
+  const { buffer } = data;
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer.byteLength > 65536 ? [buffer] : [];
+}

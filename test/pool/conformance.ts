@@ -37,6 +37,17 @@ export function poolConformance(backend: BackendName): void {
       assert.deepEqual(await mapped.get(10_000), [4, 9]);
     }));
 
+    it('completes bursts of short calls mixed with sequential ones (batched and single frames)', () => withPool(backend, {}, async (_pool, tasks) => {
+      for (let round = 0; round < 4; round++) {
+        const burst = await Promise.all(Array.from({ length: 5000 }, (_, i) => tasks.increment(i)));
+        assert.equal(burst[4999], 5000);
+        for (let i = 0; i < 50; i++) assert.equal(await tasks.increment(i), i + 1);
+        await new Promise((resolve) => setTimeout(resolve, 5 * round));
+      }
+      const mixed = await Promise.all([tasks.add(1, 2), tasks.increment(1), tasks.square(3), tasks.increment(2), tasks.fail('x').catch(() => 'failed')]);
+      assert.deepEqual(mixed, [3, 2, 9, 3, 'failed']);
+    }));
+
     it('imap reads an endless generator lazily, in order, with a bounded number in flight', () => withPool(backend, {}, async (_pool, tasks) => {
       let produced = 0;
       function* endless(): Generator<number> {

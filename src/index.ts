@@ -12,6 +12,30 @@ export {
 export { SharedMemory, type SharedMemoryOptions } from './shm/shared-memory.js';
 export { SharedMemoryManager, type SharedMemoryManagerOptions } from './shm/shared-memory-manager.js';
 export { listSegments, removeSegment, collectGarbage, type SegmentInfo } from './shm/segments.js';
+export {
+  encode,
+  decode,
+  decodeSync,
+  packetToBytes,
+  bytesToPacket,
+  registerClass,
+  registerFunction,
+  registerModule,
+  registerHandle,
+  trustModules,
+  serializable,
+  registry,
+  CodecRegistry,
+  EncodeError,
+  DecodeError,
+  trustModulesEnv,
+  type Packet,
+  type EncodeOptions,
+  type ClassOptions,
+  type Constructor,
+  type HandleSpec,
+  type TrustRule,
+} from './serialize/index.js';
 export { Pool, type BoundTask, type LoadedTasks } from './pool/pool.js';
 export { taskRef, type TaskRef } from './pool/task-ref.js';
 export { AsyncResult } from './pool/async-result.js';

@@ -1,7 +1,7 @@
 // The pool's engine: the queue, dispatch over the workers' channels, result wake-ups, crashes, timeouts,
 // recycling, close and terminate. The facade (pool.ts) validates; this file assumes valid input.
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
-import { decode, decodeSync, encode, type Packet } from '../serialize/index.js';
+import { decode, decodeSync, encode, trustModules, type Packet } from '../serialize/index.js';
 import { channelBytes } from '../worker/channel.js';
 import { FrameKind, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
 import { InitializerError, PoolStateError, PoolTerminatedError, TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
@@ -100,7 +100,10 @@ export class Engine {
     done: (value: unknown, micros: number) => void, fail: (error: unknown) => void): Task {
     const key = `${fnName.url}#${fnName.name}`;
     let fn = this.#fnNumbers.get(key);
-    if (fn === undefined) this.#fnNumbers.set(key, (fn = this.#fnNumbers.size + 1));
+    if (fn === undefined) {
+      this.#fnNumbers.set(key, (fn = this.#fnNumbers.size + 1));
+      trustTaskModule(fnName.url);
+    }
     const task: Task = {
       id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,
       packet: Array.isArray(payload) ? undefined : (payload as Packet), args: Array.isArray(payload) ? payload : undefined,
@@ -617,6 +620,18 @@ export class Engine {
     for (const slot of this.#slots) slot.kill();
     this.#checkJoined();
   }
+}
+
+const trusted = new Set<string>();
+
+/**
+ * A module the caller runs tasks from is trusted to be imported here too when a result names one of its
+ * classes (a task's own error class, say), as the workers import it to run the task.
+ */
+export function trustTaskModule(url: string): void {
+  if (trusted.has(url)) return;
+  trusted.add(url);
+  trustModules((candidate) => candidate === url);
 }
 
 function describeExit(info: ExitInfo): string {

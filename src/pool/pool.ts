@@ -7,7 +7,7 @@ import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
 import { defaultWorkers } from './default-workers.js';
-import { Engine, type PoolStats, type SubmitOptions } from './engine.js';
+import { Engine, trustTaskModule, type PoolStats, type SubmitOptions } from './engine.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
 import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
 import { isTaskRef, moduleUrl, type AnyFunction, type TaskRef } from './task-ref.js';
@@ -86,6 +86,7 @@ export class Pool {
     const backend = options.backend ?? 'thread';
     if (backend !== 'thread' && backend !== 'process') throw new TypeError(expected('backend', "'thread' or 'process'", backend));
     const initializer = options.initializer === undefined ? undefined : checkTask(options.initializer);
+    if (initializer !== undefined) trustTaskModule(initializer.url);
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new TypeError(expected('initargs', 'an array', initargs));
     this.#chunksize = checkChunksize('chunksize', options.chunksize ?? 'auto');

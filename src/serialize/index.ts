@@ -1,58 +1,105 @@
-// TEMP codec shim (v8.serialize) with the exports of the codec contract, until the real codec lands.
-import v8 from 'node:v8';
-import { MultiprocError } from '../errors.js';
+// The codec's public face: encode/decode, byte framing, and the registry's functions.
+import { expected } from '../errors.js';
+import { Decoder } from './decoder.js';
+import { Encoder, type Packet } from './encoder.js';
+import { DecodeError, EncodeError } from './errors.js';
+import { registry } from './registry.js';
+import { sharedMemoryHandle } from './shared-memory-handle.js';
 
-export interface Packet {
-  data: Uint8Array;
-  buffers: ArrayBuffer[];
+export { EncodeError, DecodeError } from './errors.js';
+export { packetToBytes, bytesToPacket } from './packet.js';
+export { serializable } from './decorator.js';
+export {
+  CodecRegistry,
+  registry,
+  trustModulesEnv,
+  type ClassOptions,
+  type Constructor,
+  type HandleSpec,
+  type TrustRule,
+} from './registry.js';
+export type { Packet } from './encoder.js';
+
+export interface EncodeOptions {
+  /** ArrayBuffers to move instead of copy: they go in `packet.buffers`, for a worker_threads transfer list. */
+  transfer?: readonly ArrayBuffer[];
 }
 
-export class EncodeError extends MultiprocError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ERR_MP_ENCODE', message, options);
+registry.registerHandle(sharedMemoryHandle);
+
+const encoder = new Encoder();
+const decoder = new Decoder();
+
+/**
+ * Encodes a value: everything structured clone carries, registered class instances, exported
+ * functions and shared handles by reference. Throws `EncodeError` (`ERR_MP_ENCODE`) naming what cannot
+ * travel and how to fix it.
+ */
+export function encode(value: unknown, options?: EncodeOptions): Packet {
+  const transfer = options?.transfer;
+  if (transfer !== undefined) {
+    if (!Array.isArray(transfer) || !transfer.every((buffer) => buffer instanceof ArrayBuffer)) {
+      throw new TypeError(expected('options.transfer', 'an array of ArrayBuffers', transfer));
+    }
+    if (new Set(transfer).size !== transfer.length) throw new RangeError(expected('options.transfer', 'ArrayBuffers listed once each', transfer));
   }
-}
-
-export class DecodeError extends MultiprocError {}
-
-export function encode(value: unknown, options: { transfer?: readonly ArrayBuffer[] } = {}): Packet {
-  const transfer = options.transfer ?? [];
   try {
-    const serializer = new v8.Serializer();
-    transfer.forEach((buffer, i) => serializer.transferArrayBuffer(i, buffer));
-    serializer.writeHeader();
-    serializer.writeValue(value);
-    const data = serializer.releaseBuffer();
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), buffers: [...transfer] };
-  } catch (cause) {
-    throw new EncodeError(`Cannot encode the value: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
-
-export function decodeSync(packet: Packet): unknown {
-  try {
-    const deserializer = new v8.Deserializer(packet.data);
-    packet.buffers.forEach((buffer, i) => deserializer.transferArrayBuffer(i, buffer));
-    deserializer.readHeader();
-    return deserializer.readValue() as unknown;
-  } catch (cause) {
-    throw new DecodeError('ERR_MP_DECODE', 'Cannot decode the bytes', { cause });
-  }
-}
-
-export function decode(packet: Packet): Promise<unknown> {
-  try {
-    return Promise.resolve(decodeSync(packet));
+    return (encoder.busy ? new Encoder() : encoder).encode(value, transfer);
   } catch (error) {
-    return Promise.reject(error as Error);
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new EncodeError('Cannot serialize: the value is nested too deeply', { cause: error });
+    }
+    throw error;
   }
 }
 
-export function packetToBytes(packet: Packet): Uint8Array {
-  if (packet.buffers.length > 0) throw new EncodeError('The shim cannot put transferred buffers in bytes');
-  return packet.data;
+/**
+ * Decodes a packet without importing anything: the fast path. Throws `DecodeError` with
+ * `ERR_MP_DECODE_NEEDS_IMPORT` when a trusted module must be imported first (then call `decode`).
+ */
+export function decodeSync(packet: Packet): unknown {
+  if (typeof packet !== 'object' || packet === null) throw new TypeError(expected('packet', 'a packet ({ data, buffers })', packet));
+  return (decoder.busy ? new Decoder() : decoder).decode(packet);
 }
 
-export function bytesToPacket(bytes: Uint8Array): Packet {
-  return { data: bytes, buffers: [] };
+async function importForDecode(moduleUrl: string): Promise<void> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (error) {
+    throw new DecodeError(
+      'ERR_MP_DECODE_IMPORT',
+      `Cannot decode: the data needs module ${moduleUrl}, which failed to import on this side: ` +
+        `${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  registry.registerModule(moduleUrl, namespace);
+  registry.markImported(moduleUrl);
 }
+
+/**
+ * Decodes a packet, importing on first sight the (trusted) modules its classes and functions live in.
+ * Never imports a module that neither registered something here nor matches a `trustModules` rule.
+ */
+export async function decode(packet: Packet): Promise<unknown> {
+  for (;;) {
+    try {
+      return decodeSync(packet);
+    } catch (error) {
+      if (!(error instanceof DecodeError) || error.code !== 'ERR_MP_DECODE_NEEDS_IMPORT' || error.moduleUrl === undefined) throw error;
+      await importForDecode(error.moduleUrl);
+    }
+  }
+}
+
+/** Registers a class so its instances travel (see ClassOptions for the reduce protocol). */
+export const registerClass = registry.registerClass.bind(registry);
+/** Registers an exported function so it travels as (module URL, export name). */
+export const registerFunction = registry.registerFunction.bind(registry);
+/** Registers every exported function and class of a module namespace. */
+export const registerModule = registry.registerModule.bind(registry);
+/** Makes a shared-resource type travel by reference (`toRef` on the sender, `fromRef` on the receiver). */
+export const registerHandle = registry.registerHandle.bind(registry);
+/** Lets decoding import modules matching these rules (URL or path prefixes, patterns, predicates). */
+export const trustModules = registry.trustModules.bind(registry);

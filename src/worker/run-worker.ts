@@ -1,7 +1,7 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
 import { MultiprocError } from '../errors.js';
-import { decode, decodeSync, encode, type Packet } from '../serialize/index.js';
+import { decode, decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { setCurrentWorker } from './current-worker.js';
 import { FrameKind, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
@@ -34,6 +34,8 @@ async function resolveFunction(name: FunctionName): Promise<TaskFunction> {
   const cached = loaded.get(key);
   if (cached !== undefined) return cached;
   const module = (await import(name.url)) as Record<string, unknown>;
+  // Its exported classes and functions can now travel in arguments and results.
+  registerModule(name.url, module);
   const fn = module[name.name];
   if (typeof fn !== 'function') {
     throw new TaskNotFoundError(`Module ${name.url} has no exported function \`${name.name}\` (found ${typeof fn}); ` +
@@ -128,14 +130,15 @@ class WorkerLoop {
     try {
       if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
       const fn = loaded.get(`${name.url}#${name.name}`);
-      const args = decodeFast(packet);
+      // The module first: importing it registers its classes, which the arguments may contain.
+      const args = fn === undefined ? undefined : decodeFast(packet);
       if (fn === undefined || isThenable(args)) {
         return (async () => {
           let resolved: TaskFunction;
           let decoded: unknown;
           try {
-            resolved = await resolveFunction(name);
-            decoded = await args;
+            resolved = fn ?? (await resolveFunction(name));
+            decoded = await (args ?? decodeFast(packet));
           } catch (error) {
             this.#fail(id, error, started);
             return;
@@ -199,25 +202,24 @@ class WorkerLoop {
   #runBatch(fnNumber: number, packet: Packet): Promise<void> | undefined {
     const started = performance.now();
     const name = functions.get(fnNumber);
-    let ids: Int32Array;
-    let argumentLists: unknown[][];
-    try {
-      if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
-      [ids, argumentLists] = decodeSync(packet) as [Int32Array, unknown[][]];
-    } catch (error) {
-      // Without ids nothing can be answered; the pool sees the worker die and fails the batch's first call.
-      throw new TypeError('Unreadable batch frame', { cause: error });
-    }
-    const ok = new Uint8Array(ids.length);
-    const values = new Array<unknown>(ids.length);
+    if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
     const fn = loaded.get(`${name.url}#${name.name}`);
     if (fn === undefined) {
-      return resolveFunction(name).then((resolved) => this.#continueBatch(resolved, ids, argumentLists, ok, values, 0, started), (error: unknown) => {
-        values.fill(error);
-        this.#replyBatch(ids, ok, values, started);
+      // The module first: importing it registers its classes, which the arguments may contain.
+      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, packet, started), async (error: unknown) => {
+        const [ids] = (await decodeFast(packet)) as [Int32Array];
+        this.#replyBatch(ids, new Uint8Array(ids.length), new Array<unknown>(ids.length).fill(error), started);
       });
     }
-    return this.#continueBatch(fn, ids, argumentLists, ok, values, 0, started);
+    return this.#startBatch(fn, packet, started);
+  }
+
+  #startBatch(fn: TaskFunction, packet: Packet, started: number): Promise<void> | undefined {
+    // Unreadable ids cannot be answered: the error ends the worker and the pool fails the calls it held.
+    const decoded = decodeFast(packet) as [Int32Array, unknown[][]] | Promise<[Int32Array, unknown[][]]>;
+    const start = ([ids, argumentLists]: [Int32Array, unknown[][]]): Promise<void> | undefined =>
+      this.#continueBatch(fn, ids, argumentLists, new Uint8Array(ids.length), new Array<unknown>(ids.length), 0, started);
+    return isThenable(decoded) ? decoded.then(start) : start(decoded);
   }
 
   #continueBatch(fn: TaskFunction, ids: Int32Array, argumentLists: unknown[][], ok: Uint8Array, values: unknown[], from: number,

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   AsyncResult, currentWorker, Pool, RemoteError, RemoteStack, taskRef, type BackendName, type Progress,
 } from '../../src/index.js';
+import { ValidationError } from '../fixtures/pool-tasks.js';
 import { fixture, runNode } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
@@ -86,8 +87,13 @@ export function poolConformance(backend: BackendName): void {
       assert.ok(thrown instanceof RemoteError);
       assert.equal((thrown as RemoteError).value, 'just a string');
       assert.equal((await rejection(tasks.failOn.map([1, 2, 13, 4], { chunksize: 1 }))).message, 'unlucky 13');
+      const custom = await rejection(tasks.failValidation('field x'));
+      assert.ok(custom instanceof ValidationError, `a ${custom.constructor.name}`);
+      assert.equal(custom.field, 'field x');
       const untyped = tasks as unknown as Record<string, () => Promise<unknown>>;
-      assert.match((await rejection(untyped['nothingHere']!())).message, /no exported function `nothingHere`/);
+      const missing = await rejection(untyped['nothingHere']!());
+      assert.equal(missing.code, 'ERR_MP_TASK_NOT_FOUND');
+      assert.match(missing.message, /no exported function `nothingHere`/);
       assert.match((await rejection(untyped['notAFunction']!())).message, /no exported function `notAFunction` \(found number\)/);
       assert.equal(await tasks.add(1, 1), 2, 'the workers go on');
     }));

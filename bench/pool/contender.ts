@@ -40,6 +40,7 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
     }
     case 'b1-map': {
       const items = Array.from({ length: size }, (_, i) => i);
+      await adapter.map!('inc', items);
       const started = performance.now();
       const results = await adapter.map!('inc', items);
       const seconds = (performance.now() - started) / 1000;

@@ -1,9 +1,9 @@
 // The pool's engine: the queue, dispatch over the workers' channels, result wake-ups, crashes, timeouts,
 // recycling, close and terminate. The facade (pool.ts) validates; this file assumes valid input.
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
-import { decode, decodeSync, encode, trustModules, type Packet } from '../serialize/index.js';
+import { decode, decodeSync, encode, packetToBytes, trustModules, type Packet } from '../serialize/index.js';
 import { channelBytes } from '../worker/channel.js';
-import { FrameKind, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
+import { FrameKind, inBand, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
 import { InitializerError, PoolStateError, PoolTerminatedError, TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { startRuntime, WorkerSlot, type Task } from './worker-slot.js';
@@ -57,7 +57,7 @@ export interface PoolStats {
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
 const ringBytes = 256 * 1024;
 /** Aim for this many microseconds of queued work per worker: deep enough to hide the round trip, shallow enough to balance. */
-const queuedMicrosPerWorker = 2000;
+const queuedMicrosPerWorker = 4000;
 const maxSpinPerTurnMs = 8;
 const wokenSpinFactor = 6;
 /** Calls averaging less than this are sent in batches when several wait. */
@@ -357,7 +357,7 @@ export class Engine {
   #depth(fn: number): number {
     const average = this.#fnMicros.get(fn);
     if (average === undefined) return 2;
-    return Math.max(2, Math.min(1024, Math.round(queuedMicrosPerWorker / Math.max(1, average))));
+    return Math.max(3, Math.min(1024, Math.round(queuedMicrosPerWorker / Math.max(1, average))));
   }
 
   #dispatch(): void {
@@ -394,6 +394,15 @@ export class Engine {
         return true;
       }
     }
+    if (this.#options.backend === 'process' && task.packet.shared !== undefined && task.packet.shared.length > 0) {
+      // Fails with the codec's explanation: a SharedArrayBuffer cannot reach another process.
+      try {
+        packetToBytes(task.packet);
+      } catch (error) {
+        this.#fail(task, error);
+        return true;
+      }
+    }
     if (!slot.send(task as Task & { packet: Packet })) {
       this.#queue.unshift(task);
       return false;
@@ -414,7 +423,7 @@ export class Engine {
       this.#fail(first, error);
       return true;
     }
-    limit = Math.min(limit, Math.floor(slot.channel.maxPayload / (4 * (first.packet.data.length + 16))));
+    limit = inBand(first.packet) ? Math.min(limit, Math.floor(slot.channel.maxPayload / (4 * (first.packet.data.length + 16)))) : 1;
     const batch = [first];
     while (batch.length < limit) {
       const next = this.#queue.shift();

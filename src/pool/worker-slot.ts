@@ -4,7 +4,7 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, movableBuffers, protocolVersion, type FunctionName } from '../worker/protocol.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, type FunctionName } from '../worker/protocol.js';
 
 /** One unit of work: a single call, or a chunk of a map-like call. */
 export interface Task {
@@ -86,7 +86,7 @@ export class WorkerSlot {
     const channel = this.channel;
     if (!this.#define(task)) return false;
     const { packet } = task;
-    if (packet.buffers.length === 0 && packet.data.length <= channel.maxPayload) {
+    if (inBand(packet) && packet.data.length <= channel.maxPayload) {
       if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
     } else {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
@@ -102,7 +102,7 @@ export class WorkerSlot {
   /** Hands several calls of one function over in one frame (`packet` from `batchPacket`); false when it does not fit. */
   sendBatch(tasks: readonly Task[], packet: Packet): boolean {
     const first = tasks[0]!;
-    if (!this.#define(first) || packet.data.length > this.channel.maxPayload) return false;
+    if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.#define(first)) return false;
     if (!this.channel.send(FrameKind.Batch, first.flags, first.id, first.fn, packet.data)) return false;
     for (const task of tasks) this.#handed(task);
     this.keepAlive(true);

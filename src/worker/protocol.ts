@@ -104,8 +104,16 @@ export const TaskFlag = { Chunk: 1, Spread: 2 } as const;
 
 export const frameHeaderBytes = 12;
 
-/** The encoded bytes' buffer when they own all of it (and it is big enough to matter): moved to a thread, not copied again. */
+/**
+ * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.
+ * The codec hands a large output's whole buffer over to the packet (the data starts at its offset 0).
+ */
 export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
   const { buffer } = data;
-  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer.byteLength > 65536 ? [buffer] : [];
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && buffer.byteLength > 65536 ? [buffer] : [];
+}
+
+/** Whether a packet can go through a ring as bytes: no out-of-band or shared buffers. */
+export function inBand(packet: Packet): boolean {
+  return packet.buffers.length === 0 && (packet.shared === undefined || packet.shared.length === 0);
 }

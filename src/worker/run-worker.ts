@@ -4,7 +4,7 @@ import { MultiprocError } from '../errors.js';
 import { decode, decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { setCurrentWorker } from './current-worker.js';
-import { FrameKind, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import type { WaitOps } from './wait-ops.js';
 
 /** What a backend's entry file gives the shared worker loop. */
@@ -290,7 +290,7 @@ class WorkerLoop {
     const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
-    if (packet.buffers.length > 0 || !this.#channel.send(kind, 0, id, micros, packet.data)) {
+    if (!inBand(packet) || !this.#channel.send(kind, 0, id, micros, packet.data)) {
       this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
     }
     Atomics.store(this.#channel.words, Word.Running, 0);

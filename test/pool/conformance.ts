@@ -106,6 +106,9 @@ export function poolConformance(backend: BackendName): void {
       if (backend === 'thread') assert.equal(moved.buffer.byteLength, 0, 'a transferred buffer is detached');
       const results = await tasks.sum.map(Array.from({ length: 4 }, () => new Float64Array(100_000).fill(3)), { chunksize: 1 });
       assert.deepEqual(results, [300_000, 300_000, 300_000, 300_000]);
+      await tasks.increment(1);
+      const burst = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => tasks.sum(new Float64Array(50_000).fill(n))));
+      assert.deepEqual(burst, [50_000, 100_000, 150_000, 200_000, 250_000, 300_000], 'calls with out-of-band buffers are never batched');
     }));
 
     it('tells a task which worker runs it', () => withPool(backend, {}, async (_pool, tasks) => {

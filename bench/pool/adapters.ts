@@ -18,7 +18,7 @@ export type Contender = (typeof contenders)[number];
 const workers = 2;
 const tasksFile = fileURLToPath(new URL('./workers/tasks.js', import.meta.url));
 
-async function raw(): Promise<Adapter> {
+function raw(): Promise<Adapter> {
   const pending = new Map<number, (value: unknown) => void>();
   const threads = Array.from({ length: workers }, () => new Worker(new URL('./workers/raw-worker.js', import.meta.url)));
   for (const thread of threads) thread.on('message', (message: { id: number; value: unknown }) => {
@@ -26,7 +26,7 @@ async function raw(): Promise<Adapter> {
     pending.delete(message.id);
   });
   let next = 0;
-  return {
+  return Promise.resolve({
     run: (name, arg, transfer = []) => new Promise((resolve) => {
       const id = next++;
       pending.set(id, resolve);
@@ -36,7 +36,7 @@ async function raw(): Promise<Adapter> {
       await Promise.all(threads.map((thread) => thread.terminate()));
     },
     childPids: () => [],
-  };
+  });
 }
 
 async function piscina(): Promise<Adapter> {
@@ -65,7 +65,7 @@ async function workerpool(): Promise<Adapter> {
     minWorkers: workers, maxWorkers: workers, workerType: 'thread',
   });
   return {
-    run: (name, arg, transfer) => pool.exec(name, [arg], transfer === undefined ? undefined : { transfer }) as unknown as Promise<unknown>,
+    run: (name, arg, transfer) => pool.exec(name, [arg], transfer === undefined ? undefined : { transfer }),
     close: async () => {
       await pool.terminate();
     },

@@ -25,16 +25,11 @@ export class AsyncResult<T> {
   /** The value (or the task's error); rejects with `ERR_MP_TIMEOUT` after `timeout` ms, leaving the task running. */
   get(timeout = Infinity): Promise<T> {
     if (!Number.isFinite(timeout)) return this.#promise;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ResultTimeoutError(`The result was not ready within ${timeout} ms`)), timeout);
-      this.#promise.then((value) => {
-        clearTimeout(timer);
-        resolve(value);
-      }, (error: unknown) => {
-        clearTimeout(timer);
-        reject(error as Error);
-      });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ResultTimeoutError(`The result was not ready within ${timeout} ms`)), timeout);
     });
+    return Promise.race([this.#promise, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Waits up to `timeout` ms for the call to finish, never throwing. Returns whether it finished. */

@@ -43,7 +43,7 @@ export function submissionOrder<T>(items: readonly T[], order: Order, cost: ((it
       [indices[i], indices[j]] = [indices[j]!, indices[i]!];
     }
   } else if (order === 'longest-first') {
-    const costOf = cost ?? (defaultCost as (item: T) => number);
+    const costOf = cost ?? (defaultCost);
     const costs = items.map((item) => costOf(item));
     indices.sort((a, b) => costs[b]! - costs[a]!);
   }

@@ -243,12 +243,12 @@ export class Engine {
     }
   }
 
-  #decode(packet: Packet): Promise<unknown> {
+  async #decode(packet: Packet): Promise<unknown> {
     try {
-      return Promise.resolve(decodeSync(packet));
+      return decodeSync(packet);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
-      return Promise.reject(error as Error);
+      throw error;
     }
   }
 

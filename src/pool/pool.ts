@@ -129,19 +129,19 @@ export class Pool {
 
   /** One task bound to this pool (what `load` gives for each export). */
   bind<F extends AnyFunction>(task: TaskRef<F>): BoundTask<F> {
-    const ref = { url: task.url, name: task.name };
-    const call = (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args) as Promise<Result<F>>;
+    const ref: TaskRef<F> = { url: task.url, name: task.name };
+    const call = (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args);
     // A function's own `name` is read-only; the task's export name replaces it so the bound task is a TaskRef.
     Object.defineProperty(call, 'name', { value: ref.name });
-    return Object.assign(call, {
+    const members: Omit<BoundTask<F>, keyof TaskRef> & { url: string } = {
       url: ref.url,
-      applyAsync: (...args: Parameters<F>) => this.applyAsync(ref, args) as AsyncResult<Result<F>>,
-      map: (items: Input<Item<F>>, options?: MapOptions<Item<F>>) => this.map(ref, items, options) as Promise<Result<F>[]>,
-      starmap: (items: Input<Parameters<F>>, options?: MapOptions<Parameters<F>>) => this.starmap(ref, items, options) as Promise<Result<F>[]>,
-      imap: (items: Input<Item<F>>, options?: MapOptions<Item<F>>) => this.imap(ref, items, options) as AsyncGenerator<Result<F>, void, undefined>,
-      imapUnordered: (items: Input<Item<F>>, options?: MapOptions<Item<F>>) =>
-        this.imapUnordered(ref, items, options) as AsyncGenerator<Result<F>, void, undefined>,
-    }) as unknown as BoundTask<F>;
+      applyAsync: (...args: Parameters<F>) => this.applyAsync(ref, args),
+      map: (items, options) => this.map(ref, items, options),
+      starmap: (items, options) => this.starmap(ref, items, options),
+      imap: (items, options) => this.imap(ref, items, options),
+      imapUnordered: (items, options) => this.imapUnordered(ref, items, options),
+    };
+    return Object.assign(call, members);
   }
 
   /** Runs `task(...args)` in a worker. */
@@ -158,7 +158,8 @@ export class Pool {
         this.#engine.submit(fn, TaskFlag.Spread, payload, 1, submit, resolve as (value: unknown) => void, reject);
       });
     } catch (error) {
-      return Promise.reject(error as Error);
+      // Only argument checks and the codec throw here, always with Error instances.
+      return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
   }
 
@@ -287,7 +288,7 @@ export class Pool {
     const order = checkOrder(options.order ?? 'fifo');
     if (order !== 'fifo') {
       if (ordered || !Array.isArray(source)) throw new TypeError(expected('order', "'fifo' for imap and for lazy inputs (reordering needs the whole input: use imapUnordered over an array, or map)", order));
-      const items = source;
+      const items: unknown[] = source;
       source = submissionOrder(items, order, options.cost).map((i) => items[i]);
     }
     const length = Array.isArray(source) ? source.length : undefined;

@@ -4,7 +4,7 @@ import { futexWait, futexWaitAsync, futexWake } from '../native/futex.js';
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
 const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
-}).waitAsync;
+}).waitAsync.bind(Atomics);
 
 export interface WaitOps {
   /** Blocks while `array[index] === value`, at most `ms`. */

@@ -85,7 +85,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         try {
           value = await measure(runner, benchmark, size, extra);
         } catch (error) {
-          ctx.log(`   ${benchmark} ${runner} failed: ${(error as Error).message.split('\n')[0]}`);
+          ctx.log(`   ${benchmark} ${runner} failed: ${(error as Error).message.split('\n').slice(-4).join(' / ')}`);
           value = {};
         }
         const list = results.get(key(benchmark, runner)) ?? [];

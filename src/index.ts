@@ -40,7 +40,7 @@ export { Pool, type BoundTask, type LoadedTasks } from './pool/pool.js';
 export { taskRef, type TaskRef } from './pool/task-ref.js';
 export { AsyncResult } from './pool/async-result.js';
 export type { PoolOptions, CallOptions, MapOptions, Chunksize, Order, Progress, BackendName, ResourceLimits } from './pool/options.js';
-export type { PoolStats, WorkerStats } from './pool/engine.js';
+export type { PoolStats, WorkerStats } from './pool/stats.js';
 export {
   WorkerCrashedError,
   TaskTimeoutError,

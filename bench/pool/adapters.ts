@@ -39,24 +39,28 @@ function raw(): Promise<Adapter> {
   });
 }
 
-async function piscina(): Promise<Adapter> {
-  const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: tasksFile, minThreads: workers, maxThreads: workers });
+/** piscina and tinypool share one API: `new Pool({ filename, minThreads, maxThreads })`, `run(arg, { name, transferList })`. */
+interface PiscinaLike {
+  run(arg: unknown, options: { name: string; transferList?: ArrayBuffer[] }): Promise<unknown>;
+  destroy(): Promise<void>;
+}
+
+function piscinaLike(pool: PiscinaLike): Adapter {
   return {
-    run: (name, arg, transfer) => pool.run(arg, transfer === undefined ? { name } : { name, transferList: transfer }) as Promise<unknown>,
+    run: (name, arg, transfer) => pool.run(arg, transfer === undefined ? { name } : { name, transferList: transfer }),
     close: () => pool.destroy(),
     childPids: () => [],
   };
 }
 
+async function piscina(): Promise<Adapter> {
+  const { Piscina } = await import('piscina');
+  return piscinaLike(new Piscina({ filename: tasksFile, minThreads: workers, maxThreads: workers }));
+}
+
 async function tinypool(): Promise<Adapter> {
   const { Tinypool } = await import('tinypool');
-  const pool = new Tinypool({ filename: tasksFile, minThreads: workers, maxThreads: workers });
-  return {
-    run: (name, arg, transfer) => pool.run(arg, transfer === undefined ? { name } : { name, transferList: transfer }) as Promise<unknown>,
-    close: () => pool.destroy(),
-    childPids: () => [],
-  };
+  return piscinaLike(new Tinypool({ filename: tasksFile, minThreads: workers, maxThreads: workers }));
 }
 
 async function workerpool(): Promise<Adapter> {

@@ -1,11 +1,13 @@
 // The pool's engine: the queue, dispatch over the workers' channels, result wake-ups, crashes, timeouts,
 // recycling, close and terminate. The facade (pool.ts) validates; this file assumes valid input.
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
-import { decode, decodeSync, encode, packetToBytes, trustModules, type Packet } from '../serialize/index.js';
+import { encode, packetToBytes, type Packet } from '../serialize/index.js';
 import { channelBytes } from '../worker/channel.js';
-import { FrameKind, inBand, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
+import { decodeFast, FrameKind, inBand, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
 import { InitializerError, PoolStateError, PoolTerminatedError, TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
+import { slotStats, watchTimeout, type PoolStats } from './stats.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
+import { trustTaskModule } from './task-ref.js';
 import { startRuntime, WorkerSlot, type Task } from './worker-slot.js';
 import type { ExitInfo } from '../backends/runtime.js';
 
@@ -25,33 +27,6 @@ export interface SubmitOptions {
   signal: AbortSignal | undefined;
   timeout: number;
   retries: number;
-}
-
-export interface WorkerStats {
-  index: number;
-  pid: number;
-  threadId: number;
-  state: string;
-  /** Tasks (chunks count once) this worker finished. */
-  tasksDone: number;
-  busyMs: number;
-  idleMs: number;
-  /** Start-up time: spawn to ready, including the initializer. */
-  initMs: number;
-  /** The task running now, if any. */
-  current: { name: string; url: string; runningMs: number } | undefined;
-}
-
-export interface PoolStats {
-  backend: BackendName;
-  state: string;
-  workers: WorkerStats[];
-  /** Tasks waiting for a worker. */
-  queued: number;
-  /** Tasks handed to workers and not finished. */
-  inflight: number;
-  /** Workers replaced after a crash, a timeout or an abort. */
-  replaced: number;
 }
 
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
@@ -164,21 +139,7 @@ export class Engine {
   }
 
   stats(): PoolStats {
-    const now = performance.now();
-    let inflight = 0;
-    const workers = this.#slots.map((slot): WorkerStats => {
-      inflight += slot.inflight.size;
-      const running = slot.state === 'gone' ? { id: 0, since: 0 } : slot.running();
-      const task = slot.inflight.get(running.id);
-      const initMs = (slot.readyAt ?? now) - slot.spawnedAt;
-      const busyMs = slot.busyMicros / 1000;
-      return {
-        index: slot.index, pid: slot.pid, threadId: slot.threadId, state: slot.state, tasksDone: slot.tasksDone, busyMs,
-        idleMs: Math.max(0, now - slot.spawnedAt - initMs - busyMs), initMs,
-        current: task === undefined ? undefined : { name: task.fnName.name, url: task.fnName.url, runningMs: Math.max(0, Date.now() - running.since) },
-      };
-    });
-    return { backend: this.#options.backend, state: this.#state, workers, queued: this.#queue.size, inflight, replaced: this.#replaced };
+    return { backend: this.#options.backend, state: this.#state, ...slotStats(this.#slots), queued: this.#queue.size, replaced: this.#replaced };
   }
 
   #refusal(): Error | undefined {
@@ -229,7 +190,7 @@ export class Engine {
         break;
       case 'init-error': {
         const init = this.#options.initializer;
-        void this.#decode(message.error).then((thrown) => {
+        void Promise.resolve().then(() => decodeFast(message.error)).then((thrown) => {
           const cause = toTaskError(thrown);
           this.#break(new InitializerError(`The pool's initializer \`${init?.name}\` (${init?.url}) threw in worker ${slot.index}: ${cause.message}`, cause));
         });
@@ -240,15 +201,6 @@ export class Engine {
         else this.#onResult(slot, message.id, message.ok, message.micros, message.packet);
         this.#afterResults(slot);
         break;
-    }
-  }
-
-  async #decode(packet: Packet): Promise<unknown> {
-    try {
-      return decodeSync(packet);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
-      throw error;
     }
   }
 
@@ -279,16 +231,18 @@ export class Engine {
       for (const task of [...slot.inflight.values()]) this.#fail(task, error);
       slot.inflight.clear();
     };
+    let decoded: unknown;
     try {
-      complete(decodeSync(packet));
-      return;
+      decoded = decodeFast(packet);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_MP_DECODE_NEEDS_IMPORT') {
-        undecodable(error);
-        return;
-      }
+      undecodable(error);
+      return;
     }
-    decode(packet).then(complete, undecodable).finally(() => {
+    if (!(decoded instanceof Promise)) {
+      complete(decoded);
+      return;
+    }
+    decoded.then(complete, undecodable).finally(() => {
       this.#afterResults(slot);
       this.#scheduleFlush();
     });
@@ -299,16 +253,13 @@ export class Engine {
     if (task === undefined) return;
     let value: unknown;
     try {
-      value = decodeSync(packet);
+      value = decodeFast(packet);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ERR_MP_DECODE_NEEDS_IMPORT') {
-        this.#settle(task, error, false, 0);
-        return;
-      }
-      decode(packet).then((decoded) => this.#settle(task, decoded, ok, micros), (failure: unknown) => this.#settle(task, failure, false, 0));
+      this.#settle(task, error, false, 0);
       return;
     }
-    this.#settle(task, value, ok, micros);
+    if (value instanceof Promise) value.then((decoded) => this.#settle(task, decoded, ok, micros), (failure: unknown) => this.#settle(task, failure, false, 0));
+    else this.#settle(task, value, ok, micros);
   }
 
   #settle(task: Task, value: unknown, ok: boolean, micros: number): void {
@@ -407,7 +358,10 @@ export class Engine {
       this.#queue.unshift(task);
       return false;
     }
-    if (Number.isFinite(task.timeout)) this.#watchTimeout(task, slot);
+    if (Number.isFinite(task.timeout)) {
+      watchTimeout(task, slot, () => this.#kill(slot, task, new TaskTimeoutError(`Task \`${task.fnName.name}\` ran past its ${task.timeout} ms ` +
+        `time limit; worker ${slot.index} was stopped and replaced`)));
+    }
     return true;
   }
 
@@ -502,25 +456,6 @@ export class Engine {
       this.#afterResults(slot);
       this.#scheduleFlush();
     });
-  }
-
-  #watchTimeout(task: Task, slot: WorkerSlot): void {
-    const check = (): void => {
-      if (task.settled || task.slot !== slot || slot.state === 'gone' || !slot.inflight.has(task.id)) return;
-      const running = slot.running();
-      let wait = Math.min(task.timeout, 50);
-      if (running.id === task.id) {
-        const left = task.timeout - (Date.now() - running.since);
-        if (left <= 0) {
-          this.#kill(slot, task, new TaskTimeoutError(`Task \`${task.fnName.name}\` ran past its ${task.timeout} ms time limit; ` +
-            `worker ${slot.index} was stopped and replaced`));
-          return;
-        }
-        wait = left + 1;
-      }
-      setTimeout(check, wait).unref();
-    };
-    setTimeout(check, task.timeout).unref();
   }
 
   #abort(task: Task, reason: unknown): void {
@@ -629,18 +564,6 @@ export class Engine {
     for (const slot of this.#slots) slot.kill();
     this.#checkJoined();
   }
-}
-
-const trusted = new Set<string>();
-
-/**
- * A module the caller runs tasks from is trusted to be imported here too when a result names one of its
- * classes (a task's own error class, say), as the workers import it to run the task.
- */
-export function trustTaskModule(url: string): void {
-  if (trusted.has(url)) return;
-  trusted.add(url);
-  trustModules((candidate) => candidate === url);
 }
 
 function describeExit(info: ExitInfo): string {

@@ -7,10 +7,11 @@ import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
 import { defaultWorkers } from './default-workers.js';
-import { Engine, trustTaskModule, type PoolStats, type SubmitOptions } from './engine.js';
+import { Engine, type SubmitOptions } from './engine.js';
+import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
 import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
-import { isTaskRef, moduleUrl, type AnyFunction, type TaskRef } from './task-ref.js';
+import { isTaskRef, moduleUrl, trustTaskModule, type AnyFunction, type TaskRef } from './task-ref.js';
 
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
 type Item<F extends AnyFunction> = Parameters<F>[0];

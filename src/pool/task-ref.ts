@@ -1,6 +1,7 @@
 // Naming a task: a module URL plus an export name, typed by the module's own signatures.
 import { pathToFileURL } from 'node:url';
 import { expected } from '../errors.js';
+import { trustModules } from '../serialize/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFunction = (...args: any[]) => unknown;
@@ -37,4 +38,16 @@ export function taskRef<F extends AnyFunction = AnyFunction>(url: string | URL, 
 export function isTaskRef(value: unknown): value is TaskRef {
   const ref = value as Partial<TaskRef> | null;
   return (typeof ref === 'object' || typeof ref === 'function') && ref !== null && typeof ref.url === 'string' && typeof ref.name === 'string';
+}
+
+const trusted = new Set<string>();
+
+/**
+ * A module the caller runs tasks from is trusted to be imported here too when a result names one of its
+ * classes (a task's own error class, say), as the workers import it to run the task.
+ */
+export function trustTaskModule(url: string): void {
+  if (trusted.has(url)) return;
+  trusted.add(url);
+  trustModules((candidate) => candidate === url);
 }

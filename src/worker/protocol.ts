@@ -1,6 +1,6 @@
 // The main<->worker wire: control messages (structured objects with `type` and `v`) and the binary frames
 // of the shared-memory fast lane.
-import type { Packet } from '../serialize/index.js';
+import { decode, decodeSync, type Packet } from '../serialize/index.js';
 
 export const protocolVersion = 1;
 
@@ -116,4 +116,17 @@ export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
 /** Whether a packet can go through a ring as bytes: no out-of-band or shared buffers. */
 export function inBand(packet: Packet): boolean {
   return packet.buffers.length === 0 && (packet.shared === undefined || packet.shared.length === 0);
+}
+
+/**
+ * Decodes on the spot when it can (the hot path); when a module must be imported first (a class seen for
+ * the first time), returns a Promise. Bad bytes throw.
+ */
+export function decodeFast(packet: Packet): unknown {
+  try {
+    return decodeSync(packet);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
+    throw error;
+  }
 }

@@ -1,10 +1,10 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
 import { MultiprocError } from '../errors.js';
-import { decode, decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
+import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { setCurrentWorker } from './current-worker.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import type { WaitOps } from './wait-ops.js';
 
 /** What a backend's entry file gives the shared worker loop. */
@@ -43,15 +43,6 @@ async function resolveFunction(name: FunctionName): Promise<TaskFunction> {
   }
   loaded.set(key, fn as TaskFunction);
   return fn as TaskFunction;
-}
-
-function decodeFast(packet: Packet): unknown {
-  try {
-    return decodeSync(packet);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
-    throw error;
-  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

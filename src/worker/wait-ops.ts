@@ -23,14 +23,18 @@ export const atomicsWaitOps: WaitOps = {
     const result = waitAsync(array, index, value);
     const pending = result.value;
     if (typeof pending === 'string') return Promise.resolve();
-    // A pending Atomics.waitAsync keeps nothing alive and cannot be cancelled: an abort just stops listening.
+    // A pending Atomics.waitAsync cannot be cancelled, and every one left pending stays in V8's waiter
+    // list, which each notify walks: an abort wakes its own waiter (a spurious wake for any other waiter
+    // on the word, which re-checks and waits again) so none is ever left behind.
     return new Promise<void>((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener('abort', done);
-        resolve();
+      const onAbort = (): void => {
+        Atomics.notify(array, index);
       };
-      signal.addEventListener('abort', done, { once: true });
-      void pending.then(done);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void pending.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
     });
   },
   wake(array, index) {

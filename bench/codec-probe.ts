@@ -16,7 +16,7 @@ export class Particle {
 registerClass(Particle, import.meta.url);
 
 export const contenders = ['multiproc', 'structuredClone', 'v8.serialize', 'msgpackr', 'msgpackr (structuredClone)'] as const;
-export const payloads = ['small objects', 'Float64Array 4 MiB', 'class instances', 'same as plain objects', 'tiny [1]'] as const;
+export const payloads = ['small objects', 'Float64Array 4 MiB', 'class instances', 'same as plain objects', 'tiny [1]', 'pool message'] as const;
 
 /** The payload and how many objects it holds; `scale` shrinks it for smoke runs. */
 export function makePayload(name: string, scale: number): { value: unknown; objects: number } {
@@ -38,6 +38,8 @@ export function makePayload(name: string, scale: number): { value: unknown; obje
     }
     case 'tiny [1]':
       return { value: [1], objects: 1 };
+    case 'pool message':
+      return { value: { type: 'call', v: 1, id: 123, task: 'countLorem', args: ['Lorem ipsum dolor', 3] }, objects: 1 };
     default:
       throw new Error(`unknown payload ${name}`);
   }

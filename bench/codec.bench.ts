@@ -42,7 +42,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   for (const payload of payloads) {
     const first = results.get(key('multiproc', payload))?.[0];
     if (first === undefined) continue;
-    const tiny = payload === 'tiny [1]';
+    const tiny = payload === 'tiny [1]' || payload === 'pool message';
     // Per round: the fastest peer (excluding multiproc) and multiproc's time relative to it.
     const peers = contenders.filter((c) => c !== 'multiproc');
     const fastest = ms('multiproc', payload).map((_, round) => Math.min(...peers.map((peer) => ms(peer, payload)[round] ?? Infinity)));
@@ -73,7 +73,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ...rows,
     '',
     `Targets: plain payloads within 1.2x of the fastest peer: small objects ${format(median(plainVsFastest('small objects')))}x, ` +
-      `Float64Array ${format(median(plainVsFastest('Float64Array 4 MiB')))}x, tiny ${format(median(plainVsFastest('tiny [1]')))}x; ` +
+      `Float64Array ${format(median(plainVsFastest('Float64Array 4 MiB')))}x, tiny ${format(median(plainVsFastest('tiny [1]')))}x, ` +
+      `pool message ${format(median(plainVsFastest('pool message')))}x; ` +
       `class instances within 2x of the same data as plain objects: ${format(median(instanceVsPlain))}x ` +
       `(per round ${summarize(instanceVsPlain)}). Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,
   ].join('\n');

@@ -110,3 +110,11 @@ export function copyOut(data: Uint8Array, start: number, length: number): ArrayB
   bytes.set(data.subarray(start, start + length));
   return bytes.buffer as ArrayBuffer;
 }
+
+/** The first `length` bytes of `target` in a new array; a loop beats slice() for the tiny messages of a hot path. */
+export function copyHead(target: Uint8Array, length: number): Uint8Array {
+  if (length > 64) return target.slice(0, length);
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = target[i]!;
+  return out;
+}

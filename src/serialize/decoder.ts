@@ -1,21 +1,11 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
 import { copyOut, readFloat64, shortAscii, utf8Slice } from './bytes.js';
-import { DecodeError } from './errors.js';
-import type { Packet } from './encoder.js';
+import { readError, readHandle, readInstance, type Reader } from './decode-objects.js';
+import { corrupt, DecodeError, unresolved } from './errors.js';
+import type { Packet } from './packet.js';
 import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
-import {
-  ClassMode,
-  errorKinds,
-  Flag,
-  headerSize,
-  magic0,
-  magic1,
-  maxTagInt,
-  registeredErrorKind,
-  Tag,
-  viewKinds,
-  wireVersion,
-} from './wire.js';
+import { cachedShape, cacheShape, plainMaker, type Shape } from './shapes.js';
+import { Flag, headerSize, magic0, magic1, maxTagInt, Tag, viewKinds, wireVersion } from './wire.js';
 
 const noBytes = new Uint8Array(0);
 const none: readonly never[] = [];
@@ -23,41 +13,8 @@ const none: readonly never[] = [];
 /** Stands for an object whose index is taken but which is not built yet (constructor args, revive data). */
 const pending = Symbol('pending');
 
-function corrupt(reason: string, cause?: unknown): DecodeError {
-  return new DecodeError('ERR_MP_DECODE', `Cannot decode: ${reason}`, cause === undefined ? {} : { cause });
-}
-
 function defineOwn(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-function dirOf(url: string): string {
-  return url.slice(0, url.lastIndexOf('/') + 1);
-}
-
-/** The error for a class or function this side cannot resolve yet, saying what to do about it. */
-export function unresolved(registry: CodecRegistry, moduleUrl: string, name: string, what: string): DecodeError {
-  // A trusted module is imported once (cached if it already ran) so its exports are found by name.
-  if (registry.isTrusted(moduleUrl) && !registry.wasImported(moduleUrl)) {
-    return new DecodeError(
-      'ERR_MP_DECODE_NEEDS_IMPORT',
-      `Decoding ${what} \`${name}\` needs module ${moduleUrl} imported first (use decode(), which imports it)`,
-      { moduleUrl },
-    );
-  }
-  if (registry.isLoaded(moduleUrl)) {
-    return new DecodeError(
-      'ERR_MP_DECODE_UNKNOWN',
-      `Cannot decode ${what} \`${name}\` from ${moduleUrl}: that module is loaded here but neither registers nor exports ` +
-        `\`${name}\`. Export it and register it at the top level of that module (registerClass/registerFunction with ` +
-        `import.meta.url) so every side knows it`,
-    );
-  }
-  return new DecodeError(
-    'ERR_MP_DECODE_UNTRUSTED_MODULE',
-    `Cannot decode ${what} \`${name}\`: its module ${moduleUrl} is not loaded on this side, and decoding imports only ` +
-      `trusted modules. Import the module here first, or trust it: trustModules('${dirOf(moduleUrl)}') or $MULTIPROC_TRUST_MODULES`,
-  );
 }
 
 interface Disposable {
@@ -73,12 +30,26 @@ export class Decoder {
   readonly #objects: unknown[] = [];
   #objectCount = 0;
   #tracking = false;
-  readonly #shapes: string[][] = [];
+  readonly #shapes: Shape[] = [];
+  #shapeCount = 0;
   readonly #classes: ClassEntry[] = [];
+  #classCount = 0;
   #buffers: readonly ArrayBuffer[] = none;
   #shared: readonly SharedArrayBuffer[] = none;
   #attached: unknown[] | undefined;
   #busy = false;
+
+  /** What the readers of class instances, errors and handles (decode-objects.ts) may call. */
+  readonly #reader: Reader = {
+    read: () => this.#read(),
+    byte: () => this.#byte(),
+    string: () => this.#string(),
+    reserve: () => this.#reserve(),
+    settle: (index, value) => this.#settle(index, value),
+    fields: (tag, target) => this.#fields(tag, target as Record<string, unknown>),
+    classRef: (tag) => this.#classRef(tag),
+    attached: (value) => (this.#attached ??= []).push(value),
+  };
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -178,8 +149,9 @@ export class Decoder {
     if (count > 16) this.#objects.length = 0;
     else for (let i = 0; i < count; i++) this.#objects[i] = undefined;
     this.#objectCount = 0;
-    if (this.#shapes.length > 0) this.#shapes.length = 0;
-    if (this.#classes.length > 0) this.#classes.length = 0;
+    // Shapes and class entries live on in caches and the registry anyway; only their counts reset.
+    this.#shapeCount = 0;
+    this.#classCount = 0;
   }
 
   #reserve(): number {
@@ -217,7 +189,14 @@ export class Decoder {
       case Tag.Array:
         return this.#array();
       case Tag.ShapeNew:
-      case Tag.Shape:
+      case Tag.Shape: {
+        // The shape's keys come before any value, so the object can be made with all its slots at once.
+        const shape = this.#shape(tag);
+        const target = new shape.make() as Record<string, unknown>;
+        this.#keep(target);
+        this.#values(shape.keys, target);
+        return target;
+      }
       case Tag.Dict: {
         const target: Record<string, unknown> = {};
         this.#keep(target);
@@ -287,14 +266,14 @@ export class Decoder {
         return boxed;
       }
       case Tag.Error:
-        return this.#error();
+        return readError(this.#reader);
       case Tag.ClassNew:
       case Tag.Class:
-        return this.#instance(this.#classRef(tag));
+        return readInstance(this.#reader, this.#classRef(tag));
       case Tag.Function:
         return this.#function();
       case Tag.Handle:
-        return this.#handle();
+        return readHandle(this.#reader, this.#registry);
       case Tag.Hole:
         throw corrupt('an array hole outside an array');
       default:
@@ -359,18 +338,38 @@ export class Decoder {
       }
       return;
     }
-    let keys: string[] | undefined;
-    if (tag === Tag.Shape) {
-      keys = this.#shapes[this.#varint()];
-      if (keys === undefined) throw corrupt('reference to an object shape not yet seen');
-    } else if (tag === Tag.ShapeNew) {
+    const shape = this.#shape(tag);
+    this.#values(shape.keys, target);
+  }
+
+  /** An item the message numbered earlier (the first `count` of `list` belong to this message). */
+  #numbered<T>(list: readonly T[], count: number, what: string): T {
+    const id = this.#varint();
+    const item = list[id];
+    if (id >= count || item === undefined) throw corrupt(`reference to ${what} not yet seen`);
+    return item;
+  }
+
+  #shape(tag: number): Shape {
+    if (tag === Tag.Shape) return this.#numbered(this.#shapes, this.#shapeCount, 'an object shape');
+    if (tag !== Tag.ShapeNew) throw corrupt('expected an object body');
+    const length = this.#varint();
+    const start = this.#take(length);
+    let shape = cachedShape(this.#data, start, length);
+    if (shape === undefined) {
+      this.#pos = start;
       const count = this.#count();
-      keys = new Array<string>(count);
+      const keys = new Array<string>(count);
       for (let i = 0; i < count; i++) keys[i] = this.#string();
-      this.#shapes.push(keys);
-    } else {
-      throw corrupt('expected an object body');
+      if (this.#pos !== start + length) throw corrupt('an object shape whose keys do not fill its header');
+      shape = { keys, make: plainMaker(keys) };
+      cacheShape(this.#data, start, length, shape);
     }
+    this.#shapes[this.#shapeCount++] = shape;
+    return shape;
+  }
+
+  #values(keys: readonly string[], target: Record<string, unknown>): void {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       // A `__proto__` key is an own property, as structured clone makes it, never a prototype switch.
@@ -414,110 +413,14 @@ export class Decoder {
   }
 
   #classRef(tag: number): ClassEntry {
-    if (tag === Tag.Class) {
-      const entry = this.#classes[this.#varint()];
-      if (entry === undefined) throw corrupt('reference to a class not yet seen');
-      return entry;
-    }
+    if (tag === Tag.Class) return this.#numbered(this.#classes, this.#classCount, 'a class');
     if (tag !== Tag.ClassNew) throw corrupt('expected a class reference');
     const moduleUrl = this.#string();
     const name = this.#string();
     const entry = this.#registry.lookupClass(moduleUrl, name);
     if (entry === undefined) throw unresolved(this.#registry, moduleUrl, name, 'class');
-    this.#classes.push(entry);
+    this.#classes[this.#classCount++] = entry;
     return entry;
-  }
-
-  #instance(entry: ClassEntry): object {
-    const index = this.#reserve();
-    const mode = this.#byte();
-    const options = entry.options;
-    let value: object;
-    if (mode === ClassMode.Reduce) {
-      if (options.revive === undefined) throw this.#mismatch(entry, 'a full reduce (reduce/revive)');
-      const data = this.#read();
-      value = this.#hook(entry, 'revive', () => options.revive!(data));
-      this.#settle(index, value);
-      return value;
-    }
-    if (mode === ClassMode.InitArgs) {
-      if (options.getInitArgs === undefined) throw this.#mismatch(entry, 'constructor arguments (getInitArgs)');
-      const args = this.#read();
-      if (!Array.isArray(args)) throw corrupt('constructor arguments that are not an array');
-      value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, args) as object);
-      this.#settle(index, value);
-      const state = this.#read();
-      if (state !== undefined) this.#restore(entry, value, state);
-      return value;
-    }
-    if (mode === ClassMode.State) {
-      // As boost.python's pickle_suite: without getinitargs the constructor runs with no arguments.
-      if (options.getState === undefined) throw this.#mismatch(entry, 'a state (getState)');
-      value = this.#hook(entry, 'constructor', () => Reflect.construct(entry.cls, []) as object);
-      this.#settle(index, value);
-      this.#restore(entry, value, this.#read());
-      return value;
-    }
-    value = Object.create(entry.cls.prototype as object) as object;
-    this.#settle(index, value);
-    if (mode === ClassMode.Fields) {
-      if (options.reduce !== undefined || options.getInitArgs !== undefined || options.getState !== undefined) {
-        throw this.#mismatch(entry, 'plain fields');
-      }
-      this.#fields(this.#byte(), value as Record<string, unknown>);
-    } else {
-      throw corrupt(`unknown class encoding ${mode}`);
-    }
-    return value;
-  }
-
-  #restore(entry: ClassEntry, value: object, state: unknown): void {
-    if (entry.options.setState !== undefined) this.#hook(entry, 'setState', () => entry.options.setState!(value, state));
-    else if (typeof state === 'object' && state !== null) Object.assign(value, state);
-  }
-
-  #hook<T>(entry: ClassEntry, what: string, run: () => T): T {
-    try {
-      return run();
-    } catch (error) {
-      throw new DecodeError('ERR_MP_DECODE_HOOK', `${what} of class \`${entry.name}\` (${entry.moduleUrl}) failed while decoding: ` +
-        `${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-  }
-
-  #mismatch(entry: ClassEntry, sent: string): DecodeError {
-    return new DecodeError('ERR_MP_DECODE_UNKNOWN', `Cannot decode class \`${entry.name}\` (${entry.moduleUrl}): the sender sent ` +
-      `${sent}, but the class is registered with other reduce options here. Register it with the same options on every side`);
-  }
-
-  #error(): Error {
-    const index = this.#reserve();
-    const kindCode = this.#byte();
-    let base: Function = Error; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-    let target: Function = Error; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-    if (kindCode === registeredErrorKind) {
-      const entry = this.#classRef(this.#byte());
-      if (!entry.isError) throw corrupt(`class \`${entry.name}\` is not an error class here`);
-      target = entry.cls;
-    } else {
-      const kind = errorKinds[kindCode];
-      if (kind === undefined) throw corrupt('unknown error kind');
-      base = kind;
-      target = kind;
-    }
-    const name = this.#read();
-    const message = this.#read();
-    const error = Reflect.construct(base, base === AggregateError ? [[]] : [], target) as Error;
-    if (message !== undefined) Object.defineProperty(error, 'message', { value: message, writable: true, configurable: true });
-    this.#settle(index, error);
-    const stack = this.#read();
-    Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true });
-    if (typeof name === 'string' && error.name !== name) Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
-    if (this.#byte() === 1) Object.defineProperty(error, 'cause', { value: this.#read(), writable: true, configurable: true });
-    const errors = this.#read();
-    if (errors !== undefined) Object.defineProperty(error, 'errors', { value: errors, writable: true, configurable: true });
-    this.#fields(Tag.Dict, error as unknown as Record<string, unknown>);
-    return error;
   }
 
   #function(): unknown {
@@ -526,25 +429,5 @@ export class Decoder {
     const entry = this.#registry.lookupFunction(moduleUrl, name);
     if (entry === undefined) throw unresolved(this.#registry, moduleUrl, name, 'function');
     return 'fn' in entry ? entry.fn : entry.cls;
-  }
-
-  #handle(): unknown {
-    const index = this.#reserve();
-    const name = this.#string();
-    const spec = this.#registry.lookupHandle(name);
-    if (spec === undefined) {
-      throw new DecodeError('ERR_MP_DECODE_UNKNOWN', `Cannot decode a \`${name}\` handle: no handle type of that name is registered here. ` +
-        `Import the module that registers it (registerHandle) before decoding`);
-    }
-    const ref = this.#read();
-    let value: unknown;
-    try {
-      value = spec.fromRef(ref);
-    } catch (error) {
-      throw new DecodeError('ERR_MP_DECODE_HANDLE', `Cannot attach the received ${name} handle: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    (this.#attached ??= []).push(value);
-    this.#settle(index, value);
-    return value;
   }
 }

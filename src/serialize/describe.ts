@@ -55,3 +55,8 @@ export function describeUnregistered(value: object, registry: CodecRegistry): st
   return `Cannot serialize an instance of class \`${name}\`: the class is not registered${base}. Export it and call ` +
     `registerClass(${name}, import.meta.url), or decorate it with @serializable(import.meta.url), in the module that defines it`;
 }
+
+/** Whether `ctor` is a global built-in (WeakMap, Promise...), which no registration can make travel. */
+export function isBuiltinConstructor(ctor: unknown): boolean {
+  return typeof ctor === 'function' && ctor.name !== '' && (globalThis as Record<string, unknown>)[ctor.name] === ctor;
+}

@@ -1,33 +1,12 @@
 // Encoder: one pass over a value graph into the wire format, reusing its scratch buffer between calls.
-import { describeUnencodable, describeUnregistered } from './describe.js';
+import { copyHead, float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
+import { describeUnencodable, describeUnregistered, isBuiltinConstructor } from './describe.js';
+import { writeError, writeHandle, writeInstance, type Writer } from './encode-objects.js';
 import { EncodeError } from './errors.js';
-import { float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
-import { registry as defaultRegistry, type ClassEntry, type CodecRegistry, type HandleSpec } from './registry.js';
-import {
-  ClassMode,
-  errorKindOf,
-  Flag,
-  headerSize,
-  magic0,
-  magic1,
-  maxShortAscii,
-  registeredErrorKind,
-  Tag,
-  viewKindOf,
-  wireVersion,
-} from './wire.js';
-
-/** Out-of-band parts and the bytes of one encoded value. */
-export interface Packet {
-  data: Uint8Array;
-  /**
-   * Out-of-band ArrayBuffers: those the caller marked for transfer, then copies of large buffers the
-   * packet owns. Post them all in the transfer list (or use packetToBytes). A packet is decoded once.
-   */
-  buffers: ArrayBuffer[];
-  /** SharedArrayBuffers met in the value: shared as they are over worker_threads; no process can receive them. */
-  shared?: SharedArrayBuffer[];
-}
+import type { Packet } from './packet.js';
+import { registry as defaultRegistry, type ClassEntry, type CodecRegistry } from './registry.js';
+import { childOf, shapeHeader, shapeRoot, type ShapeNode } from './shapes.js';
+import { Flag, headerSize, magic0, magic1, maxShortAscii, Tag, viewKindOf, wireVersion } from './wire.js';
 
 const initialSize = 4096;
 /** Outputs larger than this keep the scratch buffer (no copy); the next call starts a fresh one. */
@@ -35,49 +14,10 @@ const handOverSize = 64 * 1024;
 const noTransfer: readonly ArrayBuffer[] = [];
 /** ArrayBuffers from this size on travel out of band (see #arrayBuffer). */
 const outOfBandSize = 64 * 1024;
+/** Objects found by linear scan before a message starts hashing them. */
+const fewObjects = 8;
 /** Objects with more keys than this are written as dictionaries, not shapes. */
 const maxShapeKeys = 64;
-/** The shape tree is rebuilt once it holds this many nodes, so varied keys cannot grow it without bound. */
-const maxShapeNodes = 50_000;
-
-/** A node of the tree of key sequences seen so far: the path from the root spells an object's keys. */
-interface ShapeNode {
-  readonly keys: readonly string[];
-  next: Map<string, ShapeNode> | undefined;
-  /** The child taken last: arrays of same-shaped objects walk the same path, found without hashing. */
-  lastKey: string | undefined;
-  lastChild: ShapeNode | undefined;
-  /** The message generation that numbered this shape, and its number in that message. */
-  generation: number;
-  id: number;
-}
-
-function newShapeNode(keys: readonly string[]): ShapeNode {
-  return { keys, next: undefined, lastKey: undefined, lastChild: undefined, generation: -1, id: 0 };
-}
-
-function childOf(node: ShapeNode, key: string): ShapeNode {
-  let next = node.lastKey === key ? node.lastChild : undefined;
-  if (next === undefined) {
-    next = node.next?.get(key);
-    if (next === undefined) {
-      next = newShapeNode([...node.keys, key]);
-      (node.next ??= new Map()).set(key, next);
-      shapeNodes++;
-    }
-    node.lastKey = key;
-    node.lastChild = next;
-  }
-  return next;
-}
-
-/** The first `length` bytes of `target` in a new array; a loop beats slice() for the tiny messages of a hot path. */
-function copyHead(target: Uint8Array, length: number): Uint8Array {
-  if (length > 64) return target.slice(0, length);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = target[i]!;
-  return out;
-}
 
 /** for-in is the fast way to walk a plain object's keys, unless someone made Object.prototype enumerable. */
 function prototypeIsClean(): boolean {
@@ -85,23 +25,19 @@ function prototypeIsClean(): boolean {
   return true;
 }
 
-// Shared by every encoder; each message numbers the shapes it uses afresh (checked by generation).
-let shapeRoot = newShapeNode([]);
-let shapeNodes = 0;
+// Each message numbers the shapes and classes it uses afresh (checked by generation).
 let generations = 0;
 
 const bufferKind = viewKindOf.get(Buffer);
-
-function isBuiltinConstructor(ctor: unknown): boolean {
-  return typeof ctor === 'function' && ctor.name !== '' && (globalThis as Record<string, unknown>)[ctor.name] === ctor;
-}
 
 export class Encoder {
   readonly #registry: CodecRegistry;
   #target: Uint8Array = new Uint8Array(initialSize);
   #pos = 0;
-  readonly #refs = new Map<object, number>();
-  #first: object | undefined;
+  /** The message's first objects, then all of them in index order; `#refs` once the message repeats one. */
+  readonly #few: (object | undefined)[] = new Array<object | undefined>(fewObjects).fill(undefined);
+  readonly #seen = new Set<object>();
+  #refs: Map<object, number> | undefined;
   #refCount = 0;
   #generation = 0;
   #shapeCount = 0;
@@ -113,6 +49,17 @@ export class Encoder {
   #busy = false;
   /** Whether plain objects may be walked with for-in; checked on the first plain object of a message. */
   #forIn: boolean | undefined;
+  #shapeRoot: ShapeNode = shapeRoot();
+
+  /** What the writers of class instances, errors and handles (encode-objects.ts) may call. */
+  readonly #writer: Writer = {
+    write: (value) => this.#write(value),
+    byte: (value) => this.#byte(value),
+    varint: (value) => this.#varint(value),
+    string: (value) => this.#string(value),
+    fields: (value) => this.#plain(value as Record<string, unknown>, true),
+    classRef: (entry) => this.#classRef(entry),
+  };
 
   constructor(registry: CodecRegistry = defaultRegistry) {
     this.#registry = registry;
@@ -125,10 +72,7 @@ export class Encoder {
 
   encode(value: unknown, transfer: readonly ArrayBuffer[] | undefined): Packet {
     this.#busy = true;
-    if (shapeNodes > maxShapeNodes) {
-      shapeRoot = newShapeNode([]);
-      shapeNodes = 0;
-    }
+    this.#shapeRoot = shapeRoot();
     this.#generation = ++generations;
     this.#shapeCount = 0;
     this.#classCount = 0;
@@ -157,8 +101,10 @@ export class Encoder {
       if (this.#shared !== undefined) packet.shared = this.#shared;
       return packet;
     } finally {
-      if (this.#refCount > 1) this.#refs.clear();
-      this.#first = undefined;
+      const few = Math.min(this.#refCount, fewObjects);
+      for (let i = 0; i < few; i++) this.#few[i] = undefined;
+      if (this.#refCount > fewObjects) this.#seen.clear();
+      this.#refs = undefined;
       this.#transfer = noTransfer;
       this.#shared = undefined;
       this.#copies = undefined;
@@ -295,29 +241,47 @@ export class Encoder {
   }
 
   #object(value: object): void {
-    // The first object is kept aside, so a message with one object (the hot path's `[1]`) needs no Map.
-    if (this.#refCount === 0) {
-      this.#first = value;
+    // Every object gets the next index; a repeat is written as a back-reference to it. The first few
+    // objects are found by a linear scan (a small message, like the pool's, hashes nothing); past them
+    // objects go into a Set (one hash operation each, indexes implied by insertion order), and the
+    // index Map is built only at the message's first repeat.
+    const count = this.#refCount;
+    if (count < fewObjects) {
+      const few = this.#few;
+      for (let i = 0; i < count; i++) if (few[i] === value) return this.#backReference(i);
+      few[count] = value;
+    } else if (this.#refs !== undefined) {
+      const seen = this.#refs.get(value);
+      if (seen !== undefined) return this.#backReference(seen);
+      this.#refs.set(value, count);
     } else {
-      const seen = value === this.#first ? 0 : this.#refs.get(value);
-      if (seen !== undefined) {
-        this.#target[3] = Flag.BackReferences;
-        this.#byte(Tag.Ref);
-        this.#varint(seen);
-        return;
+      const seen = this.#seen;
+      if (count === fewObjects) for (const object of this.#few) seen.add(object!);
+      const before = seen.size;
+      seen.add(value);
+      if (seen.size === before) {
+        const indexes = new Map<object, number>();
+        for (const object of seen) indexes.set(object, indexes.size);
+        this.#refs = indexes;
+        return this.#backReference(indexes.get(value)!);
       }
-      this.#refs.set(value, this.#refCount);
     }
-    this.#refCount++;
+    this.#refCount = count + 1;
     const ctor: unknown = value.constructor;
     if (ctor === Object) this.#plain(value as Record<string, unknown>);
     else if (ctor === Array) this.#array(value as unknown[]);
     else this.#other(value, ctor);
   }
 
+  #backReference(index: number): void {
+    this.#target[3] = Flag.BackReferences;
+    this.#byte(Tag.Ref);
+    this.#varint(index);
+  }
+
   /** A plain object (own keys by for-in) or, with `own`, a class instance's own enumerable fields. */
   #plain(value: Record<string, unknown>, own = false): void {
-    let node = shapeRoot;
+    let node = this.#shapeRoot;
     if (!own && (this.#forIn ??= prototypeIsClean()) && Object.getPrototypeOf(value) === Object.prototype) {
       let count = 0;
       for (const key in value) {
@@ -325,7 +289,13 @@ export class Encoder {
         node = childOf(node, key);
       }
       this.#shape(node);
-      for (const key in value) this.#write(value[key]);
+      let written = 0;
+      for (const key in value) {
+        // A getter that adds or deletes keys mid-walk would leave the values out of step with the shape.
+        if (++written > count) break;
+        this.#write(value[key]);
+      }
+      if (written !== count) throw new EncodeError('Cannot serialize an object whose keys changed while it was being read (a getter adds or deletes properties)');
       return;
     }
     const keys = Object.keys(value);
@@ -344,10 +314,12 @@ export class Encoder {
     }
     node.generation = this.#generation;
     node.id = this.#shapeCount++;
-    const keys = node.keys;
+    const header = shapeHeader(node);
     this.#byte(Tag.ShapeNew);
-    this.#varint(keys.length);
-    for (let i = 0; i < keys.length; i++) this.#string(keys[i]!);
+    this.#varint(header.length);
+    this.#ensure(header.length);
+    this.#target.set(header, this.#pos);
+    this.#pos += header.length;
   }
 
   #dict(value: Record<string, unknown>, keys: readonly string[]): void {
@@ -373,8 +345,8 @@ export class Encoder {
   #other(value: object, ctor: unknown): void {
     const entry = this.#registry.classOf(ctor);
     if (entry !== undefined) {
-      if (entry.isError) this.#error(value as Error, entry);
-      else this.#instance(value, entry);
+      if (entry.isError) writeError(this.#writer, value as Error, entry);
+      else writeInstance(this.#writer, value, entry);
       return;
     }
     const kind = viewKindOf.get(ctor);
@@ -405,7 +377,7 @@ export class Encoder {
       this.#byte(Tag.Shared);
       this.#varint((this.#shared ??= []).push(value as SharedArrayBuffer) - 1);
     } else if (value instanceof Error) {
-      this.#error(value, undefined);
+      writeError(this.#writer, value, undefined);
     } else if (ctor === Number || ctor === String || ctor === Boolean || ctor === BigInt) {
       this.#byte(Tag.Boxed);
       this.#write((value as { valueOf(): unknown }).valueOf());
@@ -413,7 +385,7 @@ export class Encoder {
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto === null || proto === Object.prototype) return this.#plain(value as Record<string, unknown>);
       const handle = this.#registry.handleOf(value);
-      if (handle !== undefined) return this.#handle(value, handle);
+      if (handle !== undefined) return writeHandle(this.#writer, value, handle);
       if (isBuiltinConstructor(ctor)) throw new EncodeError(describeUnencodable(value));
       throw new EncodeError(describeUnregistered(value, this.#registry));
     }
@@ -476,72 +448,5 @@ export class Encoder {
     this.#byte(Tag.ClassNew);
     this.#string(entry.moduleUrl);
     this.#string(entry.name);
-  }
-
-  #instance(value: object, entry: ClassEntry): void {
-    this.#classRef(entry);
-    const options = entry.options;
-    if (options.reduce !== undefined) {
-      this.#byte(ClassMode.Reduce);
-      this.#write(options.reduce(value));
-    } else if (options.getInitArgs !== undefined) {
-      const args = options.getInitArgs(value);
-      if (!Array.isArray(args)) {
-        throw new EncodeError(`getInitArgs of class \`${entry.name}\` must return an array of constructor arguments, got ${typeof args}`);
-      }
-      this.#byte(ClassMode.InitArgs);
-      this.#write(args);
-      this.#write(options.getState?.(value));
-    } else if (options.getState !== undefined) {
-      this.#byte(ClassMode.State);
-      this.#write(options.getState(value));
-    } else {
-      this.#byte(ClassMode.Fields);
-      this.#plain(value as Record<string, unknown>, true);
-    }
-  }
-
-  #error(error: Error, entry: ClassEntry | undefined): void {
-    this.#byte(Tag.Error);
-    if (entry !== undefined) {
-      this.#byte(registeredErrorKind);
-      this.#classRef(entry);
-    } else {
-      let kind = 0;
-      for (let proto: unknown = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
-        const found = errorKindOf.get((proto as { constructor: unknown }).constructor);
-        if (found !== undefined) {
-          kind = found;
-          break;
-        }
-      }
-      this.#byte(kind);
-    }
-    this.#write(String(error.name));
-    this.#write(error.message);
-    this.#write(error.stack);
-    const hasCause = Object.prototype.hasOwnProperty.call(error, 'cause');
-    this.#byte(hasCause ? 1 : 0);
-    if (hasCause) this.#write(error.cause);
-    const errors = error instanceof AggregateError ? (error.errors as unknown) : undefined;
-    this.#write(errors);
-    const keys = Object.keys(error);
-    this.#varint(keys.length);
-    for (const key of keys) {
-      this.#string(key);
-      this.#write((error as unknown as Record<string, unknown>)[key]);
-    }
-  }
-
-  #handle(value: object, spec: HandleSpec<unknown>): void {
-    let ref: unknown;
-    try {
-      ref = spec.toRef(value);
-    } catch (error) {
-      throw new EncodeError(`Cannot send ${spec.name} handle by reference: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    this.#byte(Tag.Handle);
-    this.#string(spec.name);
-    this.#write(ref);
   }
 }

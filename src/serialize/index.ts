@@ -1,7 +1,8 @@
 // The codec's public face: encode/decode, byte framing, and the registry's functions.
 import { expected } from '../errors.js';
 import { Decoder } from './decoder.js';
-import { Encoder, type Packet } from './encoder.js';
+import { Encoder } from './encoder.js';
+import type { Packet } from './packet.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { registry } from './registry.js';
 import { sharedMemoryHandle } from './shared-memory-handle.js';
@@ -18,7 +19,7 @@ export {
   type HandleSpec,
   type TrustRule,
 } from './registry.js';
-export type { Packet } from './encoder.js';
+export type { Packet } from './packet.js';
 
 export interface EncodeOptions {
   /** ArrayBuffers to move instead of copy: they go in `packet.buffers`, for a worker_threads transfer list. */

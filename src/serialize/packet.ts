@@ -1,7 +1,17 @@
 // One byte string for a packet (pipes, sockets, rings): the value's bytes and its out-of-band buffers.
-import { DecodeError } from './errors.js';
-import type { Packet } from './encoder.js';
-import { EncodeError } from './errors.js';
+import { DecodeError, EncodeError } from './errors.js';
+
+/** Out-of-band parts and the bytes of one encoded value. */
+export interface Packet {
+  data: Uint8Array;
+  /**
+   * Out-of-band ArrayBuffers: those the caller marked for transfer, then copies of large buffers the
+   * packet owns. Post them all in the transfer list (or use packetToBytes). A packet is decoded once.
+   */
+  buffers: ArrayBuffer[];
+  /** SharedArrayBuffers met in the value: shared as they are over worker_threads; no process can receive them. */
+  shared?: SharedArrayBuffer[];
+}
 
 // Layout: "MB" version 0 | u32 buffer count | u32 length of each buffer | u32 length of data | data | buffers.
 const frameMagic0 = 0x4d;

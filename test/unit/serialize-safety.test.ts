@@ -55,6 +55,14 @@ describe('codec: what cannot be encoded says what and how to fix it', () => {
       });
     }
     assert.deepStrictEqual(decodeSync(encode([1, 'still works'])), [1, 'still works'], 'a failed encode leaves the encoder usable');
+    const shifty: Record<string, unknown> = {
+      get a(): number {
+        delete shifty['b'];
+        return 1;
+      },
+      b: 2,
+    };
+    assert.throws(() => encode(shifty), { code: 'ERR_MP_ENCODE', message: /keys changed while it was being read/ });
     let deep: unknown[] = [];
     for (let i = 0; i < 200_000; i++) deep = [deep];
     assert.throws(() => encode(deep), { code: 'ERR_MP_ENCODE', message: /nested too deeply/ });

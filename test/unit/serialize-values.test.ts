@@ -54,6 +54,19 @@ describe('codec: plain data', () => {
     assert.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()));
   });
 
+  it('keeps shared references wherever they fall: among the first objects, past them, and in both orders', () => {
+    const objects = Array.from({ length: 20 }, (_, i) => ({ i }));
+    const value = [...objects, ...objects.slice().reverse(), objects[0], objects[19]];
+    const decoded = roundTrip(value);
+    assert.deepStrictEqual(decoded, value);
+    for (let i = 0; i < 20; i++) assert.equal(decoded[39 - i], decoded[i], `repeat of object ${i}`);
+    assert.equal(decoded[40], decoded[0]);
+    assert.equal(decoded[41], decoded[19]);
+    const few = roundTrip([objects[0], objects[1], objects[0]]);
+    assert.equal(few[2], few[0]);
+    assert.notEqual(few[1], few[0]);
+  });
+
   it('round-trips binary data: ArrayBuffer, every typed array, DataView, Buffer, views sharing a buffer', () => {
     const buffer = new ArrayBuffer(64);
     new Uint8Array(buffer).forEach((_, i, a) => (a[i] = i));
@@ -213,6 +226,7 @@ describe('codec: errors', () => {
     assert.ok(decoded[0] instanceof ValidationError);
     assert.equal(decoded[0].field, 'title');
     assert.equal(decoded[0].name, 'ValidationError');
+    assert.deepStrictEqual(Object.keys(decoded[0]), Object.keys(new ValidationError('x', 'y')), 'own enumerable name kept as such');
     assert.ok(decoded[1] instanceof RangeError);
     assert.equal(decoded[1].name, 'LocalError');
     assert.ok(decoded[2] instanceof AggregateError);

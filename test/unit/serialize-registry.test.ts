@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Encoder } from '../../src/serialize/encoder.js';
+import { CodecRegistry, decodeSync, encode, registerClass, registerHandle, registerModule, SharedMemory } from '../../src/index.js';
+
+const here = import.meta.url;
+
+describe('codec registry: task modules, handle types, hooks', () => {
+  it('registers a module namespace: functions and classes by export name, keeping what the module registered', () => {
+    class Shape {
+      sides = 3;
+    }
+    class Kept {
+      value = 1;
+    }
+    registerClass(Kept, here, { getInitArgs: () => [] });
+    function area(): number {
+      return 1;
+    }
+    const url = new URL('./task-module.js', here);
+    registerModule(url, { area, Shape, Kept, constant: 42 });
+    const decoded = decodeSync(encode({ area, shape: new Shape(), kept: new Kept() })) as { area: unknown; shape: Shape; kept: Kept };
+    assert.equal(decoded.area, area);
+    assert.ok(decoded.shape instanceof Shape);
+    assert.ok(decoded.kept instanceof Kept);
+    const bytes = new TextDecoder('latin1').decode(encode(area).data);
+    assert.match(bytes, /task-module\.js/, 'the function travels under the module it was registered with');
+  });
+
+  it('sends any registered handle type by reference and re-attaches it on the way in', () => {
+    class Mailbox {
+      constructor(readonly shm: SharedMemory) {}
+    }
+    registerHandle<Mailbox>({
+      name: 'test.Mailbox',
+      type: Mailbox,
+      toRef: (box) => ({ segment: box.shm.name }),
+      fromRef: (ref) => new Mailbox(SharedMemory.attach((ref as { segment: string }).segment)),
+    });
+    const shm = SharedMemory.create(16);
+    try {
+      new Uint8Array(shm.buf)[0] = 7;
+      const decoded = decodeSync(encode([new Mailbox(shm)])) as Mailbox[];
+      assert.ok(decoded[0] instanceof Mailbox);
+      assert.notEqual(decoded[0].shm, shm);
+      assert.equal(new Uint8Array(decoded[0].shm.buf)[0], 7);
+      decoded[0].shm.close();
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+    assert.throws(() => registerHandle({ name: '', type: Mailbox, toRef: () => 1, fromRef: () => new Mailbox(shm) }), TypeError);
+  });
+
+  it('names a handle type the receiver does not know', () => {
+    class Gadget {}
+    const sender = new CodecRegistry({});
+    sender.registerHandle({ name: 'test.Gadget', type: Gadget, toRef: () => 1, fromRef: () => new Gadget() });
+    const packet = new Encoder(sender).encode(new Gadget(), undefined);
+    assert.throws(() => decodeSync(packet), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_MP_DECODE_UNKNOWN');
+      assert.match(error.message, /`test\.Gadget` handle.*registerHandle/);
+      return true;
+    });
+  });
+
+  it('refuses a class registered with other reduce hooks on the two sides', () => {
+    class Versioned {
+      constructor(public v = 1) {}
+    }
+    registerClass(Versioned, here, { getInitArgs: (x) => [x.v] });
+    const sender = new CodecRegistry({});
+    sender.registerClass(Versioned, here);
+    const packet = new Encoder(sender).encode(new Versioned(2), undefined);
+    assert.throws(() => decodeSync(packet), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_MP_DECODE_UNKNOWN');
+      assert.match(error.message, /`Versioned`.*sent plain fields.*same options on every side/);
+      return true;
+    });
+  });
+
+  it('wraps a failing revive in ERR_MP_DECODE_HOOK with the cause', () => {
+    class Fragile {
+      constructor(public ok: boolean) {}
+    }
+    registerClass(Fragile, here, {
+      reduce: (f) => f.ok,
+      revive: (ok) => {
+        if (ok !== true) throw new RangeError('cannot rebuild a broken Fragile');
+        return new Fragile(true);
+      },
+    });
+    assert.ok(decodeSync(encode(new Fragile(true))) instanceof Fragile);
+    assert.throws(() => decodeSync(encode(new Fragile(false))), (error: Error & { code?: string; cause?: unknown }) => {
+      assert.equal(error.code, 'ERR_MP_DECODE_HOOK');
+      assert.match(error.message, /revive of class `Fragile`.*cannot rebuild/);
+      assert.ok(error.cause instanceof RangeError);
+      return true;
+    });
+  });
+
+  it('checks registrations', () => {
+    class Named {}
+    assert.throws(() => registerClass(Named, here, { reduce: () => 1 }), /`reduce` and `revive` together/);
+    assert.throws(() => registerClass((() => class {})(), here), /export name of this anonymous class/);
+    assert.throws(() => new CodecRegistry({}).trustModules(42 as never), TypeError);
+  });
+});

@@ -58,14 +58,51 @@ function encodeError(error: unknown): Packet {
   }
 }
 
+/**
+ * How long the worker spins for its next task. When the pool's thread shares this worker's core (a busy
+ * host), spinning keeps the pool from running: the next task then arrives just after the worker gives up
+ * and sleeps, every time. Seeing that a few times in a row, the worker stops spinning for a while, then
+ * tries again.
+ */
+class Spinner {
+  readonly #full: number;
+  micros: number;
+  #quickWakes = 0;
+  #untilRetry = 0;
+
+  constructor(micros: number) {
+    this.#full = micros;
+    this.micros = micros;
+  }
+
+  hit(): void {
+    this.#quickWakes = 0;
+  }
+
+  woken(parkedMs: number): void {
+    if (this.micros === 0) {
+      if (--this.#untilRetry <= 0) this.micros = this.#full;
+      return;
+    }
+    this.#quickWakes = parkedMs * 1000 < Math.min(20, this.#full / 2) ? this.#quickWakes + 1 : 0;
+    if (this.#quickWakes >= 3) {
+      this.micros = 0;
+      this.#untilRetry = 500;
+      this.#quickWakes = 0;
+    }
+  }
+}
+
 class WorkerLoop {
   readonly #channel: Channel;
   readonly #transport: WorkerTransport;
   readonly #init: InitMessage;
   readonly #idle = new AbortController();
+  readonly #spinner: Spinner;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
+    this.#spinner = new Spinner(init.spinMicros);
     this.#channel = channel;
     this.#transport = transport;
   }
@@ -105,8 +142,15 @@ class WorkerLoop {
       }
       // Idle: spin briefly (back-to-back calls), then sleep blocking (fast wake), then sleep letting
       // the event loop run (timers and servers the initializer started keep working).
-      if (channel.spin(this.#init.spinMicros)) continue;
-      if (channel.park(this.#init.blockingParkMs)) continue;
+      if (channel.spin(this.#spinner.micros)) {
+        this.#spinner.hit();
+        continue;
+      }
+      const parkedAt = performance.now();
+      if (channel.park(this.#init.blockingParkMs)) {
+        this.#spinner.woken(performance.now() - parkedAt);
+        continue;
+      }
       // A pending Atomics.waitAsync does not keep a thread's event loop alive: this timer does.
       const keepAlive = setInterval(() => {}, 2 ** 30);
       await channel.parkAsync(this.#idle.signal);

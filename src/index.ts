@@ -36,6 +36,31 @@ export {
   type HandleSpec,
   type TrustRule,
 } from './serialize/index.js';
+export { LockOwnerDiedError, BrokenBarrierError, SyncStateError, SyncSegmentError, SyncTimeoutError } from './sync/errors.js';
+export type { WaitOptions } from './sync/wait.js';
+export type { LockGuard } from './sync/lock-base.js';
+export { Lock } from './sync/lock.js';
+export { RLock } from './sync/rlock.js';
+export { Semaphore, BoundedSemaphore } from './sync/semaphore.js';
+export { Event } from './sync/event.js';
+export { Condition } from './sync/condition.js';
+export { Barrier, type BarrierOptions } from './sync/barrier.js';
+export type { Typecode, TypedArrayOf, ValueOf } from './sharedctypes/typecodes.js';
+export type { SynchronizedOptions } from './sharedctypes/shared-ctype.js';
+export { RawValue, Value } from './sharedctypes/value.js';
+export { RawArray, SharedArray, SharedArray as Array, type SizeOrInitializer } from './sharedctypes/array.js';
+export { ShareableList, ShareableListError, type ShareableItem, type ShareableListOptions } from './sharedctypes/shareable-list.js';
+export { QueueFullError, QueueEmptyError, QueueStateError, PipeEofError } from './queue/errors.js';
+export type { QueueOptions } from './queue/queue-core.js';
+export { Queue } from './queue/queue.js';
+export { JoinableQueue } from './queue/joinable-queue.js';
+export { SimpleQueue } from './queue/simple-queue.js';
+export { Pipe, Connection, type PipeOptions } from './queue/pipe.js';
+export type { PrimitiveRef } from './sync/primitive.js';
+export type { CtypeRef } from './sharedctypes/shared-ctype.js';
+export type { QueueRef } from './queue/queue-core.js';
+export type { ConnectionRef } from './queue/pipe.js';
+export type { ConditionRef } from './sync/condition.js';
 export { Pool, type BoundTask, type LoadedTasks } from './pool/pool.js';
 export { taskRef, type TaskRef } from './pool/task-ref.js';
 export { AsyncResult } from './pool/async-result.js';

@@ -6,6 +6,7 @@ import type { Packet } from './packet.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { registry } from './registry.js';
 import { sharedMemoryHandle } from './shared-memory-handle.js';
+import { syncHandles } from './sync-handles.js';
 
 export { EncodeError, DecodeError } from './errors.js';
 export { packetToBytes, bytesToPacket } from './packet.js';
@@ -27,6 +28,7 @@ export interface EncodeOptions {
 }
 
 registry.registerHandle(sharedMemoryHandle);
+for (const handle of syncHandles) registry.registerHandle(handle);
 
 const encoder = new Encoder();
 const decoder = new Decoder();

@@ -1,0 +1,29 @@
+// Errors of queues and pipes, each with a stable code.
+import { MultiprocError } from '../errors.js';
+
+/** `put` could not add an item within its timeout (Python's queue.Full). */
+export class QueueFullError extends MultiprocError {
+  constructor(message = 'the queue is full') {
+    super('ERR_MP_QUEUE_FULL', message);
+  }
+}
+
+/** `get` found no item within its timeout (Python's queue.Empty). */
+export class QueueEmptyError extends MultiprocError {
+  constructor(message = 'the queue is empty') {
+    super('ERR_MP_QUEUE_EMPTY', message);
+  }
+}
+
+/**
+ * Using a closed queue or connection (`ERR_MP_QUEUE_CLOSED`), `taskDone()` called more often than items were
+ * put (`ERR_MP_TASK_DONE_TOO_MANY`), sending to a pipe whose other end is closed (`ERR_MP_PIPE_CLOSED`).
+ */
+export class QueueStateError extends MultiprocError {}
+
+/** The other end of a pipe was closed and everything it sent has been received (Python's EOFError). */
+export class PipeEofError extends MultiprocError {
+  constructor() {
+    super('ERR_MP_PIPE_EOF', 'the other end of the pipe was closed and nothing is left to receive');
+  }
+}

@@ -1,0 +1,155 @@
+// What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
+// and the closed state of this handle.
+import { expected } from '../errors.js';
+import { registerHandle } from '../serialize/index.js';
+import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
+import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
+import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../queue/ring.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
+import { QueueEmptyError, QueueStateError } from './errors.js';
+
+export interface QueueOptions {
+  /**
+   * Bytes of the shared ring the items travel through (rounded up to a power of two). Larger items still
+   * travel whole, streamed through the ring. @default 1048576
+   */
+  bufferSize?: number;
+}
+
+/** Int32 words a queue keeps before its ring: the slots semaphore, unfinished tasks, maxsize. */
+export const queueWords = 8;
+
+export interface QueueRef extends RegionRef {
+  type: 'Queue' | 'JoinableQueue' | 'SimpleQueue';
+}
+
+export function createQueueRegion(options: QueueOptions, init: (i32: Int32Array, at: number) => void): Region {
+  if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+  const size = options.bufferSize ?? 1 << 20;
+  if (!Number.isInteger(size) || size < 1 || size > 2 ** 30) throw new RangeError(expected('bufferSize', 'an integer from 1 to 2^30 bytes', size));
+  const capacity = ringCapacity(size);
+  const at = bodyOffset / 4;
+  return Region.create(Kind.Queue, queueWords * 4 + ringHeaderBytes + capacity, (region) => {
+    init(region.i32, at);
+    initRing(region.i32, at + queueWords, capacity);
+  });
+}
+
+/** How each queue class attaches from a reference; one codec handle serves them all, keyed by `type`. */
+const attachers = new Map<QueueRef['type'], (ref: QueueRef) => QueueCore<unknown>>();
+
+export function registerQueueType(type: QueueRef['type'], fromRef: (ref: QueueRef) => QueueCore<unknown>): void {
+  attachers.set(type, fromRef);
+}
+
+export abstract class QueueCore<T> implements Disposable {
+  protected readonly region: Region;
+  protected readonly ring: Ring;
+  /** Int32 index of the queue's own words. */
+  protected readonly at = bodyOffset / 4;
+  #closed = false;
+
+  protected constructor(region: Region) {
+    this.region = region;
+    this.ring = new Ring(region.shm.buf, this.at + queueWords);
+  }
+
+  protected static attachRegion(ref: QueueRef, type: QueueRef['type']): Region {
+    if (typeof ref !== 'object' || ref === null || ref.type !== type) throw new TypeError(expected('ref', `a reference to a ${type}`, ref));
+    return Region.attach(ref, Kind.Queue);
+  }
+
+  abstract toRef(): QueueRef;
+
+  /** Throws `ERR_MP_QUEUE_CLOSED` once this handle is closed. */
+  protected assertOpen(): void {
+    if (this.#closed || this.region.disposed) throw new QueueStateError('ERR_MP_QUEUE_CLOSED', `this ${this.constructor.name} is closed`);
+  }
+
+  protected get words(): Int32Array {
+    this.assertOpen();
+    return this.region.i32;
+  }
+
+  protected encodeItem(item: T): Uint8Array[] {
+    this.assertOpen();
+    return encodeParts(item);
+  }
+
+  protected decodeItemSync(bytes: Uint8Array): T {
+    return decodePartsSync(bytes) as T;
+  }
+
+  protected async decodeItem(bytes: Uint8Array): Promise<T> {
+    return (await decodeParts(bytes)) as T;
+  }
+
+  /** Takes the oldest item, waiting without blocking the event loop; `ERR_MP_QUEUE_EMPTY` after `timeout` ms. */
+  async get(options?: WaitOptions): Promise<T> {
+    const deadline = deadlineOf(options);
+    checkSignal(options?.signal);
+    this.assertOpen();
+    const bytes = this.ring.tryRead() ?? await driveAsync(this.ring.read(deadline), options?.signal);
+    if (bytes === undefined) throw new QueueEmptyError();
+    this.taken();
+    return this.decodeItem(bytes);
+  }
+
+  /** Blocking form, for worker threads and child processes. */
+  getSync(options?: Omit<WaitOptions, 'signal'>): T {
+    const deadline = deadlineOf(options);
+    this.assertOpen();
+    const bytes = this.ring.tryRead() ?? driveSync(this.ring.read(deadline));
+    if (bytes === undefined) throw new QueueEmptyError();
+    this.taken();
+    return this.decodeItemSync(bytes);
+  }
+
+  /** Called after an item left the ring (a bounded Queue frees its slot). */
+  protected taken(): void {}
+
+  /** Items put and not yet taken (a snapshot, as Python's `qsize()`). */
+  qsize(): number {
+    this.assertOpen();
+    return this.ring.count;
+  }
+
+  /** Whether nothing is waiting to be taken (a snapshot). */
+  empty(): boolean {
+    this.assertOpen();
+    return !this.ring.hasData;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.region.disposed;
+  }
+
+  get segmentName(): string {
+    return this.region.shm.name;
+  }
+
+  /**
+   * Releases this handle: its puts and gets then throw `ERR_MP_QUEUE_CLOSED`. The creating handle also
+   * removes the segment's name; handles attached elsewhere keep working.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.region.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+registerHandle<QueueCore<unknown>>({
+  name: 'multiproc.Queue',
+  type: QueueCore as unknown as abstract new () => QueueCore<unknown>,
+  toRef: (queue) => queue.toRef(),
+  fromRef: (ref) => {
+    const attach = attachers.get((ref as QueueRef | null)?.type as QueueRef['type']);
+    if (attach === undefined) throw new TypeError(expected('ref', 'a reference to a Queue, JoinableQueue or SimpleQueue', ref));
+    return attach(ref as QueueRef);
+  },
+});

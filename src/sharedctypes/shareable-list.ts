@@ -1,0 +1,264 @@
+// ShareableList: Python's multiprocessing.shared_memory.ShareableList, byte for byte (PYTHON_INTEROP.md §2):
+// a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
+import { inspect } from 'node:util';
+import { expected, MultiprocError } from '../errors.js';
+import { SharedMemory } from '../shm/shared-memory.js';
+
+/** What a slot holds: int (number or bigint), float (number), bool, str, bytes (Uint8Array), None (null). */
+export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
+
+/** Runtime errors of a ShareableList: `ERR_MP_SL_ITEM_TOO_LARGE`, `ERR_MP_SL_NOT_FOUND`, `ERR_MP_SL_FORMAT`. */
+export class ShareableListError extends MultiprocError {}
+
+const enum Code { Value = 0, Str = 1, Bytes = 2, None = 3 }
+const noneFormat = 'xxxxxx?x';
+const boolFormat = 'xxxxxxx?';
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Packed {
+  format: string;
+  code: Code;
+  /** The 8 bytes of a scalar, or the encoded str/bytes. */
+  bytes: Uint8Array;
+}
+
+function scalar(write: (view: DataView) => void): Uint8Array {
+  const bytes = new Uint8Array(8);
+  write(new DataView(bytes.buffer));
+  return bytes;
+}
+
+/** Python's type rules, checked before anything is written. */
+function pack(value: unknown, name: string): Packed {
+  if (value === null) return { format: noneFormat, code: Code.None, bytes: new Uint8Array(8) };
+  if (typeof value === 'boolean') return { format: boolFormat, code: Code.Value, bytes: scalar((v) => v.setUint8(7, value ? 1 : 0)) };
+  if (typeof value === 'bigint') {
+    if (value < int64Min || value > int64Max) throw new RangeError(expected(name, 'an integer from -2^63 to 2^63-1 (struct.error: argument out of range)', value));
+    return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, value, true)) };
+  }
+  if (typeof value === 'number') {
+    // JavaScript has one number type: a safe integer is stored as Python int, anything else as float.
+    if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, BigInt(value), true)) };
+    return { format: 'd', code: Code.Value, bytes: scalar((v) => v.setFloat64(0, value, true)) };
+  }
+  if (typeof value === 'string') return { format: 's', code: Code.Str, bytes: utf8.encode(value) };
+  if (value instanceof Uint8Array) return { format: 's', code: Code.Bytes, bytes: value };
+  throw new TypeError(expected(name, 'a number, bigint, boolean, string, Uint8Array or null (the types a Python ShareableList holds)', value));
+}
+
+/** Python's slot rule, on UTF-8 bytes: always at least one NUL after the value. */
+function slotWidth(packed: Packed): number {
+  return packed.format === 's' ? 8 * (Math.floor(packed.bytes.length / 8) + 1) : 8;
+}
+
+function stripTrailingNuls(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return bytes.subarray(0, end);
+}
+
+export interface ShareableListOptions {
+  /** Create with this name, or attach to it when no items are given. */
+  name?: string;
+}
+
+export class ShareableList implements Disposable, Iterable<ShareableItem> {
+  readonly shm: SharedMemory;
+  readonly #length: number;
+  readonly #offsets: number[];
+  readonly #dataStart: number;
+  readonly #formatsStart: number;
+  readonly #codesStart: number;
+
+  /** Creates a list of `items` (with `name` if given), or, with only `name`, attaches to an existing one. */
+  constructor(items?: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
+    let packed: Packed[] | undefined;
+    if (items === undefined || items === null) {
+      if (options.name === undefined) throw new TypeError(expected('name', 'a segment name when no items are given', options.name));
+      this.shm = SharedMemory.attach(options.name);
+      try {
+        [this.#length, this.#offsets] = ShareableList.#readHeader(this.shm);
+      } catch (error) {
+        this.shm.close();
+        throw error;
+      }
+    } else {
+      if (typeof items !== 'object' || !(Symbol.iterator in items)) throw new TypeError(expected('items', 'an iterable', items));
+      packed = [...items].map((item, i) => pack(item, `items[${i}]`));
+      const offsets = [0];
+      for (const item of packed) {
+        const width = slotWidth(item);
+        if (`${width}s`.length > 8) throw new RangeError(expected('items', 'str/bytes items shorter than 9,999,992 bytes (the format must fit 8 characters)', item.bytes.length));
+        offsets.push(offsets.at(-1)! + width);
+      }
+      const n = packed.length;
+      const size = 8 * (n + 2) + offsets[n]! + 9 * n;
+      this.shm = SharedMemory.create(size, options.name === undefined ? {} : { name: options.name });
+      this.#length = n;
+      this.#offsets = offsets;
+      const view = new DataView(this.shm.buf);
+      view.setBigInt64(0, BigInt(n), true);
+      offsets.forEach((offset, i) => view.setBigInt64(8 + 8 * i, BigInt(offset), true));
+    }
+    this.#dataStart = 8 * (this.#length + 2);
+    this.#formatsStart = this.#dataStart + this.#offsets[this.#length]!;
+    this.#codesStart = this.#formatsStart + 8 * this.#length;
+    packed?.forEach((item, i) => this.#write(i, item, true));
+  }
+
+  static create(items: Iterable<ShareableItem>, options: ShareableListOptions = {}): ShareableList {
+    return new ShareableList(items, options);
+  }
+
+  static attach(name: string): ShareableList {
+    return new ShareableList(null, { name });
+  }
+
+  static #readHeader(shm: SharedMemory): [number, number[]] {
+    const bad = (why: string): never => {
+      throw new ShareableListError('ERR_MP_SL_FORMAT', `segment '${shm.name}' is not a ShareableList: ${why}`);
+    };
+    if (shm.size < 16) bad(`${shm.size} bytes is too small`);
+    const view = new DataView(shm.buf);
+    const n = Number(view.getBigInt64(0, true));
+    if (n < 0 || 8 * (n + 2) + 9 * n > shm.size) bad(`its item count ${n} does not fit its ${shm.size} bytes`);
+    const offsets: number[] = [];
+    for (let i = 0; i <= n; i++) offsets.push(Number(view.getBigInt64(8 + 8 * i, true)));
+    if (offsets[0] !== 0 || offsets.some((o, i) => i > 0 && o < offsets[i - 1]!)) bad('its slot offsets are not ascending from 0');
+    if (8 * (n + 2) + offsets[n]! + 9 * n > shm.size) bad('its slots run past the end of the segment');
+    return [n, offsets];
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The struct formats of all items joined, as Python's `format`. */
+  get format(): string {
+    let format = '';
+    for (let i = 0; i < this.#length; i++) format += this.#format(i);
+    return format;
+  }
+
+  /** Item `index` (negative counts from the end). Integers outside +-2^53 read as bigint. */
+  get(index: number): ShareableItem {
+    const i = this.#index(index, 'index out of range');
+    const format = this.#format(i);
+    const code = new Int8Array(this.shm.buf, this.#codesStart + i, 1)[0]! as Code;
+    if (code === Code.None) return null;
+    const at = this.#dataStart + this.#offsets[i]!;
+    const view = new DataView(this.shm.buf);
+    if (format === 'q') {
+      const value = view.getBigInt64(at, true);
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    }
+    if (format === 'd') return view.getFloat64(at, true);
+    if (/^x*\?x*$/.test(format)) return view.getUint8(at + format.indexOf('?')) !== 0;
+    const width = /^(\d*)s$/.exec(format);
+    if (width !== null) {
+      const raw = new Uint8Array(this.shm.buf, at, Number(width[1] === '' ? 1 : width[1]));
+      if (code === Code.Str) return strictUtf8.decode(stripTrailingNuls(raw));
+      return (code === Code.Bytes ? stripTrailingNuls(raw) : raw).slice();
+    }
+    throw new ShareableListError('ERR_MP_SL_FORMAT', `item ${i} has struct format '${format}', which a ShareableList never writes`);
+  }
+
+  /**
+   * Stores `value` in slot `index`, as Python's `sl[i] = v`. A str/bytes longer than the slot throws
+   * `ERR_MP_SL_ITEM_TOO_LARGE` and changes nothing; so does every other error.
+   */
+  set(index: number, value: ShareableItem): void {
+    const i = this.#index(index, 'assignment index out of range');
+    this.#write(i, pack(value, 'value'), false);
+  }
+
+  #write(i: number, packed: Packed, fresh: boolean): void {
+    const width = this.#offsets[i + 1]! - this.#offsets[i]!;
+    let format = packed.format;
+    if (format === 's') {
+      if (packed.bytes.length > width) {
+        throw new ShareableListError('ERR_MP_SL_ITEM_TOO_LARGE', `bytes/str item exceeds available storage: ${packed.bytes.length} bytes into a ${width}-byte slot`);
+      }
+      const current = fresh ? '' : this.#format(i);
+      format = current.endsWith('s') ? current : `${width}s`;
+    }
+    // Python's order: format and code first, then the data.
+    const formatBytes = new Uint8Array(this.shm.buf, this.#formatsStart + 8 * i, 8);
+    formatBytes.fill(0);
+    utf8.encodeInto(format, formatBytes);
+    new Int8Array(this.shm.buf, this.#codesStart + i, 1)[0] = packed.code;
+    const at = this.#dataStart + this.#offsets[i]!;
+    const fieldWidth = format.endsWith('s') ? Number(format.slice(0, -1) || 1) : 8;
+    const field = new Uint8Array(this.shm.buf, at, fieldWidth);
+    field.fill(0);
+    field.set(packed.bytes.subarray(0, fieldWidth));
+  }
+
+  #format(i: number): string {
+    const bytes = new Uint8Array(this.shm.buf, this.#formatsStart + 8 * i, 8);
+    return String.fromCharCode(...stripTrailingNuls(bytes));
+  }
+
+  #index(index: number, message: string): number {
+    if (typeof index !== 'number' || !Number.isInteger(index)) throw new TypeError(expected('index', 'an integer', index));
+    const i = index < 0 ? index + this.#length : index;
+    if (i < 0 || i >= this.#length) throw new RangeError(`${message}: ${index} (length ${this.#length})`);
+    return i;
+  }
+
+  /** How many items equal `value` (bytes compare by content). */
+  count(value: ShareableItem): number {
+    return this.toArray().filter((item) => same(item, value)).length;
+  }
+
+  /** The first index holding `value`; `ERR_MP_SL_NOT_FOUND` when none does (Python's ValueError). */
+  index(value: ShareableItem): number {
+    const i = this.toArray().findIndex((item) => same(item, value));
+    if (i < 0) throw new ShareableListError('ERR_MP_SL_NOT_FOUND', `${inspect(value)} is not in this ShareableList`);
+    return i;
+  }
+
+  toArray(): ShareableItem[] {
+    return Array.from({ length: this.#length }, (_, i) => this.get(i));
+  }
+
+  *[Symbol.iterator](): IterableIterator<ShareableItem> {
+    for (let i = 0; i < this.#length; i++) yield this.get(i);
+  }
+
+  /** Releases this handle's mapping. */
+  close(): void {
+    this.shm.close();
+  }
+
+  /** Removes the segment's name, everywhere. */
+  unlink(): void {
+    this.shm.unlink();
+  }
+
+  /** Closes, and the creating handle also unlinks. */
+  [Symbol.dispose](): void {
+    if (this.shm.created && !this.shm.closed) {
+      try {
+        this.shm.unlink();
+      } catch {
+        // unlinked by hand already
+      }
+    }
+    this.close();
+  }
+
+  [inspect.custom](): string {
+    return `ShareableList(${inspect(this.toArray())}, name='${this.shm.name}')`;
+  }
+}
+
+function same(a: ShareableItem, b: ShareableItem): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  if (typeof a === 'bigint' && typeof b === 'number') return Number.isInteger(b) && a === BigInt(b);
+  if (typeof a === 'number' && typeof b === 'bigint') return same(b, a);
+  return a === b;
+}

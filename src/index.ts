@@ -61,3 +61,20 @@ export type { CtypeRef } from './sharedctypes/shared-ctype.js';
 export type { QueueRef } from './queue/queue-core.js';
 export type { ConnectionRef } from './queue/pipe.js';
 export type { ConditionRef } from './sync/condition.js';
+export { Pool, type BoundTask, type LoadedTasks } from './pool/pool.js';
+export { taskRef, type TaskRef } from './pool/task-ref.js';
+export { AsyncResult } from './pool/async-result.js';
+export type { PoolOptions, CallOptions, MapOptions, Chunksize, Order, Progress, BackendName, ResourceLimits } from './pool/options.js';
+export type { PoolStats, WorkerStats } from './pool/stats.js';
+export {
+  WorkerCrashedError,
+  TaskTimeoutError,
+  PoolTerminatedError,
+  PoolStateError,
+  InitializerError,
+  RemoteError,
+  RemoteStack,
+  ResultTimeoutError,
+} from './pool/errors.js';
+export { TaskNotFoundError } from './worker/run-worker.js';
+export { currentWorker, type WorkerInfo } from './worker/current-worker.js';

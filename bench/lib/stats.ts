@@ -69,7 +69,6 @@ export function machineDescription(): string {
   return [
     `- machine: ${cpus.length} logical CPUs (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
       `${os.type()} ${os.release()} ${os.arch()}`,
-    `- Node ${process.version}, ${versionOf(process.env['MULTIPROC_PYTHON'] ?? 'python3', ['--version'])}`,
-    `- date: ${new Date().toISOString()}`,
+    `- Node ${process.version}, ${versionOf(process.env['MULTIPROC_PYTHON'] ?? 'python3', ['--version'])} (each section says when it was measured)`,
   ].join('\n');
 }

@@ -1,0 +1,103 @@
+// One measurement in a fresh process: `node contender.js <contender> <benchmark> <size> [workN]`, JSON on stdout.
+import { childCpuSeconds, makeAdapter, type Adapter, type Contender } from './adapters.js';
+import { work } from './workers/tasks.js';
+
+const [contender, benchmark, sizeText, workText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
+const size = Number(sizeText);
+
+function cpuSeconds(adapter: Adapter): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6 + childCpuSeconds(adapter.childPids());
+}
+
+async function warm(adapter: Adapter): Promise<void> {
+  await Promise.all(Array.from({ length: 1000 }, (_, i) => adapter.run('inc', i)));
+  for (let i = 0; i < 200; i++) await adapter.run('inc', i);
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`${contender} ${benchmark}: wrong result (${what})`);
+}
+
+async function measure(adapter: Adapter): Promise<Record<string, number>> {
+  switch (benchmark) {
+    case 'b1-call': {
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: size }, (_, i) => adapter.run('inc', i)));
+      const seconds = (performance.now() - started) / 1000;
+      check(results[size - 1] === size, 'last');
+      return { rate: size / seconds };
+    }
+    case 'b1-batch': {
+      const items = Array.from({ length: size }, (_, i) => i);
+      const started = performance.now();
+      const chunks: Promise<unknown>[] = [];
+      for (let i = 0; i < size; i += 1000) chunks.push(adapter.run('incBatch', items.slice(i, i + 1000)));
+      const results = (await Promise.all(chunks)).flat() as number[];
+      const seconds = (performance.now() - started) / 1000;
+      check(results[size - 1] === size, 'last');
+      return { rate: size / seconds };
+    }
+    case 'b1-map': {
+      const items = Array.from({ length: size }, (_, i) => i);
+      await adapter.map!('inc', items);
+      const started = performance.now();
+      const results = await adapter.map!('inc', items);
+      const seconds = (performance.now() - started) / 1000;
+      check(results[size - 1] === size, 'last');
+      return { rate: size / seconds };
+    }
+    case 'b2': {
+      const latencies = new Float64Array(size);
+      const cpuBefore = cpuSeconds(adapter);
+      const started = performance.now();
+      for (let i = 0; i < size; i++) {
+        const t = performance.now();
+        await adapter.run('inc', i);
+        latencies[i] = performance.now() - t;
+      }
+      const wall = (performance.now() - started) / 1000;
+      const cpu = cpuSeconds(adapter) - cpuBefore;
+      latencies.sort();
+      return {
+        median: latencies[size >> 1]! * 1000, p99: latencies[Math.floor(size * 0.99)]! * 1000,
+        cpuPerCall: (cpu / size) * 1e6, cpuShare: cpu / wall,
+      };
+    }
+    case 'b3-copy':
+    case 'b3-transfer': {
+      const arrays = Array.from({ length: size }, (_, i) => new Float64Array(4 * 2 ** 20 / 8).fill(i));
+      const transfer = benchmark === 'b3-transfer';
+      const started = performance.now();
+      const sums = await Promise.all(arrays.map((array) => adapter.run('sum', array, transfer ? [array.buffer] : undefined)));
+      const seconds = (performance.now() - started) / 1000;
+      check(sums[1] === 4 * 2 ** 20 / 8, 'sum');
+      return { rate: (size * 4 * 2 ** 20) / seconds / 1e9 };
+    }
+    case 'b5': {
+      const n = Number(workText);
+      const sample = Math.max(1, Math.floor(size / 10));
+      const soloStarted = performance.now();
+      for (let i = 0; i < sample; i++) work(n);
+      const ideal = ((performance.now() - soloStarted) * (size / sample)) / 2;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: size }, () => adapter.run('work', n)));
+      return { ratio: (performance.now() - started) / ideal, taskMs: (2 * ideal) / size };
+    }
+    default:
+      throw new Error(`unknown benchmark ${benchmark}`);
+  }
+}
+
+if (benchmark === 'startup') {
+  // B4: import, pool of 2, one task, shutdown, natural exit; timed from outside.
+  const adapter = await makeAdapter(contender);
+  if ((await adapter.run('inc', 1)) !== 2) throw new Error('wrong result');
+  await adapter.close();
+} else {
+  const adapter = await makeAdapter(contender);
+  await warm(adapter);
+  const result = await measure(adapter);
+  await adapter.close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

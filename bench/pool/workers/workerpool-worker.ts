@@ -1,0 +1,5 @@
+// workerpool's worker script for the benchmark.
+import workerpool from 'workerpool';
+import { inc, incBatch, sum, work } from './tasks.js';
+
+workerpool.worker({ inc, incBatch, sum, work });

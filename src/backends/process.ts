@@ -1,0 +1,88 @@
+// The process runtime: a forked Node process with an IPC channel for control messages and a shared-memory
+// segment for the fast lane.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SharedMemory } from '../shm/shared-memory.js';
+import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
+import { futexWaitOps } from '../worker/wait-ops.js';
+import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
+
+const entry = fileURLToPath(new URL('./process-entry.js', import.meta.url));
+
+function limitFlags(limits: ResourceLimits | undefined): string[] {
+  if (limits === undefined) return [];
+  const flags: string[] = [];
+  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  if (limits.maxYoungGenerationSizeMb !== undefined) flags.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
+  if (limits.stackSizeMb !== undefined) flags.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
+  return flags;
+}
+
+export class ProcessRuntime implements WorkerRuntime {
+  readonly channel: SharedArrayBuffer;
+  readonly channelRef: string;
+  readonly ops = futexWaitOps;
+  readonly #child: ChildProcess;
+  readonly #segment: SharedMemory;
+
+  constructor(options: RuntimeOptions) {
+    this.#segment = SharedMemory.create(options.channelBytes);
+    this.channel = this.#segment.buf;
+    this.channelRef = this.#segment.name;
+    const env = options.env === undefined ? process.env : { ...options.env };
+    this.#child = fork(entry, [], {
+      execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
+      env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    // A failed send (the child already gone) surfaces through 'exit'.
+    this.#child.on('error', () => {});
+  }
+
+  post(message: ToWorker, _transfer: readonly ArrayBuffer[] = []): void {
+    if (this.#child.connected) this.#child.send(message);
+  }
+
+  onMessage(listener: (message: FromWorker) => void): void {
+    this.#child.on('message', (value) => listener(fromWorker(value)));
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    // 'close' (not 'exit') so every IPC message the child sent before dying has been delivered.
+    this.#child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      this.#release();
+      listener({ code, signal });
+    });
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+  }
+
+  ref(keep: boolean): void {
+    const channel = this.#child.channel as { ref(): void; unref(): void } | null | undefined;
+    if (keep) {
+      this.#child.ref();
+      channel?.ref();
+    } else {
+      this.#child.unref();
+      channel?.unref();
+    }
+  }
+
+  attached(): void {
+    this.#segment.unlink();
+  }
+
+  #release(): void {
+    if (!this.#segment.closed) {
+      try {
+        this.#segment.unlink();
+      } catch {
+        // already unlinked once attached
+      }
+      this.#segment.close();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The thread runtime: a worker_threads Worker with a private MessagePort for control messages.
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { fromWorker, type ToWorker } from '../worker/protocol.js';
+import { atomicsWaitOps } from '../worker/wait-ops.js';
+import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
+
+const entry = new URL('./thread-entry.js', import.meta.url);
+
+export class ThreadRuntime implements WorkerRuntime {
+  readonly channel: SharedArrayBuffer;
+  readonly channelRef: SharedArrayBuffer;
+  readonly ops = atomicsWaitOps;
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  #error: unknown;
+
+  constructor(options: RuntimeOptions) {
+    this.channel = new SharedArrayBuffer(options.channelBytes);
+    this.channelRef = this.channel;
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    const env = options.env === undefined ? undefined : { ...options.env };
+    this.#worker = new Worker(entry, {
+      workerData: { port: port2 },
+      transferList: [port2],
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(env === undefined ? {} : { env }),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    });
+    // Without a listener an uncaught error in the worker would be rethrown in the parent.
+    this.#worker.on('error', (error) => {
+      this.#error = error;
+    });
+  }
+
+  post(message: ToWorker, transfer: readonly ArrayBuffer[] = []): void {
+    this.#port.postMessage(message, [...transfer]);
+  }
+
+  onMessage(listener: (message: ReturnType<typeof fromWorker>) => void): void {
+    this.#port.on('message', (value) => listener(fromWorker(value)));
+  }
+
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.#worker.once('exit', (code) => {
+      this.#port.close();
+      listener({ code, signal: null, ...(this.#error === undefined ? {} : { error: this.#error }) });
+    });
+  }
+
+  kill(): void {
+    void this.#worker.terminate();
+  }
+
+  ref(keep: boolean): void {
+    if (keep) this.#worker.ref();
+    else this.#worker.unref();
+    if (keep) this.#port.ref();
+    else this.#port.unref();
+  }
+
+  attached(): void {}
+}

@@ -1,0 +1,79 @@
+// Errors the pool raises: crashed workers, timeouts, a closed or terminated pool, a failing initializer.
+import { MultiprocError } from '../errors.js';
+
+/** The worker running the task exited, was killed or ran out of memory; it has been replaced. */
+export class WorkerCrashedError extends MultiprocError {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+
+  constructor(message: string, details: { exitCode: number | null; signal: string | null; cause?: unknown }) {
+    super('ERR_MP_WORKER_CRASHED', message, 'cause' in details ? { cause: details.cause } : {});
+    this.exitCode = details.exitCode;
+    this.signal = details.signal;
+  }
+}
+
+/** The task ran longer than its `timeout`; its worker was stopped and replaced. */
+export class TaskTimeoutError extends MultiprocError {
+  constructor(message: string) {
+    super('ERR_MP_TASK_TIMEOUT', message);
+  }
+}
+
+/** `terminate()` stopped the pool before the task finished. */
+export class PoolTerminatedError extends MultiprocError {
+  constructor(message = 'The pool was terminated before the task finished') {
+    super('ERR_MP_POOL_TERMINATED', message);
+  }
+}
+
+/** A call after `close()` or `terminate()`, or `join()` on a running pool. */
+export class PoolStateError extends MultiprocError {
+  constructor(code: 'ERR_MP_POOL_CLOSED' | 'ERR_MP_POOL_RUNNING', message: string) {
+    super(code, message);
+  }
+}
+
+/** The pool's initializer threw in a worker: the pool cannot run tasks. */
+export class InitializerError extends MultiprocError {
+  constructor(message: string, cause: unknown) {
+    super('ERR_MP_INITIALIZER_FAILED', message, { cause });
+  }
+}
+
+/** A task threw something that is not an Error (a string, a number...): it is kept as `value`. */
+export class RemoteError extends MultiprocError {
+  readonly value: unknown;
+
+  constructor(value: unknown) {
+    super('ERR_MP_REMOTE', `A task threw a non-Error value: ${String(value)}`);
+    this.value = value;
+  }
+}
+
+/** The worker-side stack of a task error, attached as its `cause`. */
+export class RemoteStack extends Error {
+  constructor(stack: string) {
+    super('the worker-side stack of the error above');
+    this.name = 'RemoteStack';
+    this.stack = stack;
+  }
+}
+
+/** `AsyncResult.get(timeout)` ran out of time (the task itself goes on). */
+export class ResultTimeoutError extends MultiprocError {
+  constructor(message: string) {
+    super('ERR_MP_TIMEOUT', message);
+  }
+}
+
+/** Turns what a task threw, decoded in this thread, into the error its caller receives. */
+export function toTaskError(thrown: unknown): Error {
+  if (!(thrown instanceof Error)) return new RemoteError(thrown);
+  if (thrown.cause === undefined && typeof thrown.stack === 'string') {
+    const remote = thrown.stack;
+    Object.defineProperty(thrown, 'cause', { value: new RemoteStack(remote), configurable: true, writable: true });
+    thrown.stack = `${thrown.name}: ${thrown.message}\n    at <worker> (see cause for the worker's stack)\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`;
+  }
+  return thrown;
+}

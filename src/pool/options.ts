@@ -1,0 +1,84 @@
+// Every option of the pool and its calls, with defaults.
+import type { BackendName, ResourceLimits } from '../backends/runtime.js';
+import type { TaskRef } from './task-ref.js';
+
+export type { BackendName, ResourceLimits };
+
+export interface PoolOptions {
+  /**
+   * Number of workers.
+   * @default physical cores where they can be read (Linux), else `os.availableParallelism()`
+   */
+  workers?: number;
+  /** Worker threads (one process) or child processes. @default 'thread' */
+  backend?: BackendName;
+  /** A task run once in each worker before its first task, with `initargs`. */
+  initializer?: TaskRef;
+  /** Arguments of the initializer. @default [] */
+  initargs?: readonly unknown[];
+  /** Replace a worker after it ran this many tasks (a chunk counts as one). @default Infinity */
+  maxTasksPerWorker?: number;
+  /** Default chunk size of map-like calls. @default 'auto' */
+  chunksize?: Chunksize;
+  /** Default submission order of map-like calls. @default 'fifo' */
+  order?: Order;
+  /** Default time limit per task, in ms: the worker running an overdue task is stopped and replaced. @default Infinity */
+  taskTimeout?: number;
+  /** Default number of times a task whose worker crashed is run again (only for idempotent tasks). @default 0 */
+  retries?: number;
+  /** Heap limits per worker. */
+  resourceLimits?: ResourceLimits;
+  /** Node flags of the workers. @default the parent's `process.execArgv` (so loaders such as tsx carry over) */
+  execArgv?: readonly string[];
+  /** Environment of the workers. @default the parent's `process.env` */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Microseconds a waiting side busy-waits for the next message before sleeping. Bounds the CPU an idle pool
+   * burns to this much per task; 0 disables spinning. @default 50
+   */
+  spinMicros?: number;
+}
+
+export type Chunksize = number | 'auto';
+
+/**
+ * - `fifo`: in input order.
+ * - `shuffle`: random order; evens out work whose cost varies with position.
+ * - `longest-first`: by decreasing `cost(item)`, so the slowest items do not start last.
+ */
+export type Order = 'fifo' | 'shuffle' | 'longest-first';
+
+export interface CallOptions {
+  /** Aborting drops queued work and stops (by replacing its worker) work that is running. */
+  signal?: AbortSignal;
+  /** Time limit in ms for each task of the call. @default the pool's `taskTimeout` */
+  timeout?: number;
+  /** Retries after a worker crash. @default the pool's `retries` */
+  retries?: number;
+  /** Buffers moved to the worker instead of copied (they become unusable here). */
+  transfer?: readonly ArrayBuffer[];
+}
+
+export interface Progress {
+  done: number;
+  /** Undefined for inputs of unknown length. */
+  total: number | undefined;
+  elapsedMs: number;
+  /** Items per second so far. */
+  rate: number;
+  /** Estimated ms left; undefined when the total is unknown. */
+  etaMs: number | undefined;
+}
+
+export interface MapOptions<T = unknown> extends Omit<CallOptions, 'transfer'> {
+  /** Items per task. `auto`: like Python, about len / (4 x workers); for lazy inputs, sized from measured run times. @default the pool's `chunksize` */
+  chunksize?: Chunksize;
+  /** @default the pool's `order` */
+  order?: Order;
+  /** Relative cost of an item, for `order: 'longest-first'`. @default the item's `length` when it has one, else 1 */
+  cost?: (item: T) => number;
+  /** Draw a progress bar on stderr (plain lines when stderr is not a terminal). @default false */
+  progress?: boolean;
+  /** Called as items complete. */
+  onProgress?: (progress: Progress) => void;
+}

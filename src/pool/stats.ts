@@ -1,0 +1,71 @@
+// Plain snapshots of the pool for `pool.stats()`, and the watch that notices an overdue task.
+import type { BackendName } from '../backends/runtime.js';
+import type { Task, WorkerSlot } from './worker-slot.js';
+
+export interface WorkerStats {
+  index: number;
+  pid: number;
+  threadId: number;
+  state: string;
+  /** Tasks (chunks count once) this worker finished. */
+  tasksDone: number;
+  busyMs: number;
+  idleMs: number;
+  /** Start-up time: spawn to ready, including the initializer. */
+  initMs: number;
+  /** The task running now, if any. */
+  current: { name: string; url: string; runningMs: number } | undefined;
+}
+
+export interface PoolStats {
+  backend: BackendName;
+  state: string;
+  workers: WorkerStats[];
+  /** Tasks waiting for a worker. */
+  queued: number;
+  /** Tasks handed to workers and not finished. */
+  inflight: number;
+  /** Workers replaced after a crash, a timeout or an abort. */
+  replaced: number;
+}
+
+/** Per-worker figures and the number of tasks handed out. */
+export function slotStats(slots: readonly WorkerSlot[]): { workers: WorkerStats[]; inflight: number } {
+  const now = performance.now();
+  let inflight = 0;
+  const workers = slots.map((slot): WorkerStats => {
+    inflight += slot.inflight.size;
+    const running = slot.state === 'gone' ? { id: 0, since: 0 } : slot.running();
+    const task = slot.inflight.get(running.id);
+    const initMs = (slot.readyAt ?? now) - slot.spawnedAt;
+    const busyMs = slot.busyMicros / 1000;
+    return {
+      index: slot.index, pid: slot.pid, threadId: slot.threadId, state: slot.state, tasksDone: slot.tasksDone, busyMs,
+      idleMs: Math.max(0, now - slot.spawnedAt - initMs - busyMs), initMs,
+      current: task === undefined ? undefined : { name: task.fnName.name, url: task.fnName.url, runningMs: Math.max(0, Date.now() - running.since) },
+    };
+  });
+  return { workers, inflight };
+}
+
+/**
+ * Calls `expire` once `task` has run on `slot` for its `timeout` (time spent waiting in the worker's ring
+ * does not count: the worker records when it started the task).
+ */
+export function watchTimeout(task: Task, slot: WorkerSlot, expire: () => void): void {
+  const check = (): void => {
+    if (task.settled || task.slot !== slot || slot.state === 'gone' || !slot.inflight.has(task.id)) return;
+    const running = slot.running();
+    let wait = Math.min(task.timeout, 50);
+    if (running.id === task.id) {
+      const left = task.timeout - (Date.now() - running.since);
+      if (left <= 0) {
+        expire();
+        return;
+      }
+      wait = left + 1;
+    }
+    setTimeout(check, wait).unref();
+  };
+  setTimeout(check, task.timeout).unref();
+}

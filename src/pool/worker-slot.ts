@@ -1,0 +1,135 @@
+// The pool's side of one worker: its runtime and channel, the tasks it holds, and its counters.
+import { ProcessRuntime } from '../backends/process.js';
+import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/runtime.js';
+import { ThreadRuntime } from '../backends/thread.js';
+import type { Packet } from '../serialize/index.js';
+import { Channel, Word } from '../worker/channel.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, type FunctionName } from '../worker/protocol.js';
+
+/** One unit of work: a single call, or a chunk of a map-like call. */
+export interface Task {
+  readonly id: number;
+  readonly fn: number;
+  readonly fnName: FunctionName;
+  readonly flags: number;
+  /** Encoded arguments; undefined for a call whose arguments are encoded at dispatch (alone or in a batch). */
+  packet: Packet | undefined;
+  readonly args: readonly unknown[] | undefined;
+  /** Items in it (1 for a single call). */
+  readonly items: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number;
+  retries: number;
+  settled: boolean;
+  slot: WorkerSlot | undefined;
+  done(value: unknown, micros: number): void;
+  fail(error: unknown): void;
+  cleanup: (() => void) | undefined;
+}
+
+export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
+
+export function startRuntime(backend: BackendName, options: RuntimeOptions): WorkerRuntime {
+  return backend === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
+}
+
+export class WorkerSlot {
+  readonly index: number;
+  readonly runtime: WorkerRuntime;
+  readonly channel: Channel;
+  readonly epoch = Date.now();
+  readonly inflight = new Map<number, Task>();
+  readonly #defined = new Set<number>();
+  state: SlotState = 'starting';
+  pid = 0;
+  threadId = 0;
+  /** Tasks handed to this worker (for maxTasksPerWorker). */
+  dispatched = 0;
+  tasksDone = 0;
+  busyMicros = 0;
+  /** Moving average of task run time, microseconds; undefined until the first result. */
+  averageMicros: number | undefined;
+  readonly spawnedAt = performance.now();
+  readyAt: number | undefined;
+  /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
+  killed: { taskId: number; error: unknown } | undefined;
+  parking: AbortController | undefined;
+  #referenced = true;
+
+  constructor(index: number, runtime: WorkerRuntime) {
+    this.index = index;
+    this.runtime = runtime;
+    this.channel = new Channel(runtime.channel, 'main', runtime.ops);
+  }
+
+  /** Id of the task the worker runs now (0: none) and since when (ms, this clock). */
+  running(): { id: number; since: number } {
+    const words = this.channel.words;
+    return { id: Atomics.load(words, Word.Running), since: this.epoch + Atomics.load(words, Word.RunningSince) };
+  }
+
+  #define(task: Task): boolean {
+    if (this.#defined.has(task.fn)) return true;
+    if (!this.channel.send(FrameKind.Define, 0, task.fn, 0, new TextEncoder().encode(JSON.stringify(task.fnName)))) return false;
+    this.#defined.add(task.fn);
+    return true;
+  }
+
+  #handed(task: Task): void {
+    this.inflight.set(task.id, task);
+    task.slot = this;
+    this.dispatched++;
+  }
+
+  /** Hands a task (its packet encoded) over through the ring, or the slow lane rung for through the ring; false when full. */
+  send(task: Task & { packet: Packet }): boolean {
+    const channel = this.channel;
+    if (!this.#define(task)) return false;
+    const { packet } = task;
+    if (inBand(packet) && packet.data.length <= channel.maxPayload) {
+      if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
+    } else {
+      // The message goes first so that the worker, seeing the doorbell, finds it already there.
+      if (!channel.hasRoom(0)) return false;
+      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
+      channel.send(FrameKind.Doorbell, 0, 0, 0);
+    }
+    this.#handed(task);
+    this.keepAlive(true);
+    return true;
+  }
+
+  /** Hands several calls of one function over in one frame (`packet` from `batchPacket`); false when it does not fit. */
+  sendBatch(tasks: readonly Task[], packet: Packet): boolean {
+    const first = tasks[0]!;
+    if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.#define(first)) return false;
+    if (!this.channel.send(FrameKind.Batch, first.flags, first.id, first.fn, packet.data)) return false;
+    for (const task of tasks) this.#handed(task);
+    this.keepAlive(true);
+    return true;
+  }
+
+  stop(): void {
+    if (this.state === 'gone') return;
+    this.state = 'stopping';
+    this.keepAlive(true);
+    if (this.channel.send(FrameKind.Doorbell, 0, 0, 0)) this.runtime.post({ type: 'stop', v: protocolVersion });
+    else this.runtime.kill();
+  }
+
+  /** Stops the worker now; it keeps the process alive until it is gone, so its exit is always observed. */
+  kill(): void {
+    if (this.state === 'gone') return;
+    this.keepAlive(true);
+    this.runtime.kill();
+  }
+
+  /** Busy workers keep the process alive; idle ones do not (an unclosed idle pool must not block exit). */
+  keepAlive(keep: boolean): void {
+    if (keep === this.#referenced || this.state === 'gone') return;
+    // Only an idle, serving worker lets go: one starting, stopping or retiring must be seen to the end.
+    if (!keep && (this.state !== 'ready' || this.inflight.size > 0)) return;
+    this.#referenced = keep;
+    this.runtime.ref(keep);
+  }
+}

@@ -1,0 +1,132 @@
+// The main<->worker wire: control messages (structured objects with `type` and `v`) and the binary frames
+// of the shared-memory fast lane.
+import { decode, decodeSync, type Packet } from '../serialize/index.js';
+
+export const protocolVersion = 1;
+
+/** A task function named by module URL and export name. */
+export interface FunctionName {
+  url: string;
+  name: string;
+}
+
+/** Sent once, right after the worker starts. */
+export interface InitMessage {
+  type: 'init';
+  v: typeof protocolVersion;
+  /** The worker's index in the pool (stable across replacements of that slot). */
+  index: number;
+  /** Header + two rings (see channel.ts): the buffer itself, or the name of a segment to attach. */
+  channel: SharedArrayBuffer | string;
+  /** `Date.now()` at channel creation; the worker writes start times relative to it. */
+  epoch: number;
+  /** Busy-wait this long (microseconds) for the next task before parking. */
+  spinMicros: number;
+  /** Park blocking this long (ms) before parking without blocking the event loop. */
+  blockingParkMs: number;
+  initializer: FunctionName | undefined;
+  initargs: Packet;
+}
+
+/** A task or a definition too large for the ring, or carrying transferred buffers. */
+export interface SlowTaskMessage {
+  type: 'task';
+  v: typeof protocolVersion;
+  id: number;
+  fn: number;
+  flags: number;
+  packet: Packet;
+}
+
+export interface StopMessage {
+  type: 'stop';
+  v: typeof protocolVersion;
+}
+
+export type ToWorker = InitMessage | SlowTaskMessage | StopMessage;
+
+export interface ReadyMessage {
+  type: 'ready';
+  v: typeof protocolVersion;
+  pid: number;
+  threadId: number;
+}
+
+export interface InitErrorMessage {
+  type: 'init-error';
+  v: typeof protocolVersion;
+  error: Packet;
+}
+
+/** A result too large for the ring, or carrying transferred buffers. */
+export interface SlowResultMessage {
+  type: 'result';
+  v: typeof protocolVersion;
+  id: number;
+  ok: boolean;
+  /** The packet holds a batch's results (see FrameKind.BatchResult). */
+  batch: boolean;
+  micros: number;
+  packet: Packet;
+}
+
+export type FromWorker = ReadyMessage | InitErrorMessage | SlowResultMessage;
+
+const toWorkerTypes = new Set(['init', 'task', 'stop']);
+const fromWorkerTypes = new Set(['ready', 'init-error', 'result']);
+
+function check<T>(value: unknown, types: Set<string>, side: string): T {
+  const message = value as { type?: unknown; v?: unknown } | null;
+  if (typeof message !== 'object' || message === null || !types.has(message.type as string) || message.v !== protocolVersion) {
+    throw new TypeError(`Unexpected message ${side}: ${JSON.stringify(value)?.slice(0, 200)} (protocol v${protocolVersion})`);
+  }
+  return value as T;
+}
+
+export const toWorker = (value: unknown): ToWorker => check(value, toWorkerTypes, 'to a worker');
+export const fromWorker = (value: unknown): FromWorker => check(value, fromWorkerTypes, 'from a worker');
+
+/**
+ * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][aux u32]` then the payload:
+ * - Task: aux = function number, payload = encoded arguments (one tuple, or a chunk of them).
+ * - Define: id = function number, payload = UTF-8 JSON `FunctionName`.
+ * - Doorbell: a control message waits on the slow lane (postMessage / IPC).
+ * - Ok / Error: aux = run time in microseconds, payload = encoded value or error.
+ * - Batch: many single calls of one function in one frame (aux = function number), payload = encoded
+ *   `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one wake for all of them.
+ * - BatchResult: aux = run time of the whole batch, payload = encoded `[ids: Int32Array, ok: Uint8Array, values: unknown[]]`.
+ */
+export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, BatchResult: 7 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Task flags. */
+export const TaskFlag = { Chunk: 1, Spread: 2 } as const;
+
+export const frameHeaderBytes = 12;
+
+/**
+ * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.
+ * The codec hands a large output's whole buffer over to the packet (the data starts at its offset 0).
+ */
+export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
+  const { buffer } = data;
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && buffer.byteLength > 65536 ? [buffer] : [];
+}
+
+/** Whether a packet can go through a ring as bytes: no out-of-band or shared buffers. */
+export function inBand(packet: Packet): boolean {
+  return packet.buffers.length === 0 && (packet.shared === undefined || packet.shared.length === 0);
+}
+
+/**
+ * Decodes on the spot when it can (the hot path); when a module must be imported first (a class seen for
+ * the first time), returns a Promise. Bad bytes throw.
+ */
+export function decodeFast(packet: Packet): unknown {
+  try {
+    return decodeSync(packet);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
+    throw error;
+  }
+}

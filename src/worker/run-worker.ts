@@ -1,0 +1,351 @@
+// The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
+// the slow lane it rings for), run them one at a time, and send results back.
+import { MultiprocError } from '../errors.js';
+import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
+import { Channel, Word } from './channel.js';
+import { setCurrentWorker } from './current-worker.js';
+import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import type { WaitOps } from './wait-ops.js';
+
+/** What a backend's entry file gives the shared worker loop. */
+export interface WorkerTransport {
+  ops: WaitOps;
+  pid: number;
+  threadId: number;
+  /** The next control message (synchronously where the runtime can). */
+  receive(): ToWorker | Promise<ToWorker>;
+  post(message: FromWorker, transfer: ArrayBuffer[]): void;
+}
+
+type TaskFunction = (...args: unknown[]) => unknown;
+
+/** A task names a module export that is missing or not a function. */
+export class TaskNotFoundError extends MultiprocError {
+  constructor(message: string) {
+    super('ERR_MP_TASK_NOT_FOUND', message);
+  }
+}
+
+const functions = new Map<number, FunctionName>();
+const loaded = new Map<string, TaskFunction>();
+
+async function resolveFunction(name: FunctionName): Promise<TaskFunction> {
+  const key = `${name.url}#${name.name}`;
+  const cached = loaded.get(key);
+  if (cached !== undefined) return cached;
+  const module = (await import(name.url)) as Record<string, unknown>;
+  // Its exported classes and functions can now travel in arguments and results.
+  registerModule(name.url, module);
+  const fn = module[name.name];
+  if (typeof fn !== 'function') {
+    throw new TaskNotFoundError(`Module ${name.url} has no exported function \`${name.name}\` (found ${typeof fn}); ` +
+      'a task must be a named export of its module');
+  }
+  loaded.set(key, fn as TaskFunction);
+  return fn as TaskFunction;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function encodeError(error: unknown): Packet {
+  try {
+    return encode(error);
+  } catch {
+    const plain = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+    return encode(Object.assign(new Error(plain.message), plain));
+  }
+}
+
+/**
+ * How long the worker spins for its next task. When the pool's thread shares this worker's core (a busy
+ * host), spinning keeps the pool from running: the next task then arrives just after the worker gives up
+ * and sleeps, every time. Seeing that a few times in a row, the worker stops spinning for a while, then
+ * tries again.
+ */
+class Spinner {
+  readonly #full: number;
+  micros: number;
+  #quickWakes = 0;
+  #untilRetry = 0;
+
+  constructor(micros: number) {
+    this.#full = micros;
+    this.micros = micros;
+  }
+
+  hit(): void {
+    this.#quickWakes = 0;
+  }
+
+  woken(parkedMs: number): void {
+    if (this.micros === 0) {
+      if (--this.#untilRetry <= 0) this.micros = this.#full;
+      return;
+    }
+    this.#quickWakes = parkedMs * 1000 < Math.min(20, this.#full / 2) ? this.#quickWakes + 1 : 0;
+    if (this.#quickWakes >= 3) {
+      this.micros = 0;
+      this.#untilRetry = 500;
+      this.#quickWakes = 0;
+    }
+  }
+}
+
+class WorkerLoop {
+  readonly #channel: Channel;
+  readonly #transport: WorkerTransport;
+  readonly #init: InitMessage;
+  readonly #idle = new AbortController();
+  readonly #spinner: Spinner;
+
+  constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
+    this.#init = init;
+    this.#spinner = new Spinner(init.spinMicros);
+    this.#channel = channel;
+    this.#transport = transport;
+  }
+
+  async run(): Promise<void> {
+    const channel = this.#channel;
+    for (;;) {
+      const frame = channel.receive();
+      if (frame !== undefined) {
+        switch (frame.kind) {
+          case FrameKind.Task: {
+            const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
+            if (pending !== undefined) await pending;
+            break;
+          }
+          case FrameKind.Batch: {
+            const pending = this.#runBatch(frame.aux, { data: frame.payload, buffers: [] });
+            if (pending !== undefined) await pending;
+            break;
+          }
+          case FrameKind.Define:
+            functions.set(frame.id, JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName);
+            break;
+          case FrameKind.Doorbell: {
+            const message = await this.#transport.receive();
+            if (message.type === 'stop') return;
+            if (message.type === 'task') {
+              const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
+              if (pending !== undefined) await pending;
+            }
+            break;
+          }
+          default:
+            throw new TypeError(`Unexpected frame kind ${frame.kind as number}`);
+        }
+        continue;
+      }
+      // Idle: spin briefly (back-to-back calls), then sleep blocking (fast wake), then sleep letting
+      // the event loop run (timers and servers the initializer started keep working).
+      if (channel.spin(this.#spinner.micros)) {
+        this.#spinner.hit();
+        continue;
+      }
+      const parkedAt = performance.now();
+      if (channel.park(this.#init.blockingParkMs)) {
+        this.#spinner.woken(performance.now() - parkedAt);
+        continue;
+      }
+      // A pending Atomics.waitAsync does not keep a thread's event loop alive: this timer does.
+      const keepAlive = setInterval(() => {}, 2 ** 30);
+      await channel.parkAsync(this.#idle.signal);
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Returns a Promise only when the task (or its module import) is asynchronous. */
+  #runTask(id: number, fnNumber: number, flags: number, packet: Packet): Promise<void> | undefined {
+    const started = performance.now();
+    const name = functions.get(fnNumber);
+    try {
+      if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
+      const fn = loaded.get(`${name.url}#${name.name}`);
+      // The module first: importing it registers its classes, which the arguments may contain.
+      const args = fn === undefined ? undefined : decodeFast(packet);
+      if (fn === undefined || isThenable(args)) {
+        return (async () => {
+          let resolved: TaskFunction;
+          let decoded: unknown;
+          try {
+            resolved = fn ?? (await resolveFunction(name));
+            decoded = await (args ?? decodeFast(packet));
+          } catch (error) {
+            this.#fail(id, error, started);
+            return;
+          }
+          await this.#execute(id, resolved, flags, decoded, started);
+        })();
+      }
+      return this.#execute(id, fn, flags, args, started);
+    } catch (error) {
+      this.#fail(id, error, started);
+      return undefined;
+    }
+  }
+
+  #execute(id: number, fn: TaskFunction, flags: number, args: unknown, started: number): Promise<void> | undefined {
+    const words = this.#channel.words;
+    Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
+    Atomics.store(words, Word.Running, id);
+    if (this.#channel.takeCancelled(id)) {
+      // Aborted while waiting here; the pool has already settled it and ignores this answer.
+      this.#fail(id, new Error('cancelled'), started);
+      return undefined;
+    }
+    try {
+      const spread = (flags & TaskFlag.Spread) !== 0;
+      if ((flags & TaskFlag.Chunk) === 0) {
+        const result = spread ? fn(...(args as unknown[])) : fn(args);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then((value) => this.#succeed(id, value, started), (error: unknown) => this.#fail(id, error, started));
+        }
+        this.#succeed(id, result, started);
+        return undefined;
+      }
+      const items = args as unknown[];
+      const results = new Array<unknown>(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const result = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+        if (isThenable(result)) return this.#finishChunkAsync(id, fn, spread, items, results, i, result, started);
+        results[i] = result;
+      }
+      this.#succeed(id, results, started);
+      return undefined;
+    } catch (error) {
+      this.#fail(id, error, started);
+      return undefined;
+    }
+  }
+
+  async #finishChunkAsync(id: number, fn: TaskFunction, spread: boolean, items: unknown[], results: unknown[], from: number,
+    first: PromiseLike<unknown>, started: number): Promise<void> {
+    try {
+      results[from] = await first;
+      for (let i = from + 1; i < items.length; i++) results[i] = await (spread ? fn(...(items[i] as unknown[])) : fn(items[i]));
+      this.#succeed(id, results, started);
+    } catch (error) {
+      this.#fail(id, error, started);
+    }
+  }
+
+  /** Single calls sent together: each runs as its own task (errors stay per call), results go back together. */
+  #runBatch(fnNumber: number, packet: Packet): Promise<void> | undefined {
+    const started = performance.now();
+    const name = functions.get(fnNumber);
+    if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
+    const fn = loaded.get(`${name.url}#${name.name}`);
+    if (fn === undefined) {
+      // The module first: importing it registers its classes, which the arguments may contain.
+      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, packet, started), async (error: unknown) => {
+        const [ids] = (await decodeFast(packet)) as [Int32Array];
+        this.#replyBatch(ids, new Uint8Array(ids.length), new Array<unknown>(ids.length).fill(error), started);
+      });
+    }
+    return this.#startBatch(fn, packet, started);
+  }
+
+  #startBatch(fn: TaskFunction, packet: Packet, started: number): Promise<void> | undefined {
+    // Unreadable ids cannot be answered: the error ends the worker and the pool fails the calls it held.
+    const decoded = decodeFast(packet) as [Int32Array, unknown[][]] | Promise<[Int32Array, unknown[][]]>;
+    const start = ([ids, argumentLists]: [Int32Array, unknown[][]]): Promise<void> | undefined =>
+      this.#continueBatch(fn, ids, argumentLists, new Uint8Array(ids.length), new Array<unknown>(ids.length), 0, started);
+    return isThenable(decoded) ? decoded.then(start) : start(decoded);
+  }
+
+  #continueBatch(fn: TaskFunction, ids: Int32Array, argumentLists: unknown[][], ok: Uint8Array, values: unknown[], from: number,
+    started: number): Promise<void> | undefined {
+    const words = this.#channel.words;
+    for (let i = from; i < ids.length; i++) {
+      Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
+      Atomics.store(words, Word.Running, ids[i]!);
+      try {
+        const result = fn(...argumentLists[i]!);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then((value) => {
+            ok[i] = 1;
+            values[i] = value;
+          }, (error: unknown) => {
+            values[i] = error;
+          }).then(() => this.#continueBatch(fn, ids, argumentLists, ok, values, i + 1, started));
+        }
+        ok[i] = 1;
+        values[i] = result;
+      } catch (error) {
+        values[i] = error;
+      }
+    }
+    this.#replyBatch(ids, ok, values, started);
+    return undefined;
+  }
+
+  #replyBatch(ids: Int32Array, ok: Uint8Array, values: unknown[], started: number): void {
+    let packet: Packet;
+    try {
+      packet = encode([ids, ok, values]);
+    } catch {
+      // One value cannot be encoded: it becomes that call's error, the others go back as they are.
+      for (let i = 0; i < values.length; i++) {
+        try {
+          encode(values[i]);
+        } catch (error) {
+          ok[i] = 0;
+          values[i] = error;
+        }
+      }
+      packet = encode([ids, ok, values.map((value, i) => (ok[i] === 1 ? value : decodeSync(encodeError(value))))]);
+    }
+    this.#send(FrameKind.BatchResult, ids[0]!, true, true, packet, started);
+  }
+
+  #succeed(id: number, value: unknown, started: number): void {
+    let packet: Packet;
+    try {
+      packet = encode(value);
+    } catch (error) {
+      this.#fail(id, error, started);
+      return;
+    }
+    this.#reply(id, true, packet, started);
+  }
+
+  #fail(id: number, error: unknown, started: number): void {
+    this.#reply(id, false, encodeError(error), started);
+  }
+
+  #reply(id: number, ok: boolean, packet: Packet, started: number): void {
+    this.#send(ok ? FrameKind.Ok : FrameKind.Error, id, ok, false, packet, started);
+  }
+
+  #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
+    const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+    // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
+    // the main side matches results by id, so the two lanes need no common order.
+    if (!inBand(packet) || !this.#channel.send(kind, 0, id, micros, packet.data)) {
+      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
+    }
+    Atomics.store(this.#channel.words, Word.Running, 0);
+  }
+}
+
+/** Runs the initializer, reports ready (or the initializer's error), then serves tasks until told to stop. */
+export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuffer, transport: WorkerTransport): Promise<void> {
+  setCurrentWorker({ index: init.index, pid: transport.pid, threadId: transport.threadId });
+  const channel = new Channel(channelBuffer, 'worker', transport.ops);
+  if (init.initializer !== undefined) {
+    try {
+      const initializer = await resolveFunction(init.initializer);
+      const initargs = await decodeFast(init.initargs);
+      await initializer(...(initargs as unknown[]));
+    } catch (error) {
+      transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
+      return;
+    }
+  }
+  transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
+  await new WorkerLoop(init, channel, transport).run();
+}

@@ -1,0 +1,56 @@
+// How one side of a channel sleeps and wakes the other: V8 Atomics between threads, a real futex between processes.
+import { futexWait, futexWaitAsync, futexWake } from '../native/futex.js';
+
+// Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync.bind(Atomics);
+
+export interface WaitOps {
+  /** Blocks while `array[index] === value`, at most `ms`. */
+  wait(array: Int32Array, index: number, value: number, ms: number): void;
+  /** Resolves once `array[index] !== value` may hold (or on abort). Must not block the event loop. */
+  waitAsync(array: Int32Array, index: number, value: number, signal: AbortSignal): Promise<unknown>;
+  wake(array: Int32Array, index: number): void;
+}
+
+/** Threads of one process: V8's own waiter list (cannot wake another process). */
+export const atomicsWaitOps: WaitOps = {
+  wait(array, index, value, ms) {
+    Atomics.wait(array, index, value, ms);
+  },
+  waitAsync(array, index, value, signal) {
+    const result = waitAsync(array, index, value);
+    const pending = result.value;
+    if (typeof pending === 'string') return Promise.resolve();
+    // A pending Atomics.waitAsync cannot be cancelled, and every one left pending stays in V8's waiter
+    // list, which each notify walks: an abort wakes its own waiter (a spurious wake for any other waiter
+    // on the word, which re-checks and waits again) so none is ever left behind.
+    return new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        Atomics.notify(array, index);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      void pending.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  },
+  wake(array, index) {
+    Atomics.notify(array, index);
+  },
+};
+
+/** Separate processes mapping one segment: the addon's futex (shared, not private). */
+export const futexWaitOps: WaitOps = {
+  wait(array, index, value, ms) {
+    futexWait(array, index, value, ms);
+  },
+  waitAsync(array, index, value, signal) {
+    return futexWaitAsync(array, index, value, { signal }).catch(() => undefined);
+  },
+  wake(array, index) {
+    futexWake(array, index, 1);
+  },
+};

@@ -1,9 +1,9 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
-import { MultiprocError } from '../errors.js';
 import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { setCurrentWorker } from './current-worker.js';
+import { TaskNotFoundError } from './errors.js';
 import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import type { WaitOps } from './wait-ops.js';
 
@@ -18,13 +18,6 @@ export interface WorkerTransport {
 }
 
 type TaskFunction = (...args: unknown[]) => unknown;
-
-/** A task names a module export that is missing or not a function. */
-export class TaskNotFoundError extends MultiprocError {
-  constructor(message: string) {
-    super('ERR_MP_TASK_NOT_FOUND', message);
-  }
-}
 
 const functions = new Map<number, FunctionName>();
 const loaded = new Map<string, TaskFunction>();

@@ -76,5 +76,5 @@ export {
   RemoteStack,
   ResultTimeoutError,
 } from './pool/errors.js';
-export { TaskNotFoundError } from './worker/run-worker.js';
+export { TaskNotFoundError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';

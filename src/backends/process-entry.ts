@@ -2,7 +2,7 @@
 import { SharedMemory } from '../shm/shared-memory.js';
 import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
 import { toWorker, type ToWorker } from '../worker/protocol.js';
-import { futexWaitOps } from '../worker/wait-ops.js';
+import { futexWaitOps } from '../worker/futex-wait-ops.js';
 
 const received: ToWorker[] = [];
 let waiting: ((message: ToWorker) => void) | undefined;

@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
-import { futexWaitOps } from '../worker/wait-ops.js';
+import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
 const entry = fileURLToPath(new URL('./process-entry.js', import.meta.url));

@@ -37,6 +37,8 @@ const maxSpinPerTurnMs = 8;
 const wokenSpinFactor = 6;
 /** Calls averaging less than this are sent in batches when several wait. */
 const batchBelowMicros = 200;
+/** Tasks measured shorter than this on average may hold back the results before them for a wake (TaskFlag.Short). */
+const shortTaskMicros = 2000;
 const maxBatch = 256;
 const startFailureLimit = 3;
 
@@ -354,7 +356,7 @@ export class Engine {
         return true;
       }
     }
-    if (!slot.send(task as Task & { packet: Packet })) {
+    if (!slot.send(task as Task & { packet: Packet }, (this.#fnMicros.get(task.fn) ?? Infinity) < shortTaskMicros)) {
       this.#queue.unshift(task);
       return false;
     }

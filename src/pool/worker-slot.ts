@@ -4,7 +4,7 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, type FunctionName } from '../worker/protocol.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
 
 /** One unit of work: a single call, or a chunk of a map-like call. */
 export interface Task {
@@ -82,12 +82,13 @@ export class WorkerSlot {
   }
 
   /** Hands a task (its packet encoded) over through the ring, or the slow lane rung for through the ring; false when full. */
-  send(task: Task & { packet: Packet }): boolean {
+  /** `short`: the function's tasks are known to be short (results before it may wait for it, see TaskFlag). */
+  send(task: Task & { packet: Packet }, short: boolean): boolean {
     const channel = this.channel;
     if (!this.#define(task)) return false;
     const { packet } = task;
     if (inBand(packet) && packet.data.length <= channel.maxPayload) {
-      if (!channel.send(FrameKind.Task, task.flags, task.id, task.fn, packet.data)) return false;
+      if (!channel.send(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) return false;
     } else {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
       if (!channel.hasRoom(0)) return false;
@@ -103,7 +104,8 @@ export class WorkerSlot {
   sendBatch(tasks: readonly Task[], packet: Packet): boolean {
     const first = tasks[0]!;
     if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.#define(first)) return false;
-    if (!this.channel.send(FrameKind.Batch, first.flags, first.id, first.fn, packet.data)) return false;
+    // Batched calls are short by construction.
+    if (!this.channel.send(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) return false;
     for (const task of tasks) this.#handed(task);
     this.keepAlive(true);
     return true;

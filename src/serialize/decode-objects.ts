@@ -1,4 +1,5 @@
 // Reading the values that carry a class reference: instances (with the reduce protocol), errors, handles.
+import { builtinHandleModule } from './builtin-handles.js';
 import { corrupt, DecodeError } from './errors.js';
 import type { ClassEntry, CodecRegistry } from './registry.js';
 import { ClassMode, errorKinds, registeredErrorKind, Tag } from './wire.js';
@@ -116,6 +117,11 @@ export function readHandle(r: Reader, registry: CodecRegistry): unknown {
   const name = r.string();
   const spec = registry.lookupHandle(name);
   if (spec === undefined) {
+    const moduleUrl = builtinHandleModule(name);
+    if (moduleUrl !== undefined && !registry.wasImported(moduleUrl)) {
+      throw new DecodeError('ERR_MP_DECODE_NEEDS_IMPORT', `Decoding a \`${name}\` handle needs module ${moduleUrl} imported first ` +
+        '(use decode(), which imports it)', { moduleUrl });
+    }
     throw new DecodeError('ERR_MP_DECODE_UNKNOWN', `Cannot decode a \`${name}\` handle: no handle type of that name is registered here. ` +
       `Import the module that registers it (registerHandle) before decoding`);
   }

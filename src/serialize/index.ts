@@ -5,8 +5,7 @@ import { Encoder } from './encoder.js';
 import type { Packet } from './packet.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { registry } from './registry.js';
-import { sharedMemoryHandle } from './shared-memory-handle.js';
-import { syncHandles } from './sync-handles.js';
+import { isBuiltinHandleModule } from './builtin-handles.js';
 
 export { EncodeError, DecodeError } from './errors.js';
 export { packetToBytes, bytesToPacket } from './packet.js';
@@ -26,9 +25,6 @@ export interface EncodeOptions {
   /** ArrayBuffers to move instead of copy: they go in `packet.buffers`, for a worker_threads transfer list. */
   transfer?: readonly ArrayBuffer[];
 }
-
-registry.registerHandle(sharedMemoryHandle);
-for (const handle of syncHandles) registry.registerHandle(handle);
 
 const encoder = new Encoder();
 const decoder = new Decoder();
@@ -77,7 +73,8 @@ async function importForDecode(moduleUrl: string): Promise<void> {
       { cause: error },
     );
   }
-  registry.registerModule(moduleUrl, namespace);
+  // A built-in handle module registered its handle type as it loaded; its exports are not the sender's.
+  if (!isBuiltinHandleModule(moduleUrl)) registry.registerModule(moduleUrl, namespace);
   registry.markImported(moduleUrl);
 }
 

@@ -200,9 +200,13 @@ export class CodecRegistry {
     return this.#functionsByFn.get(fn);
   }
 
+  /** The most derived registered handle type `value` is an instance of, whatever the registration order. */
   handleOf(value: object): HandleSpec<unknown> | undefined {
-    for (const spec of this.#handles) if (value instanceof spec.type) return spec;
-    return undefined;
+    let best: HandleSpec<unknown> | undefined;
+    for (const spec of this.#handles) {
+      if (value instanceof spec.type && (best === undefined || spec.type.prototype instanceof best.type)) best = spec;
+    }
+    return best;
   }
 
   lookupClass(moduleUrl: string, name: string): ClassEntry | undefined {

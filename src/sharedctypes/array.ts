@@ -3,6 +3,7 @@ import { expected } from '../errors.js';
 import { Kind } from '../sync/region.js';
 import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, toStored, type Typecode, type ValueOf } from './typecodes.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** A length, or the initial items (a string or bytes for typecode 'c'). */
 export type SizeOrInitializer<T extends Typecode> = number | Iterable<ValueOf<T> | number> | (T extends 'c' ? string : never);
@@ -79,3 +80,6 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
     return new SharedArray<T>(ref.typecode as T, ref.length, {}, attachParts(ref, Kind.Array));
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.RawArray', RawArray, (ref: CtypeRef) => RawArray.fromRef(ref)));
+registerBuiltinHandle(refHandle('multiproc.Array', SharedArray, (ref: CtypeRef) => SharedArray.fromRef(ref)));

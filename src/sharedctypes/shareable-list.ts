@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { expected, MultiprocError } from '../errors.js';
 import { SharedMemory } from '../shm/shared-memory.js';
+import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** What a slot holds: int (number or bigint), float (number), bool, str, bytes (Uint8Array), None (null). */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
@@ -262,3 +263,10 @@ function same(a: ShareableItem, b: ShareableItem): boolean {
   if (typeof a === 'number' && typeof b === 'bigint') return same(b, a);
   return a === b;
 }
+
+registerBuiltinHandle<ShareableList>({
+  name: 'multiproc.ShareableList',
+  type: ShareableList,
+  toRef: (list) => ({ name: list.shm.name }),
+  fromRef: (ref) => ShareableList.attach((ref as { name: string }).name),
+});

@@ -2,6 +2,7 @@
 import { Kind } from '../sync/region.js';
 import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, toStored, type Typecode, type ValueOf } from './typecodes.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** One item with no lock: Python's `RawValue(typecode, value)`. */
 export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
@@ -42,3 +43,6 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
     return new Value<T>(ref.typecode as T, 0, {}, attachParts(ref, Kind.Value));
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.RawValue', RawValue, (ref: CtypeRef) => RawValue.fromRef(ref)));
+registerBuiltinHandle(refHandle('multiproc.Value', Value, (ref: CtypeRef) => Value.fromRef(ref)));

@@ -11,9 +11,10 @@ import {
   SharedMemoryNotFoundError,
   systemDetails,
 } from './errors.js';
-import { locate, randomName, shmDirEnv, validateSize, type SegmentLocation } from './location.js';
+import { locate, posixShmDir, randomName, resolveDir, shmDirEnv, validateSize, type SegmentLocation } from './location.js';
 import { removeRecord, writeRecord } from './owner-records.js';
 import { registerSegment, unregisterSegment } from './tracker-client.js';
+import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 export interface SharedMemoryOptions {
   /** The segment's name (no leading slash). Generated as `psm_xxxxxxxx` when creating without one. */
@@ -208,3 +209,28 @@ export class SharedMemory implements Disposable {
     return `SharedMemory('${this.#location.name}', size=${this.#size}${this.closed ? ', closed' : ''})`;
   }
 }
+
+interface SharedMemoryRef {
+  name: string;
+  dir?: string;
+}
+
+// SharedMemory travels by name: the receiver attaches to the same segment, nothing is copied.
+registerBuiltinHandle<SharedMemory>({
+  name: 'SharedMemory',
+  type: SharedMemory,
+  toRef(shm): SharedMemoryRef {
+    return shm.dir === posixShmDir ? { name: shm.name } : { name: shm.name, dir: shm.dir };
+  },
+  fromRef(ref) {
+    const { name, dir } = (typeof ref === 'object' && ref !== null ? ref : {}) as Partial<SharedMemoryRef>;
+    if (typeof name !== 'string') throw new TypeError(expected('ref.name', 'a segment name', name));
+    if (dir === undefined) return SharedMemory.attach(name);
+    // Data from elsewhere must not make this side map arbitrary files: a folder other than /dev/shm is
+    // accepted only when it is this side's own segment folder ($MULTIPROC_SHM_DIR) too.
+    if (typeof dir !== 'string' || dir !== resolveDir(undefined)) {
+      throw new RangeError(expected('ref.dir', "this process's segment folder ($MULTIPROC_SHM_DIR)", dir));
+    }
+    return SharedMemory.attach(name, { dir });
+  },
+});

@@ -7,6 +7,7 @@ import { lockWaiting, mutexWords, tryLock, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 // The first four words are the internal mutex (mutexWords).
 const enum Word { Count = 4, Generation, BrokenGeneration, Broken, Parties }
@@ -171,3 +172,5 @@ export class Barrier extends SharedPrimitive {
     futexWake(i32, this.at + Word.Generation);
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.Barrier', Barrier, (ref: PrimitiveRef) => Barrier.fromRef(ref)));

@@ -8,6 +8,7 @@ import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type Primi
 import { Kind } from './region.js';
 import { RLock, rlockWords } from './rlock.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 const enum Word { Sequence, Sleepers }
 const conditionWords = 2;
@@ -166,3 +167,5 @@ export class Condition extends SharedPrimitive {
     }
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.Condition', Condition, (ref: ConditionRef) => Condition.fromRef(ref)));

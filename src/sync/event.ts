@@ -3,6 +3,7 @@ import { futexWake } from '../native/futex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 function* flagWaiting(i32: Int32Array, index: number, deadline: number): Waiting<boolean> {
   for (;;) {
@@ -49,3 +50,5 @@ export class Event extends SharedPrimitive {
     return driveSync(flagWaiting(this.i32, this.at, deadlineOf(options)));
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.Event', Event, (ref: PrimitiveRef) => Event.fromRef(ref)));

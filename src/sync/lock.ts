@@ -4,6 +4,7 @@ import { LockBase } from './lock-base.js';
 import { isLocked, mutexWords, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 export class Lock extends LockBase {
   /** Creates a lock in its own segment (`placement` is for primitives built from it). */
@@ -28,3 +29,5 @@ export class Lock extends LockBase {
     unlock(i32, this.at);
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.Lock', Lock, (ref: PrimitiveRef) => Lock.fromRef(ref)));

@@ -4,6 +4,7 @@ import { LockBase } from './lock-base.js';
 import { isMine, mutexWords, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** Int32 words: the mutex, then the recursion count. */
 export const rlockWords = mutexWords + 1;
@@ -59,3 +60,5 @@ export class RLock extends LockBase {
     this.i32[this.at + mutexWords] = count;
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.RLock', RLock, (ref: PrimitiveRef) => RLock.fromRef(ref)));

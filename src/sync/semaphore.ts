@@ -6,6 +6,7 @@ import { guardFor, type LockGuard } from './lock-base.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, spinWhile, type WaitOptions, type Waiting } from './wait.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 const enum Word { Value, Sleepers, Bound }
 /** Int32 words a semaphore occupies. */
@@ -133,3 +134,6 @@ export class BoundedSemaphore extends Semaphore {
     return new BoundedSemaphore(0, attachPlacement(ref, [Kind.Semaphore]));
   }
 }
+
+registerBuiltinHandle(refHandle('multiproc.Semaphore', Semaphore, (ref: PrimitiveRef) => Semaphore.fromRef(ref)));
+registerBuiltinHandle(refHandle('multiproc.BoundedSemaphore', BoundedSemaphore, (ref: PrimitiveRef) => BoundedSemaphore.fromRef(ref)));

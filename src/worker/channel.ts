@@ -167,10 +167,13 @@ export class Channel {
     return this.#out.maxPayload;
   }
 
-  /** Writes a frame and wakes the peer if it sleeps; false when the ring is full or the payload too big. */
-  send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array): boolean {
+  /**
+   * Writes a frame and wakes the peer if it sleeps (unless `wake` is false: the caller then wakes it
+   * later with `wakePeer`); false when the ring is full or the payload too big.
+   */
+  send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array, wake = true): boolean {
     if (!this.#out.tryWrite(kind, flags, id, aux, payload)) return false;
-    if (this.wakePeer()) this.wokePeerAt = performance.now();
+    if (wake && this.wakePeer()) this.wokePeerAt = performance.now();
     return true;
   }
 

@@ -100,7 +100,11 @@ export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Bat
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Task flags. */
-export const TaskFlag = { Chunk: 1, Spread: 2 } as const;
+/**
+ * `Short`: the pool expects this task to be short (its function's measured average), so results the worker
+ * finished before it may wait for it to be announced together (see WorkerLoop#send).
+ */
+export const TaskFlag = { Chunk: 1, Spread: 2, Short: 4 } as const;
 
 export const frameHeaderBytes = 12;
 

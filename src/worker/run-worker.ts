@@ -1,9 +1,9 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
-import { MultiprocError } from '../errors.js';
 import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { setCurrentWorker } from './current-worker.js';
+import { TaskNotFoundError } from './errors.js';
 import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import type { WaitOps } from './wait-ops.js';
 
@@ -18,13 +18,6 @@ export interface WorkerTransport {
 }
 
 type TaskFunction = (...args: unknown[]) => unknown;
-
-/** A task names a module export that is missing or not a function. */
-export class TaskNotFoundError extends MultiprocError {
-  constructor(message: string) {
-    super('ERR_MP_TASK_NOT_FOUND', message);
-  }
-}
 
 const functions = new Map<number, FunctionName>();
 const loaded = new Map<string, TaskFunction>();
@@ -99,6 +92,8 @@ class WorkerLoop {
   readonly #init: InitMessage;
   readonly #idle = new AbortController();
   readonly #spinner: Spinner;
+  /** Results sent without waking the pool (see #send). */
+  #unannounced = 0;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
@@ -112,26 +107,30 @@ class WorkerLoop {
     for (;;) {
       const frame = channel.receive();
       if (frame !== undefined) {
+        // Results held back are announced before a task that may be long, and before the last task this
+        // worker holds, so the pool refills it while that one runs.
+        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0) this.#announce();
         switch (frame.kind) {
           case FrameKind.Task: {
             const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
-            if (pending !== undefined) await pending;
+            if (pending !== undefined) await this.#announced(pending);
             break;
           }
           case FrameKind.Batch: {
             const pending = this.#runBatch(frame.aux, { data: frame.payload, buffers: [] });
-            if (pending !== undefined) await pending;
+            if (pending !== undefined) await this.#announced(pending);
             break;
           }
           case FrameKind.Define:
             functions.set(frame.id, JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName);
             break;
           case FrameKind.Doorbell: {
+            this.#announce();
             const message = await this.#transport.receive();
             if (message.type === 'stop') return;
             if (message.type === 'task') {
               const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
-              if (pending !== undefined) await pending;
+              if (pending !== undefined) await this.#announced(pending);
             }
             break;
           }
@@ -142,6 +141,7 @@ class WorkerLoop {
       }
       // Idle: spin briefly (back-to-back calls), then sleep blocking (fast wake), then sleep letting
       // the event loop run (timers and servers the initializer started keep working).
+      this.#announce();
       if (channel.spin(this.#spinner.micros)) {
         this.#spinner.hit();
         continue;
@@ -156,6 +156,19 @@ class WorkerLoop {
       await channel.parkAsync(this.#idle.signal);
       clearInterval(keepAlive);
     }
+  }
+
+  /** Wakes the pool if results went out without waking it. */
+  #announce(): void {
+    if (this.#unannounced === 0) return;
+    this.#unannounced = 0;
+    this.#channel.wakePeer();
+  }
+
+  /** Awaits an asynchronous task: the pool must not wait for held-back results meanwhile. */
+  #announced(pending: Promise<void>): Promise<void> {
+    this.#announce();
+    return pending;
   }
 
   /** Returns a Promise only when the task (or its module import) is asynchronous. */
@@ -323,9 +336,17 @@ class WorkerLoop {
 
   #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
     const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+    // While another task waits here, the result goes out without waking the pool: a wake costs the pool
+    // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
+    // when there are as many workers as cores), and the pool reads every result it finds once woken. Held
+    // results are announced before a task the pool did not mark short, before the last task this worker
+    // holds (so the pool refills it in time), and before awaiting or idling: they wait a few short tasks at most.
+    const wake = !this.#channel.hasInput;
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
-    if (!inBand(packet) || !this.#channel.send(kind, 0, id, micros, packet.data)) {
+    if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {
+      if (!wake) this.#unannounced++;
+    } else {
       this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
     }
     Atomics.store(this.#channel.words, Word.Running, 0);

@@ -1,5 +1,5 @@
-// How one side of a channel sleeps and wakes the other: V8 Atomics between threads, a real futex between processes.
-import { futexWait, futexWaitAsync, futexWake } from '../native/futex.js';
+// How one side of a channel sleeps and wakes the other; between threads of one process: V8 Atomics (no addon
+// to load in a worker thread; the futex version for processes is in futex-wait-ops.ts).
 
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
 const waitAsync = (Atomics as unknown as {
@@ -39,18 +39,5 @@ export const atomicsWaitOps: WaitOps = {
   },
   wake(array, index) {
     Atomics.notify(array, index);
-  },
-};
-
-/** Separate processes mapping one segment: the addon's futex (shared, not private). */
-export const futexWaitOps: WaitOps = {
-  wait(array, index, value, ms) {
-    futexWait(array, index, value, ms);
-  },
-  waitAsync(array, index, value, signal) {
-    return futexWaitAsync(array, index, value, { signal }).catch(() => undefined);
-  },
-  wake(array, index) {
-    futexWake(array, index, 1);
   },
 };

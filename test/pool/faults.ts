@@ -72,6 +72,23 @@ export function poolFaults(backend: BackendName): void {
       assert.equal(await tasks.square(3), 9);
     }));
 
+    it('a result is not held back while its worker runs a task that may be long', () => withPool(backend, { workers: 1, spinMicros: 0 }, async (pool, tasks) => {
+      // Known to be short, `square` may be queued deep. The worker holds all three calls; results held back
+      // for one wake must be announced before the long spin starts, not after it.
+      for (let i = 0; i < 5; i++) await tasks.square(i);
+      let longDone = false;
+      const first = pool.apply(tasks.spin, [50]);
+      const long = pool.apply(tasks.spin, [3000]).then((n) => {
+        longDone = true;
+        return n;
+      });
+      const after = pool.apply(tasks.square, [3]);
+      assert.equal(typeof (await within(first)), 'number');
+      assert.equal(longDone, false, 'the first result came only with the long task\'s');
+      assert.equal(typeof (await within(long)), 'number');
+      assert.equal(await within(after), 9);
+    }));
+
     it('a signal drops queued work and stops running work', () => withPool(backend, { workers: 1 }, async (pool, tasks) => {
       const controller = new AbortController();
       const running = rejection(pool.apply(tasks.spin, [30_000], { signal: controller.signal }));

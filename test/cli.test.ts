@@ -7,7 +7,7 @@ import { runNode } from './helpers/spawn.js';
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 describe('multiproc demo (npm start)', () => {
-  it('has the main thread, a worker thread and Python read each other through one segment', async () => {
+  it('has the main thread, a worker thread and Python read each other through one segment, then maps on both pools', async () => {
     const result = await runNode(cli, ['demo'], 60_000);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.split('\n');
@@ -19,5 +19,11 @@ describe('multiproc demo (npm start)', () => {
     const name = /created shared memory '(psm_[0-9a-f]{8})'/.exec(result.stdout)?.[1];
     assert.ok(name !== undefined);
     assert.equal(existsSync(`/dev/shm/${name}`), false, 'the demo unlinks its segment');
+    for (const backend of ['thread', 'process']) {
+      const line = lines.find((text) => text.startsWith(`[pool:${backend}]`)) ?? '';
+      assert.match(line, /^\[pool:\w+\] 78498 primes below 1,000,000 \(100 ranges, 2 workers\)/, result.stdout);
+      assert.equal(line.match(/worker \d \(pid/g)?.length, 2, `two workers answered: ${line}`);
+    }
+    assert.match(result.stderr, /countPrimes 100% .* 100\/100/, 'the progress bar went to stderr');
   });
 });

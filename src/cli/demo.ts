@@ -4,12 +4,32 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { futexWaitAsync, futexWake } from '../native/futex.js';
+import { Pool } from '../pool/pool.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { participants, pythonPeer, readText, segmentBytes, writeText } from './demo-layout.js';
 
 const python = process.env['MULTIPROC_PYTHON'] ?? 'python3';
 
 export async function runDemo(out: (text: string) => void): Promise<number> {
+  await shareOneSegment(out);
+  for (const backend of ['thread', 'process'] as const) await mapOverPool(backend, out);
+  return 0;
+}
+
+/** Counts primes below 1,000,000 in 100 ranges on a pool of 2 workers, with a progress bar on stderr. */
+async function mapOverPool(backend: 'thread' | 'process', out: (text: string) => void): Promise<void> {
+  const started = performance.now();
+  await using pool = new Pool({ workers: 2, backend });
+  const tasks = pool.load<typeof import('./demo-tasks.js')>(new URL('./demo-tasks.js', import.meta.url));
+  const ranges = Array.from({ length: 100 }, (_, i) => [i * 10_000, (i + 1) * 10_000] as [number, number]);
+  const counts = await tasks.countPrimes.map(ranges, { chunksize: 'auto', order: 'shuffle', progress: true });
+  const who = new Set(await tasks.whoAmI.map(Array.from({ length: 8 }, () => undefined as never), { chunksize: 1 }));
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  out(`[pool:${backend}] ${total} primes below 1,000,000 (100 ranges, ${pool.stats().workers.length} workers) ` +
+    `in ${(performance.now() - started).toFixed(0)} ms; ran on ${[...who].join(', ')}`);
+}
+
+async function shareOneSegment(out: (text: string) => void): Promise<void> {
   const started = performance.now();
   const stamp = (who: string, text: string): void => out(`${(performance.now() - started).toFixed(1).padStart(7)} ms  [${who}] ${text}`);
   using shm = SharedMemory.create(segmentBytes);
@@ -46,7 +66,6 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
     }
     await Promise.all([workerDone, peerDone]);
     stamp('main', 'all three saw each other\'s data through one segment; unlinking it');
-    return 0;
   } finally {
     shm.unlink();
   }

@@ -4,7 +4,7 @@ import { runDemo } from './demo.js';
 import { shmCommand } from './shm-command.js';
 
 const usage = `usage: multiproc <command>
-  demo                      a Node process, a worker thread and a Python process sharing one segment
+  demo                      a Node process, a worker thread and Python sharing one segment; a map on both pools
   shm ls [--dir DIR]        list shared memory segments (size, creator pid, whether it is alive)
   shm rm NAME... [--dir D]  unlink segments
   shm gc                    unlink segments multiproc created whose creator is dead`;

@@ -17,8 +17,8 @@ export function countPrimes(range: readonly [number, number]): number {
   return count;
 }
 
-/** Which worker ran this call: index, pid and thread id. */
-export function whoAmI(): string {
+/** Which worker ran call number `_call`: index, pid and thread id. */
+export function whoAmI(_call: number): string {
   const worker = currentWorker();
   return worker === undefined ? 'not in a worker' : `worker ${worker.index} (pid ${worker.pid}, thread ${worker.threadId})`;
 }

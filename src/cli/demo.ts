@@ -23,7 +23,7 @@ async function mapOverPool(backend: 'thread' | 'process', out: (text: string) =>
   const tasks = pool.load<typeof import('./demo-tasks.js')>(new URL('./demo-tasks.js', import.meta.url));
   const ranges = Array.from({ length: 100 }, (_, i) => [i * 10_000, (i + 1) * 10_000] as [number, number]);
   const counts = await tasks.countPrimes.map(ranges, { chunksize: 'auto', order: 'shuffle', progress: true });
-  const who = new Set(await tasks.whoAmI.map(Array.from({ length: 8 }, () => undefined as never), { chunksize: 1 }));
+  const who = new Set(await tasks.whoAmI.map([0, 1, 2, 3, 4, 5, 6, 7], { chunksize: 1 }));
   const total = counts.reduce((sum, n) => sum + n, 0);
   out(`[pool:${backend}] ${total} primes below 1,000,000 (100 ranges, ${pool.stats().workers.length} workers) ` +
     `in ${(performance.now() - started).toFixed(0)} ms; ran on ${[...who].join(', ')}`);

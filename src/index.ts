@@ -78,3 +78,4 @@ export {
 } from './pool/errors.js';
 export { TaskNotFoundError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
+export { currentTask, type TaskInfo } from './worker/current-task.js';

@@ -1,4 +1,5 @@
-// The pool's conformance, fault and ordering suites over child processes.
+// The pool's conformance, fault, ordering and cancellation suites over child processes.
+import { poolCancellation } from './pool/cancellation.js';
 import { poolConformance } from './pool/conformance.js';
 import { poolFaults } from './pool/faults.js';
 import { poolOrdering } from './pool/ordering.js';
@@ -6,3 +7,4 @@ import { poolOrdering } from './pool/ordering.js';
 poolConformance('process');
 poolFaults('process');
 poolOrdering('process');
+poolCancellation('process');

@@ -1,4 +1,5 @@
-// The pool's conformance, fault and ordering suites over worker threads.
+// The pool's conformance, fault, ordering and cancellation suites over worker threads.
+import { poolCancellation } from './pool/cancellation.js';
 import { poolConformance } from './pool/conformance.js';
 import { poolFaults } from './pool/faults.js';
 import { poolOrdering } from './pool/ordering.js';
@@ -6,3 +7,4 @@ import { poolOrdering } from './pool/ordering.js';
 poolConformance('thread');
 poolFaults('thread');
 poolOrdering('thread');
+poolCancellation('thread');

@@ -22,6 +22,7 @@ export interface EngineOptions {
   initargs: Packet;
   maxTasksPerWorker: number;
   spinMicros: number;
+  abortGraceMs: number;
   resourceLimits: ResourceLimits | undefined;
   execArgv: readonly string[] | undefined;
   env: Readonly<Record<string, string | undefined>> | undefined;
@@ -55,7 +56,7 @@ export class Engine {
     const fnMicros = new Map<number, number>();
     this.#lifecycle = new Lifecycle(this.#slots, this.#queue);
     this.#faults = new Faults(this.#slots, this.#queue, this.#lifecycle, {
-      backend: options.backend, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
+      backend: options.backend, abortGraceMs: options.abortGraceMs, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
     });
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
       backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task),

@@ -1,6 +1,7 @@
 // What the pool does when a task must stop or a worker is gone: aborts, timeouts, crashes, start-up
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
 import type { BackendName, ExitInfo } from '../backends/runtime.js';
+import { AbortKind } from '../worker/channel.js';
 import { TaskTimeoutError, WorkerCrashedError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { failTask, type Task } from './task.js';
@@ -11,6 +12,8 @@ const startFailureLimit = 3;
 
 export interface FaultOptions {
   backend: BackendName;
+  /** How long a running task asked to stop may take to stop by itself before its worker is replaced. */
+  abortGraceMs: number;
   /** Starts a worker in slot `index` (a replacement). */
   spawn: (index: number) => void;
   /** Reads the results a worker wrote before it went. */
@@ -48,10 +51,16 @@ export class Faults {
     if (task.settled) return;
     const slot = task.slot;
     if (slot !== undefined && slot.state !== 'gone') {
-      // Handed over: the worker skips it if it has not started it; if it has (or no cancel slot is free),
-      // the only way to stop it is to stop that worker.
+      // Handed over: the worker skips it if it has not started it (the cancel word is checked after the
+      // worker names the task it starts, so reading that name after the cancel tells which happened).
       const skipped = slot.channel.cancel(task.id);
-      if (!skipped || slot.running().id === task.id) {
+      if (slot.running().id === task.id) {
+        if (skipped) slot.channel.uncancel(task.id);
+        this.#stop(slot, task, reason, AbortKind.Aborted);
+        return;
+      }
+      if (!skipped) {
+        // Every cancel word is taken: stopping the worker is the only way to keep it from starting the task.
         this.#kill(slot, task, reason);
         return;
       }
@@ -62,13 +71,33 @@ export class Faults {
 
   /** `task` ran past its time limit on `slot`. */
   expire(slot: WorkerSlot, task: Task): void {
-    this.#kill(slot, task, new TaskTimeoutError(`Task \`${task.fnName.name}\` ran past its ${task.timeout} ms ` +
-      `time limit; worker ${slot.index} was stopped and replaced`));
+    const grace = this.#options.abortGraceMs;
+    const then = grace === 0 ? `worker ${slot.index} was stopped and replaced`
+      : `it was asked to stop (worker ${slot.index} is replaced if it has not stopped within ${grace} ms)`;
+    this.#stop(slot, task, new TaskTimeoutError(`Task \`${task.fnName.name}\` ran past its ${task.timeout} ms time limit; ${then}`), AbortKind.TimedOut);
   }
 
-  /** Stops a worker to stop the task it runs; the exit handler fails that task with `error` and requeues the rest. */
+  /**
+   * Stops the task `slot` runs: its caller rejects with `error` now; the task is asked to stop (its
+   * `currentTask()` turns aborted) and given the grace period; if it still runs then, its worker is replaced.
+   */
+  #stop(slot: WorkerSlot, task: Task, error: unknown, kind: AbortKind): void {
+    const grace = this.#options.abortGraceMs;
+    if (grace === 0) {
+      this.#kill(slot, task, error);
+      return;
+    }
+    failTask(task, error);
+    slot.channel.requestAbort(task.id, kind);
+    setTimeout(() => {
+      if (slot.state !== 'gone' && slot.running().id === task.id) this.#kill(slot, task, error);
+    }, grace).unref();
+  }
+
+  /** Stops a worker to stop the task it runs (its caller rejects with `error`); the exit handler requeues the rest. */
   #kill(slot: WorkerSlot, task: Task, error: unknown): void {
     slot.killed = { taskId: task.id, error };
+    failTask(task, error);
     slot.kill();
   }
 

@@ -22,8 +22,19 @@ export interface PoolOptions {
   chunksize?: Chunksize;
   /** Default submission order of map-like calls. @default 'fifo' */
   order?: Order;
-  /** Default time limit per task, in ms: the worker running an overdue task is stopped and replaced. @default Infinity */
+  /**
+   * Default time limit per task, in ms. An overdue task's caller rejects with `ERR_MP_TASK_TIMEOUT` at once;
+   * the task is asked to stop (see `currentTask()`) and its worker is replaced if it has not within
+   * `abortGraceMs`. @default Infinity
+   */
   taskTimeout?: number;
+  /**
+   * When a running task is aborted (its call's `signal`) or times out, how many ms it may take to stop by
+   * itself (`currentTask().throwIfAborted()`, `currentTask().signal`) before its worker is terminated and
+   * replaced. A task that stops in time keeps its worker. 0 terminates the worker at once. The caller's
+   * promise rejects at abort time either way. @default 1000
+   */
+  abortGraceMs?: number;
   /** Default number of times a task whose worker crashed is run again (only for idempotent tasks). @default 0 */
   retries?: number;
   /** Heap limits per worker. */
@@ -52,7 +63,10 @@ export type Chunksize = number | 'auto';
 export type Order = 'fifo' | 'shuffle' | 'longest-first';
 
 export interface CallOptions {
-  /** Aborting drops queued work and stops (by replacing its worker) work that is running. */
+  /**
+   * Aborting drops queued work and rejects at once with the signal's reason; work that is running is asked
+   * to stop (see `currentTask()`) and its worker is replaced if it has not within the pool's `abortGraceMs`.
+   */
   signal?: AbortSignal;
   /** Time limit in ms for each task of the call. @default the pool's `taskTimeout` */
   timeout?: number;

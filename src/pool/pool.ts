@@ -98,9 +98,13 @@ export class Pool {
     if (typeof spinMicros !== 'number' || !(spinMicros >= 0 && spinMicros <= 100_000)) {
       throw new TypeError(expected('spinMicros', 'a number of microseconds from 0 to 100000', spinMicros));
     }
+    const abortGraceMs = options.abortGraceMs ?? 1000;
+    if (typeof abortGraceMs !== 'number' || !(abortGraceMs >= 0 && Number.isFinite(abortGraceMs))) {
+      throw new TypeError(expected('abortGraceMs', 'a non-negative finite number of milliseconds', abortGraceMs));
+    }
     this.#workers = workers;
     this.#engine = new Engine({
-      workers, backend, initializer, initargs: encode(initargs), spinMicros,
+      workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,
       maxTasksPerWorker: positiveInteger('maxTasksPerWorker', options.maxTasksPerWorker ?? Infinity, true),
       resourceLimits: options.resourceLimits, execArgv: options.execArgv, env: options.env,
     });

@@ -20,9 +20,17 @@ export const Word = {
   /** Ids of handed-over tasks the worker must skip (aborted before they started); 0 = free. */
   CancelFirst: 10,
   CancelLast: 15,
+  /** Id of the running task the pool asks to stop (cooperative cancellation); compared with `Running`. */
+  Abort: 16,
+  /** Why: an `AbortKind`. Written before `Abort`. */
+  AbortKind: 17,
 } as const;
 
-const headerBytes = 64;
+/** Why the pool asks a running task to stop. */
+export const AbortKind = { Aborted: 1, TimedOut: 2 } as const;
+export type AbortKind = (typeof AbortKind)[keyof typeof AbortKind];
+
+const headerBytes = 128;
 const wrapMarker = -1;
 
 export interface Frame {
@@ -200,6 +208,26 @@ export class Channel {
       if (Atomics.compareExchange(this.words, word, 0, id) === 0) return true;
     }
     return false;
+  }
+
+  /** Main side: withdraws a cancellation the worker has not consumed (the task started meanwhile). */
+  uncancel(id: number): void {
+    for (let word: number = Word.CancelFirst; word <= Word.CancelLast; word++) Atomics.compareExchange(this.words, word, id, 0);
+  }
+
+  /**
+   * Main side: asks the worker to stop the task it runs. The task sees it by reading the word (a synchronous
+   * loop) or through its AbortSignal, whose watcher this wakes.
+   */
+  requestAbort(id: number, kind: AbortKind): void {
+    Atomics.store(this.words, Word.AbortKind, kind);
+    Atomics.store(this.words, Word.Abort, id);
+    this.#ops.wake(this.words, Word.Abort);
+  }
+
+  /** Worker side: sleeps without blocking until the abort word may have changed from `value`, or `signal` aborts. */
+  waitAbort(value: number, signal: AbortSignal): Promise<unknown> {
+    return this.#ops.waitAsync(this.words, Word.Abort, value, signal);
   }
 
   /** Worker side: whether the task was cancelled (consuming the cancellation). */

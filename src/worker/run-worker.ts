@@ -2,9 +2,11 @@
 // the slow lane it rings for), run them one at a time, and send results back.
 import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
+import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
 import { TaskNotFoundError } from './errors.js';
 import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { Spinner } from './spinner.js';
 import type { WaitOps } from './wait-ops.js';
 
 /** What a backend's entry file gives the shared worker loop. */
@@ -48,41 +50,6 @@ function encodeError(error: unknown): Packet {
   } catch {
     const plain = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
     return encode(Object.assign(new Error(plain.message), plain));
-  }
-}
-
-/**
- * How long the worker spins for its next task. When the pool's thread shares this worker's core (a busy
- * host), spinning keeps the pool from running: the next task then arrives just after the worker gives up
- * and sleeps, every time. Seeing that a few times in a row, the worker stops spinning for a while, then
- * tries again.
- */
-class Spinner {
-  readonly #full: number;
-  micros: number;
-  #quickWakes = 0;
-  #untilRetry = 0;
-
-  constructor(micros: number) {
-    this.#full = micros;
-    this.micros = micros;
-  }
-
-  hit(): void {
-    this.#quickWakes = 0;
-  }
-
-  woken(parkedMs: number): void {
-    if (this.micros === 0) {
-      if (--this.#untilRetry <= 0) this.micros = this.#full;
-      return;
-    }
-    this.#quickWakes = parkedMs * 1000 < Math.min(20, this.#full / 2) ? this.#quickWakes + 1 : 0;
-    if (this.#quickWakes >= 3) {
-      this.micros = 0;
-      this.#untilRetry = 500;
-      this.#quickWakes = 0;
-    }
   }
 }
 
@@ -350,6 +317,7 @@ class WorkerLoop {
       this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
     }
     Atomics.store(this.#channel.words, Word.Running, 0);
+    endCurrentTask();
   }
 }
 
@@ -357,6 +325,7 @@ class WorkerLoop {
 export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuffer, transport: WorkerTransport): Promise<void> {
   setCurrentWorker({ index: init.index, pid: transport.pid, threadId: transport.threadId });
   const channel = new Channel(channelBuffer, 'worker', transport.ops);
+  setTaskChannel(channel);
   if (init.initializer !== undefined) {
     try {
       const initializer = await resolveFunction(init.initializer);

@@ -1,6 +1,8 @@
-// The pool's conformance and fault suites over child processes.
+// The pool's conformance, fault and ordering suites over child processes.
 import { poolConformance } from './pool/conformance.js';
 import { poolFaults } from './pool/faults.js';
+import { poolOrdering } from './pool/ordering.js';
 
 poolConformance('process');
 poolFaults('process');
+poolOrdering('process');

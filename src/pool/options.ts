@@ -42,9 +42,12 @@ export interface PoolOptions {
 export type Chunksize = number | 'auto';
 
 /**
+ * The order in which a map-like call submits its items (results still come back in input order from
+ * map, starmap and imap):
  * - `fifo`: in input order.
  * - `shuffle`: random order; evens out work whose cost varies with position.
  * - `longest-first`: by decreasing `cost(item)`, so the slowest items do not start last.
+ * For imap and imapUnordered over a lazy input, the order applies within each window of `orderWindow` items.
  */
 export type Order = 'fifo' | 'shuffle' | 'longest-first';
 
@@ -77,6 +80,12 @@ export interface MapOptions<T = unknown> extends Omit<CallOptions, 'transfer'> {
   order?: Order;
   /** Relative cost of an item, for `order: 'longest-first'`. @default the item's `length` when it has one, else 1 */
   cost?: (item: T) => number;
+  /**
+   * imap and imapUnordered over a lazy input (not an array) with `order` other than `'fifo'`: how many items
+   * are read ahead and reordered together. An array is always reordered whole, as `map` does.
+   * @default 4 x workers x chunk size (never less than what may be in flight)
+   */
+  orderWindow?: number;
   /** Draw a progress bar on stderr (plain lines when stderr is not a terminal). @default false */
   progress?: boolean;
   /** Called as items complete. */

@@ -182,12 +182,15 @@ export class Pool {
     return this.#map(task, items, TaskFlag.Spread, options as MapOptions) as Promise<Result<F>[]>;
   }
 
-  /** Lazy, ordered: reads `items` as workers free up and yields results in input order. */
+  /**
+   * Lazy, ordered: reads `items` as workers free up and yields results in input order, whatever the
+   * submission `order` (over a lazy input, `shuffle` and `longest-first` apply within each `orderWindow`).
+   */
   imap<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, true, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 
-  /** Lazy, yields results as they complete. */
+  /** Lazy, yields results as they complete; `order` as for `imap`. */
   imapUnordered<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, false, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
@@ -285,18 +288,22 @@ export class Pool {
     const fn = checkTask(task);
     const submit = this.#submitOptions(options);
     const chunksize = checkChunksize('chunksize', options.chunksize ?? this.#chunksize);
-    let source = checkInput(input);
-    const order = checkOrder(options.order ?? 'fifo');
-    if (order !== 'fifo') {
-      if (ordered || !Array.isArray(source)) throw new TypeError(expected('order', "'fifo' for imap and for lazy inputs (reordering needs the whole input: use imapUnordered over an array, or map)", order));
-      const items: unknown[] = source;
-      source = submissionOrder(items, order, options.cost).map((i) => items[i]);
-    }
+    const source = checkInput(input);
+    const order = checkOrder(options.order ?? this.#order);
+    const { cost } = options;
+    if (cost !== undefined && typeof cost !== 'function') throw new TypeError(expected('cost', 'a function of an item', cost));
+    const fixedWindow = options.orderWindow === undefined ? undefined : positiveInteger('orderWindow', options.orderWindow);
     const length = Array.isArray(source) ? source.length : undefined;
+    const maxInflight = 2 * this.#workers + 2;
+    const workers = this.#workers;
     return lazyMap(source, {
       ordered,
-      chunksize: chunksize !== 'auto' ? chunksize : length === undefined ? undefined : chunksizeFor('auto', length, this.#workers),
-      maxInflight: 2 * this.#workers + 2,
+      chunksize: chunksize !== 'auto' ? chunksize : length === undefined ? undefined : chunksizeFor('auto', length, workers),
+      maxInflight,
+      // An array is known up front: it is reordered whole, as map does. A lazy input is reordered a window
+      // at a time, so an endless generator still works in bounded memory (see DESIGN, the pool).
+      arrange: order === 'fifo' ? undefined : (items) => submissionOrder(items, order, cost),
+      window: (size) => length ?? fixedWindow ?? Math.max(maxInflight * size, 4 * workers * size),
       submit: (items) => this.#submitChunk(fn, 0, items, submit),
       tracker: this.#tracker(options, length, fn.name),
     });

@@ -1,6 +1,7 @@
 // Plain snapshots of the pool for `pool.stats()`, and the watch that notices an overdue task.
 import type { BackendName } from '../backends/runtime.js';
-import type { Task, WorkerSlot } from './worker-slot.js';
+import type { Task } from './task.js';
+import type { WorkerSlot } from './worker-slot.js';
 
 export interface WorkerStats {
   index: number;

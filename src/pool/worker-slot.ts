@@ -4,28 +4,8 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
-
-/** One unit of work: a single call, or a chunk of a map-like call. */
-export interface Task {
-  readonly id: number;
-  readonly fn: number;
-  readonly fnName: FunctionName;
-  readonly flags: number;
-  /** Encoded arguments; undefined for a call whose arguments are encoded at dispatch (alone or in a batch). */
-  packet: Packet | undefined;
-  readonly args: readonly unknown[] | undefined;
-  /** Items in it (1 for a single call). */
-  readonly items: number;
-  readonly signal: AbortSignal | undefined;
-  readonly timeout: number;
-  retries: number;
-  settled: boolean;
-  slot: WorkerSlot | undefined;
-  done(value: unknown, micros: number): void;
-  fail(error: unknown): void;
-  cleanup: (() => void) | undefined;
-}
+import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag } from '../worker/protocol.js';
+import type { Task } from './task.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
 

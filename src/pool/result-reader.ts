@@ -1,0 +1,195 @@
+// Reads the workers' answers: drains their rings, settles the tasks, keeps the run-time averages that size
+// dispatch, and waits for results (a bounded spin for short tasks, else an asynchronous park per worker).
+import type { Packet } from '../serialize/index.js';
+import { decodeFast, FrameKind } from '../worker/protocol.js';
+import { toTaskError } from './errors.js';
+import { failTask, type Task } from './task.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+const maxSpinPerTurnMs = 8;
+const wokenSpinFactor = 6;
+
+export interface ResultReaderOptions {
+  spinMicros: number;
+  /** Moving average of each function's task run time, microseconds, updated here. */
+  fnMicros: Map<number, number>;
+  /** Hands out queued work (called while spinning, as results free room). */
+  dispatch: () => void;
+  scheduleFlush: () => void;
+}
+
+export class ResultReader {
+  readonly #slots: readonly WorkerSlot[];
+  readonly #fnMicros: Map<number, number>;
+  readonly #spinMicros: number;
+  readonly #dispatch: () => void;
+  readonly #scheduleFlush: () => void;
+  #spinUsedMs = 0;
+  #spinResetQueued = false;
+
+  constructor(slots: readonly WorkerSlot[], options: ResultReaderOptions) {
+    this.#slots = slots;
+    this.#fnMicros = options.fnMicros;
+    this.#spinMicros = options.spinMicros;
+    this.#dispatch = options.dispatch;
+    this.#scheduleFlush = options.scheduleFlush;
+  }
+
+  /** Takes a finished task off its worker and updates the worker's counters; undefined when already gone. */
+  #finished(slot: WorkerSlot, id: number, micros: number): Task | undefined {
+    const task = slot.inflight.get(id);
+    if (task === undefined) return undefined;
+    slot.inflight.delete(id);
+    slot.tasksDone++;
+    slot.busyMicros += micros;
+    slot.averageMicros = slot.averageMicros === undefined ? micros : slot.averageMicros * 0.75 + micros * 0.25;
+    const average = this.#fnMicros.get(task.fn);
+    this.#fnMicros.set(task.fn, average === undefined ? micros : average * 0.75 + micros * 0.25);
+    return task.settled ? undefined : task;
+  }
+
+  /** A result that came through the slow lane (postMessage/IPC). */
+  onMessage(slot: WorkerSlot, id: number, ok: boolean, batch: boolean, micros: number, packet: Packet): void {
+    if (batch) this.#onBatchResult(slot, micros, packet);
+    else this.#onResult(slot, id, ok, micros, packet);
+    this.afterResults(slot);
+  }
+
+  #onBatchResult(slot: WorkerSlot, micros: number, packet: Packet): void {
+    const complete = (decoded: unknown): void => {
+      const [ids, ok, values] = decoded as [Int32Array, Uint8Array, unknown[]];
+      const each = micros / Math.max(1, ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const task = this.#finished(slot, ids[i]!, each);
+        if (task !== undefined) this.#settle(task, values[i], ok[i] === 1, each);
+      }
+    };
+    const undecodable = (error: unknown): void => {
+      // Which calls it answered is unknown, so every call the worker holds fails with the reason.
+      for (const task of [...slot.inflight.values()]) failTask(task, error);
+      slot.inflight.clear();
+    };
+    let decoded: unknown;
+    try {
+      decoded = decodeFast(packet);
+    } catch (error) {
+      undecodable(error);
+      return;
+    }
+    if (!(decoded instanceof Promise)) {
+      complete(decoded);
+      return;
+    }
+    decoded.then(complete, undecodable).finally(() => {
+      this.afterResults(slot);
+      this.#scheduleFlush();
+    });
+  }
+
+  #onResult(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
+    const task = this.#finished(slot, id, micros);
+    if (task === undefined) return;
+    let value: unknown;
+    try {
+      value = decodeFast(packet);
+    } catch (error) {
+      this.#settle(task, error, false, 0);
+      return;
+    }
+    if (value instanceof Promise) value.then((decoded) => this.#settle(task, decoded, ok, micros), (failure: unknown) => this.#settle(task, failure, false, 0));
+    else this.#settle(task, value, ok, micros);
+  }
+
+  #settle(task: Task, value: unknown, ok: boolean, micros: number): void {
+    if (task.settled) return;
+    task.settled = true;
+    task.cleanup?.();
+    if (ok) task.done(value, micros);
+    else task.fail(toTaskError(value));
+  }
+
+  /** Reads every result frame waiting in the worker's ring. */
+  drain(slot: WorkerSlot): void {
+    for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
+      if (frame.kind === FrameKind.Ok || frame.kind === FrameKind.Error) {
+        this.#onResult(slot, frame.id, frame.kind === FrameKind.Ok, frame.aux, { data: frame.payload, buffers: [] });
+      } else if (frame.kind === FrameKind.BatchResult) {
+        this.#onBatchResult(slot, frame.aux, { data: frame.payload, buffers: [] });
+      }
+    }
+  }
+
+  /** A worker holding nothing more stops waiting, retires if due, and lets the process exit. */
+  afterResults(slot: WorkerSlot): void {
+    if (slot.inflight.size > 0 || slot.state === 'gone') return;
+    slot.parking?.abort();
+    slot.parking = undefined;
+    if (slot.state === 'retiring') slot.stop();
+    else slot.keepAlive(false);
+    this.#scheduleFlush();
+  }
+
+  /** Waits for the results of every worker that holds tasks: spinning while short ones are out, then parked. */
+  wait(): void {
+    this.#spin();
+    for (const slot of this.#slots) if (slot.inflight.size > 0 && slot.parking === undefined && slot.state !== 'gone') this.#park(slot);
+  }
+
+  /**
+   * While short tasks are out, wait for their results on this thread for a bounded time instead of sleeping:
+   * a wake-up through the event loop costs tens of microseconds, a result typically arrives within a few.
+   */
+  #spin(): void {
+    const spinMs = this.#spinMicros / 1000;
+    if (spinMs <= 0 || this.#spinUsedMs > maxSpinPerTurnMs) return;
+    const start = performance.now();
+    let lastProgress = start;
+    let now = start;
+    for (;;) {
+      let waiting = false;
+      let progress = false;
+      let woke = false;
+      for (const slot of this.#slots) {
+        if (slot.inflight.size === 0 || slot.averageMicros === undefined || slot.averageMicros > spinMs * 500) continue;
+        waiting = true;
+        // A worker that had gone to sleep answers a wake-up later: wait that out too, or the next call
+        // finds it asleep again and every call pays a wake-up on both sides.
+        woke ||= start - slot.channel.wokePeerAt < spinMs;
+        if (slot.channel.hasInput) {
+          this.drain(slot);
+          this.afterResults(slot);
+          progress = true;
+        }
+      }
+      if (!waiting) break;
+      now = performance.now();
+      if (progress) {
+        lastProgress = now;
+        this.#dispatch();
+      } else if (now - lastProgress > (woke ? spinMs * wokenSpinFactor : spinMs)) {
+        break;
+      }
+      if (now - start > maxSpinPerTurnMs) break;
+    }
+    this.#spinUsedMs += now - start;
+    if (!this.#spinResetQueued) {
+      this.#spinResetQueued = true;
+      setImmediate(() => {
+        this.#spinUsedMs = 0;
+        this.#spinResetQueued = false;
+      }).unref();
+    }
+  }
+
+  #park(slot: WorkerSlot): void {
+    const parking = new AbortController();
+    slot.parking = parking;
+    void slot.channel.parkAsync(parking.signal).then(() => {
+      if (slot.parking === parking) slot.parking = undefined;
+      if (parking.signal.aborted || slot.state === 'gone') return;
+      this.drain(slot);
+      this.afterResults(slot);
+      this.#scheduleFlush();
+    });
+  }
+}

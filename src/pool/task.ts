@@ -1,0 +1,33 @@
+// One unit of work the pool hands a worker, and how it settles exactly once.
+import type { Packet } from '../serialize/index.js';
+import type { FunctionName } from '../worker/protocol.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+/** One unit of work: a single call, or a chunk of a map-like call. */
+export interface Task {
+  readonly id: number;
+  readonly fn: number;
+  readonly fnName: FunctionName;
+  readonly flags: number;
+  /** Encoded arguments; undefined for a call whose arguments are encoded at dispatch (alone or in a batch). */
+  packet: Packet | undefined;
+  readonly args: readonly unknown[] | undefined;
+  /** Items in it (1 for a single call). */
+  readonly items: number;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number;
+  retries: number;
+  settled: boolean;
+  slot: WorkerSlot | undefined;
+  done(value: unknown, micros: number): void;
+  fail(error: unknown): void;
+  cleanup: (() => void) | undefined;
+}
+
+/** Rejects a task's caller unless the task has settled already. */
+export function failTask(task: Task, error: unknown): void {
+  if (task.settled) return;
+  task.settled = true;
+  task.cleanup?.();
+  task.fail(error);
+}

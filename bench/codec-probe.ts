@@ -1,7 +1,7 @@
 // One codec measurement in a fresh process: CONTENDER PAYLOAD SCALE -> one JSON line with ms per round trip.
 import v8 from 'node:v8';
 import { Packr } from 'msgpackr';
-import { decodeSync, encode, registerClass } from '../src/serialize/index.js';
+import { decodeSync, encode, registerClass } from 'multiproc';
 import { median } from './lib/stats.js';
 
 export class Particle {

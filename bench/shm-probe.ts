@@ -3,8 +3,7 @@
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { futexWait, futexWake } from '../src/native/futex.js';
-import { SharedMemory } from '../src/shm/shared-memory.js';
+import { futexWait, futexWake, SharedMemory } from 'multiproc';
 import { median, percentile } from './lib/stats.js';
 
 const [mode, ...args] = process.argv.slice(2);

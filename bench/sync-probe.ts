@@ -5,7 +5,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { frameBytes, runFrameRing } from '../examples/frame-ring.js';
-import { Connection, Lock, Pipe, Queue, RawArray, SharedMemory, type ConnectionRef, type CtypeRef, type PrimitiveRef, type QueueRef } from '../src/index.js';
+import { Connection, Lock, Pipe, Queue, RawArray, SharedMemory, type ConnectionRef, type CtypeRef, type PrimitiveRef, type QueueRef } from 'multiproc';
 
 const [mode = '', ...args] = process.argv.slice(2);
 const self = fileURLToPath(import.meta.url);

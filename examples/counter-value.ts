@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Value, type CtypeRef } from '../src/index.js';
+import { Value, type CtypeRef } from 'multiproc';
 
 const processes = 4;
 const increments = 10_000;

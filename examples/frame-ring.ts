@@ -4,7 +4,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Semaphore, SharedMemory, type PrimitiveRef } from '../src/index.js';
+import { Semaphore, SharedMemory, type PrimitiveRef } from 'multiproc';
 
 export const frameBytes = 1080 * 720 * 3;
 const pattern = (i: number): number => i % 251;

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { runNode } from './helpers/spawn.js';
 
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+// The command as installed: the package's bin (the bundle), which `npm start` runs too.
+const { bin } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> };
+const cli = fileURLToPath(new URL(bin['multiproc']!, new URL('../../', import.meta.url)));
 
 describe('multiproc demo (npm start)', () => {
   it('has the main thread, a worker thread and Python read each other through one segment, then maps on both pools', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encode, Lock, packetToBytes, SharedMemory, Value } from '../src/index.js';
+import { encode, Lock, packetToBytes, Pipe, Queue, SharedMemory, Value } from '../src/index.js';
 import { fixture, runNode } from './helpers/spawn.js';
 
 describe('codec: built-in handle types load on demand', () => {
@@ -9,14 +9,22 @@ describe('codec: built-in handle types load on demand', () => {
     new Uint8Array(shm.buf)[0] = 42;
     const lock = new Lock();
     const value = new Value('i', 7);
+    const queue = new Queue<string>();
+    const [here, there] = Pipe<string>();
     try {
-      const bytes = Buffer.from(packetToBytes(encode([shm, lock, value]))).toString('base64');
+      queue.putNowait('queued');
+      here.sendSync('piped');
+      const bytes = Buffer.from(packetToBytes(encode([shm, lock, value, queue, there]))).toString('base64');
       const result = await runNode(fixture('codec-lazy-handles.js'), [bytes]);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(JSON.parse(result.stdout), {
-        registeredBefore: [], syncCode: 'ERR_MP_DECODE_NEEDS_IMPORT', names: ['SharedMemory', 'Lock', 'Value'], firstByte: 42, value: 7, again: true,
+        registeredBefore: [], syncCode: 'ERR_MP_DECODE_NEEDS_IMPORT', names: ['SharedMemory', 'Lock', 'Value', 'Queue', 'Connection'], firstByte: 42, value: 7, queued: 'queued', piped: 'piped',
+        again: true,
       });
     } finally {
+      queue.close();
+      here.close();
+      there.close();
       shm.unlink();
     }
   });

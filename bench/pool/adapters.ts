@@ -89,7 +89,7 @@ async function poolifier(): Promise<Adapter> {
 }
 
 async function multiproc(backend: 'thread' | 'process'): Promise<Adapter> {
-  const { Pool, taskRef } = await import('../../src/index.js');
+  const { Pool, taskRef } = await import('multiproc');
   const pool = new Pool({ workers, backend });
   const refs = new Map<string, ReturnType<typeof taskRef>>();
   const ref = (name: string): ReturnType<typeof taskRef> => {

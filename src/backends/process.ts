@@ -1,13 +1,15 @@
 // The process runtime: a forked Node process with an IPC channel for control messages and a shared-memory
 // segment for the fast lane.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childProcess } from '../builtins.js';
+import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = fileURLToPath(new URL('./process-entry.js', import.meta.url));
+const entry = fileURLToPath(runtimeFileUrl('backends/process-entry.js'));
 
 function limitFlags(limits: ResourceLimits | undefined): string[] {
   if (limits === undefined) return [];
@@ -30,7 +32,7 @@ export class ProcessRuntime implements WorkerRuntime {
     this.channel = this.#segment.buf;
     this.channelRef = this.#segment.name;
     const env = options.env === undefined ? process.env : { ...options.env };
-    this.#child = fork(entry, [], {
+    this.#child = childProcess().fork(entry, [], {
       execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
       env,
       serialization: 'advanced',

@@ -1,10 +1,11 @@
 // The thread runtime: a worker_threads Worker with a private MessagePort for control messages.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fromWorker, type ToWorker } from '../worker/protocol.js';
+import { runtimeFileUrl } from '../runtime-files.js';
 import { atomicsWaitOps } from '../worker/wait-ops.js';
 import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = new URL('./thread-entry.js', import.meta.url);
+const entry = runtimeFileUrl('backends/thread-entry.js');
 
 export class ThreadRuntime implements WorkerRuntime {
   readonly channel: SharedArrayBuffer;

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { futexWaitAsync, futexWake } from '../native/futex.js';
 import { Pool } from '../pool/pool.js';
+import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { participants, pythonPeer, readText, segmentBytes, writeText } from './demo-layout.js';
 
@@ -20,7 +21,7 @@ export async function runDemo(out: (text: string) => void): Promise<number> {
 async function mapOverPool(backend: 'thread' | 'process', out: (text: string) => void): Promise<void> {
   const started = performance.now();
   await using pool = new Pool({ workers: 2, backend });
-  const tasks = pool.load<typeof import('./demo-tasks.js')>(new URL('./demo-tasks.js', import.meta.url));
+  const tasks = pool.load<typeof import('./demo-tasks.js')>(runtimeFileUrl('cli/demo-tasks.js'));
   const ranges = Array.from({ length: 100 }, (_, i) => [i * 10_000, (i + 1) * 10_000] as [number, number]);
   const counts = await tasks.countPrimes.map(ranges, { chunksize: 'auto', order: 'shuffle', progress: true });
   const who = new Set(await tasks.whoAmI.map([0, 1, 2, 3, 4, 5, 6, 7], { chunksize: 1 }));
@@ -37,7 +38,7 @@ async function shareOneSegment(out: (text: string) => void): Promise<void> {
     const flags = new Int32Array(shm.buf, 0, participants.length);
     stamp('main', `created shared memory '${shm.name}' (${shm.size} bytes) in ${shm.dir}`);
 
-    const worker = new Worker(new URL('./demo-worker.js', import.meta.url), { workerData: { buf: shm.buf, me: 1 } });
+    const worker = new Worker(runtimeFileUrl('cli/demo-worker.js'), { workerData: { buf: shm.buf, me: 1 } });
     worker.on('message', (text: string) => stamp('worker', text));
     const workerDone = new Promise<void>((resolve, reject) => {
       worker.once('error', reject);

@@ -1,7 +1,7 @@
 // Pipe and Connection: Python's multiprocessing.Pipe, two connected ends over one ring per direction, with
 // end-of-file once every handle of the other end is closed.
 import { expected } from '../errors.js';
-import { registerHandle } from '../serialize/index.js';
+import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
 import { PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
@@ -198,4 +198,4 @@ export function Pipe<T = unknown>(options: PipeOptions = {}): [Connection<T>, Co
   return [new Connection<T>(region, 0, sharers), new Connection<T>(region, 1, sharers)];
 }
 
-registerHandle<Connection>({ name: 'multiproc.Connection', type: Connection, toRef: (c) => c.toRef(), fromRef: (ref) => Connection.fromRef(ref as ConnectionRef) });
+registerBuiltinHandle(refHandle('multiproc.Connection', Connection, (ref: ConnectionRef) => Connection.fromRef(ref)));

@@ -1,7 +1,7 @@
 // What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
 // and the closed state of this handle.
 import { expected } from '../errors.js';
-import { registerHandle } from '../serialize/index.js';
+import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../queue/ring.js';
@@ -143,7 +143,7 @@ export abstract class QueueCore<T> implements Disposable {
   }
 }
 
-registerHandle<QueueCore<unknown>>({
+registerBuiltinHandle<QueueCore<unknown>>({
   name: 'multiproc.Queue',
   type: QueueCore as unknown as abstract new () => QueueCore<unknown>,
   toRef: (queue) => queue.toRef(),

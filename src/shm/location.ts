@@ -1,5 +1,4 @@
 // Segment names (Python's rules) and where a named segment lives: POSIX shm_open, or a file in a chosen folder.
-import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import path from 'node:path';
@@ -26,7 +25,7 @@ export interface SegmentLocation {
 
 /** A Python-style automatic name: `psm_` and 8 lower-case hex digits. */
 export function randomName(): string {
-  return `psm_${randomBytes(4).toString('hex')}`;
+  return `psm_${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}`;
 }
 
 export function validateName(name: unknown): asserts name is string {

@@ -1,9 +1,9 @@
 // Who created which segment: one small record per segment multiproc created, read by `multiproc shm ls|gc`
 // and by the resource tracker, so a segment is only ever cleaned up on behalf of its own creator.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nodeCrypto } from '../builtins.js';
 import type { SegmentLocation } from './location.js';
 
 export interface OwnerRecord {
@@ -25,7 +25,7 @@ export function recordsDir(): string {
 }
 
 function recordFile(location: Pick<SegmentLocation, 'shm' | 'path'>): string {
-  const key = createHash('sha1').update(`${location.shm ? 'shm' : 'file'}:${location.path}`).digest('hex');
+  const key = nodeCrypto().createHash('sha1').update(`${location.shm ? 'shm' : 'file'}:${location.path}`).digest('hex');
   return path.join(recordsDir(), `${key}.json`);
 }
 
@@ -50,13 +50,14 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
   return now === undefined || now === startTime;
 }
 
-const ownStartTime = processStartTime(process.pid);
+/** This process's start time, read on first use. */
+let ownStartTime: { value: string | undefined } | undefined;
 let recordsDirMade = false;
 
 export function writeRecord(location: SegmentLocation, size: number): void {
   const record: OwnerRecord = {
     name: location.name, shm: location.shm, path: location.path, dir: location.dir, size,
-    pid: process.pid, startTime: ownStartTime, createdAt: new Date().toISOString(),
+    pid: process.pid, startTime: (ownStartTime ??= { value: processStartTime(process.pid) }).value, createdAt: new Date().toISOString(),
   };
   const write = (): void => writeFileSync(recordFile(location), JSON.stringify(record), { mode: 0o600 });
   if (recordsDirMade) {

@@ -1,17 +1,18 @@
 // The creating side of the resource tracker: starts the sidecar once per process and tells it which
 // segments this process created and which it unlinked.
-import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childProcess } from '../builtins.js';
 import { native } from '../native/binding.js';
+import { runtimeFileUrl } from '../runtime-files.js';
 import type { SegmentLocation } from './location.js';
 
-const trackerMain = fileURLToPath(new URL('./tracker-main.js', import.meta.url));
+const trackerMain = fileURLToPath(runtimeFileUrl('shm/tracker-main.js'));
 let warned = false;
 
 /** Starts a tracker and hands its pipe to the addon, which keeps one write end for the whole process. */
 function startTracker(): number {
-  const child = spawn(process.execPath, [trackerMain, String(process.pid)], {
+  const child = childProcess().spawn(process.execPath, [trackerMain, String(process.pid)], {
     stdio: ['pipe', 'ignore', 'inherit'],
     detached: true,
   });

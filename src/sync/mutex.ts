@@ -20,7 +20,7 @@ export function tryLock(i32: Int32Array, at: number): boolean {
 
 function markOwner(i32: Int32Array, at: number): void {
   Atomics.store(i32, at + Word.Pid, process.pid);
-  Atomics.store(i32, at + Word.Thread, threadToken);
+  Atomics.store(i32, at + Word.Thread, threadToken());
 }
 
 /** Throws when the recorded holder is a process that no longer exists. */
@@ -57,7 +57,7 @@ export function isLocked(i32: Int32Array, at: number): boolean {
 
 /** Held by this very thread (as far as the recorded holder says). */
 export function isMine(i32: Int32Array, at: number): boolean {
-  return isLocked(i32, at) && Atomics.load(i32, at + Word.Pid) === process.pid && Atomics.load(i32, at + Word.Thread) === threadToken;
+  return isLocked(i32, at) && Atomics.load(i32, at + Word.Pid) === process.pid && Atomics.load(i32, at + Word.Thread) === threadToken();
 }
 
 export function holderPid(i32: Int32Array, at: number): number {

@@ -2,8 +2,13 @@
 // this module), and whether a recorded holder process is still alive.
 import { readFileSync } from 'node:fs';
 
-/** Non-zero, distinct per thread with overwhelming probability. */
-export const threadToken = (crypto.getRandomValues(new Int32Array(1))[0]! | 1);
+let token = 0;
+
+/** Non-zero, distinct per thread with overwhelming probability (drawn on first use, not at import). */
+export function threadToken(): number {
+  if (token === 0) token = crypto.getRandomValues(new Int32Array(1))[0]! | 1;
+  return token;
+}
 
 export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;

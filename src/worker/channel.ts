@@ -54,6 +54,8 @@ class Ring {
   readonly #read: number;
   readonly #offset: number;
   readonly #capacity: number;
+  /** Frames this side has read (the reader's count; `seq` counts the frames written). */
+  #reads = 0;
 
   constructor(buffer: SharedArrayBuffer, words: readonly [number, number, number], offset: number, capacity: number) {
     this.#i32 = new Int32Array(buffer);
@@ -131,7 +133,13 @@ class Ring {
     };
     const next = at + 4 + ((frameHeaderBytes + length + 3) & ~3);
     Atomics.store(i32, this.#read, next === this.#capacity ? 0 : next);
+    this.#reads++;
     return frame;
+  }
+
+  /** Reader: frames written and not read yet (one fewer while a write is half done). */
+  get pending(): number {
+    return (Atomics.load(this.#i32, this.#seq) - this.#reads) | 0;
   }
 
   get seq(): number {
@@ -247,6 +255,11 @@ export class Channel {
 
   get hasInput(): boolean {
     return !this.#in.empty;
+  }
+
+  /** Frames waiting to be received. */
+  get pending(): number {
+    return this.#in.pending;
   }
 
   /** Busy-waits up to `micros` for input. */

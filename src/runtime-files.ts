@@ -1,0 +1,38 @@
+// The files multiproc loads by path at run time (worker entries, the tracker, handle modules, the demo's
+// files), resolved in whichever layout it runs from: compiled one file per module (dist/src/<area>/<name>.js)
+// or bundled, where every entry file and shared chunk sits in one folder (dist/pkg/<name>.js).
+
+/** Defined as `true` by scripts/bundle.mjs in the bundle; absent in the compiled layout. */
+declare const MULTIPROC_BUNDLE: boolean | undefined;
+
+/**
+ * Every file loaded by path, relative to src/, and how the bundle builds it: `shared` files are entry points
+ * of one build with the package entry, sharing its module instances (a task module and the worker loop must
+ * see one codec registry and one `currentWorker()`); `standalone` files run in a process or thread of their
+ * own and are bundled whole. Each is named by its base name in the bundle, so base names must stay unique.
+ */
+export const runtimeFiles = {
+  'backends/thread-entry.js': 'shared',
+  'backends/process-entry.js': 'shared',
+  'cli/demo-tasks.js': 'shared',
+  'shm/tracker-main.js': 'standalone',
+  'cli/demo-worker.js': 'standalone',
+} as const;
+
+export type RuntimeFile = keyof typeof runtimeFiles;
+
+const bundled = typeof MULTIPROC_BUNDLE !== 'undefined';
+
+/** The URL of a runtime file in the layout this module runs from. */
+export function runtimeFileUrl(file: RuntimeFile): URL {
+  return new URL(bundled ? `./${file.slice(file.lastIndexOf('/') + 1)}` : `./${file}`, import.meta.url);
+}
+
+/**
+ * The module whose loading registers a built-in handle type (`file` relative to src/). In the bundle that is
+ * the package entry, which loads them all: an entry per handle module would split the bundle into many more
+ * chunks, and every chunk costs a module load at start-up.
+ */
+export function handleModuleUrl(file: string): URL {
+  return new URL(bundled ? './index.js' : `./${file}`, import.meta.url);
+}

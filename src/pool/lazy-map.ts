@@ -102,7 +102,7 @@ export async function* lazyMap(source: Iterable<unknown> | AsyncIterable<unknown
     const end = Math.min(windowItems.length, windowAt + size);
     const chunk = { items: windowItems.slice(windowAt, end), indices: windowPositions.slice(windowAt, end) };
     windowAt = end;
-    if (windowAt === windowItems.length) [windowItems, windowPositions] = [[], []];
+    if (windowAt === windowItems.length) [windowItems, windowPositions, windowAt] = [[], [], 0];
     return chunk;
   }
 

@@ -201,9 +201,15 @@ export class Channel {
   /** When a send last had to wake a sleeping peer (its answer then takes a wake-up longer). */
   wokePeerAt = -Infinity;
 
-  /** One wake per sleep of the peer, however many frames were written meanwhile. True if it woke it. */
+  /**
+   * One wake per sleep of the peer, however many frames were written meanwhile. True if it woke it.
+   * The sequence word is bumped again before the notify: a wake for a frame the peer saw before it set its
+   * flag may land between its flag store and its wait, consuming the flag with nobody waiting yet; the bump
+   * makes that wait return at once (the value moved) instead of sleeping through the frames written next.
+   */
   wakePeer(): boolean {
     if (Atomics.load(this.words, this.#peerParked) === 1 && Atomics.compareExchange(this.words, this.#peerParked, 1, 0) === 1) {
+      Atomics.add(this.words, this.#outSeq, 1);
       this.#ops.wake(this.words, this.#outSeq);
       return true;
     }

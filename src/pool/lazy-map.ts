@@ -145,13 +145,15 @@ export async function* lazyMap(source: Iterable<unknown> | AsyncIterable<unknown
       }
       if (byPosition) {
         if (results.has(yielded)) {
-          const run: unknown[] = [];
-          for (; results.has(yielded); yielded++) {
-            run.push(results.get(yielded));
-            results.delete(yielded);
+          let ready = 0;
+          while (results.has(yielded + ready)) ready++;
+          options.tracker?.add(ready);
+          // One at a time, so `yielded` counts what the caller took (it bounds reading ahead).
+          for (let i = 0; i < ready; i++) {
+            const value = results.get(yielded);
+            results.delete(yielded++);
+            yield value;
           }
-          options.tracker?.add(run.length);
-          yield* run;
           continue;
         }
         if (failure?.at === yielded) throw failure.error;

@@ -83,9 +83,9 @@ class WorkerLoop {
         // Results held back are announced before a task that may be long, before the last task this worker
         // holds, and, once tasks take long enough that a wake is cheap beside them, when half of what it
         // held is done: the pool then refills it with time to spare even when it must wait for a core.
-        const pending = channel.pending;
-        if (pending > this.#deepest) this.#deepest = pending;
-        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0 || (this.#lastMicros >= refillEarlyMicros && 2 * pending <= this.#deepest)) {
+        const waiting = channel.pending;
+        if (waiting > this.#deepest) this.#deepest = waiting;
+        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0 || (this.#lastMicros >= refillEarlyMicros && 2 * waiting <= this.#deepest)) {
           this.#announce();
         }
         switch (frame.kind) {

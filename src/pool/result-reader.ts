@@ -181,15 +181,19 @@ export class ResultReader {
     }
   }
 
+  /** Sleeps on the worker's ring and reads what arrives, for as long as the worker holds tasks: one controller per stretch of waiting, not per wake. */
   #park(slot: WorkerSlot): void {
     const parking = new AbortController();
     slot.parking = parking;
-    void slot.channel.parkAsync(parking.signal).then(() => {
+    void (async () => {
+      for (;;) {
+        await slot.channel.parkAsync(parking.signal);
+        if (parking.signal.aborted || slot.state === 'gone') break;
+        this.drain(slot);
+        this.afterResults(slot);
+        this.#scheduleFlush();
+      }
       if (slot.parking === parking) slot.parking = undefined;
-      if (parking.signal.aborted || slot.state === 'gone') return;
-      this.drain(slot);
-      this.afterResults(slot);
-      this.#scheduleFlush();
-    });
+    })();
   }
 }

@@ -24,9 +24,6 @@ export const Word = {
   Abort: 16,
   /** Why: an `AbortKind`. Written before `Abort`. */
   AbortKind: 17,
-  /** Frames written into each ring (the sequence words also move on wakes, so they cannot count frames). */
-  ToWorkerFrames: 18,
-  FromWorkerFrames: 19,
 } as const;
 
 /** Why the pool asks a running task to stop. */
@@ -55,16 +52,13 @@ class Ring {
   readonly #seq: number;
   readonly #write: number;
   readonly #read: number;
-  readonly #frames: number;
   readonly #offset: number;
   readonly #capacity: number;
-  /** Frames this side has read (the reader's count of the writer's `frames` word). */
-  #reads = 0;
 
-  constructor(buffer: SharedArrayBuffer, words: readonly [number, number, number, number], offset: number, capacity: number) {
+  constructor(buffer: SharedArrayBuffer, words: readonly [number, number, number], offset: number, capacity: number) {
     this.#i32 = new Int32Array(buffer);
     this.#u8 = new Uint8Array(buffer);
-    [this.#seq, this.#write, this.#read, this.#frames] = words;
+    [this.#seq, this.#write, this.#read] = words;
     this.#offset = offset;
     this.#capacity = capacity;
   }
@@ -111,7 +105,6 @@ class Ring {
     if (payload !== undefined && length > 0) this.#u8.set(payload, base + 4 + frameHeaderBytes);
     const next = at + need;
     Atomics.store(i32, this.#write, next === capacity ? 0 : next);
-    Atomics.add(i32, this.#frames, 1);
     Atomics.add(i32, this.#seq, 1);
     return true;
   }
@@ -138,13 +131,7 @@ class Ring {
     };
     const next = at + 4 + ((frameHeaderBytes + length + 3) & ~3);
     Atomics.store(i32, this.#read, next === this.#capacity ? 0 : next);
-    this.#reads++;
     return frame;
-  }
-
-  /** Reader: frames written and not read yet (one fewer while a write is half done). */
-  get pending(): number {
-    return (Atomics.load(this.#i32, this.#frames) - this.#reads) | 0;
   }
 
   get seq(): number {
@@ -173,8 +160,8 @@ export class Channel {
     this.words = new Int32Array(buffer, 0, headerBytes >> 2);
     this.#ops = ops;
     const ringBytes = ((buffer.byteLength - headerBytes) >> 1) & ~3;
-    const toWorker = new Ring(buffer, [Word.ToWorkerSeq, Word.ToWorkerWrite, Word.ToWorkerRead, Word.ToWorkerFrames], headerBytes, ringBytes);
-    const fromWorker = new Ring(buffer, [Word.FromWorkerSeq, Word.FromWorkerWrite, Word.FromWorkerRead, Word.FromWorkerFrames], headerBytes + ringBytes, ringBytes);
+    const toWorker = new Ring(buffer, [Word.ToWorkerSeq, Word.ToWorkerWrite, Word.ToWorkerRead], headerBytes, ringBytes);
+    const fromWorker = new Ring(buffer, [Word.FromWorkerSeq, Word.FromWorkerWrite, Word.FromWorkerRead], headerBytes + ringBytes, ringBytes);
     const main = side === 'main';
     this.#out = main ? toWorker : fromWorker;
     this.#in = main ? fromWorker : toWorker;
@@ -266,11 +253,6 @@ export class Channel {
 
   get hasInput(): boolean {
     return !this.#in.empty;
-  }
-
-  /** Frames waiting to be received. */
-  get pending(): number {
-    return this.#in.pending;
   }
 
   /** Busy-waits up to `micros` for input. */

@@ -53,9 +53,6 @@ function encodeError(error: unknown): Packet {
   }
 }
 
-/** Tasks at least this long (us) have results announced when half the worker's queue is done (see run). */
-const refillEarlyMicros = 50;
-
 class WorkerLoop {
   readonly #channel: Channel;
   readonly #transport: WorkerTransport;
@@ -64,9 +61,6 @@ class WorkerLoop {
   readonly #spinner: Spinner;
   /** Results sent without waking the pool (see #send). */
   #unannounced = 0;
-  /** The most frames waiting since the last announcement, and the last task's run time (us). */
-  #deepest = 0;
-  #lastMicros = 0;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
@@ -80,14 +74,9 @@ class WorkerLoop {
     for (;;) {
       const frame = channel.receive();
       if (frame !== undefined) {
-        // Results held back are announced before a task that may be long, before the last task this worker
-        // holds, and, once tasks take long enough that a wake is cheap beside them, when half of what it
-        // held is done: the pool then refills it with time to spare even when it must wait for a core.
-        const waiting = channel.pending;
-        if (waiting > this.#deepest) this.#deepest = waiting;
-        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0 || (this.#lastMicros >= refillEarlyMicros && 2 * waiting <= this.#deepest)) {
-          this.#announce();
-        }
+        // Results held back are announced before a task that may be long, and before the last task this
+        // worker holds, so the pool refills it while that one runs.
+        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0) this.#announce();
         switch (frame.kind) {
           case FrameKind.Task: {
             const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
@@ -140,7 +129,6 @@ class WorkerLoop {
   #announce(): void {
     if (this.#unannounced === 0) return;
     this.#unannounced = 0;
-    this.#deepest = 0;
     this.#channel.wakePeer();
   }
 
@@ -315,7 +303,6 @@ class WorkerLoop {
 
   #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
     const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
-    this.#lastMicros = micros;
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
     // when there are as many workers as cores), and the pool reads every result it finds once woken. Held

@@ -66,25 +66,6 @@ describe('channel rings', () => {
     assert.equal(worker.takeCancelled(3), false);
     assert.ok(main.cancel(7));
   });
-
-  it('tells the reader how many frames wait, however many wakes moved the sequence word', () => {
-    const buffer = new SharedArrayBuffer(channelBytes(1024));
-    const main = new Channel(buffer, 'main', atomicsWaitOps);
-    const worker = new Channel(buffer, 'worker', atomicsWaitOps);
-    assert.equal(worker.pending, 0);
-    for (let id = 0; id < 3; id++) {
-      Atomics.store(main.words, Word.WorkerParked, 1);
-      assert.ok(main.send(FrameKind.Task, 0, id, 0, new Uint8Array(8)));
-    }
-    assert.equal(worker.pending, 3);
-    assert.equal(worker.receive()?.id, 0);
-    assert.equal(worker.pending, 2);
-    assert.equal(main.pending, 0, 'the other ring is empty');
-    worker.receive();
-    worker.receive();
-    assert.equal(worker.pending, 0);
-    assert.equal(worker.receive(), undefined);
-  });
 });
 
 describe('task queue', () => {

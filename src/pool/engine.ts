@@ -10,7 +10,7 @@ import { Faults } from './faults.js';
 import { Lifecycle, type EngineState } from './lifecycle.js';
 import { ResultReader } from './result-reader.js';
 import { slotStats, type PoolStats } from './stats.js';
-import type { Task } from './task.js';
+import { failTask, type Task } from './task.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { trustTaskModule } from './task-ref.js';
 import { startRuntime, WorkerSlot } from './worker-slot.js';
@@ -86,15 +86,13 @@ export class Engine {
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
     const refused = this.#lifecycle.refusal();
     if (refused !== undefined) {
-      task.settled = true;
-      fail(refused);
+      failTask(task, refused);
       return task;
     }
     const { signal } = options;
     if (signal !== undefined) {
       if (signal.aborted) {
-        task.settled = true;
-        fail(signal.reason);
+        failTask(task, signal.reason);
         return task;
       }
       const onAbort = (): void => this.#faults.abort(task, signal.reason);

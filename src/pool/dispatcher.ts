@@ -9,7 +9,7 @@ import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** Aim for this many microseconds of queued work per worker: deep enough to hide the round trip, shallow enough to balance. */
-const queuedMicrosPerWorker = 4000;
+const queuedMicrosPerWorker = 12000;
 /** Calls averaging less than this are sent in batches when several wait. */
 const batchBelowMicros = 200;
 /** Tasks measured shorter than this on average may hold back the results before them for a wake (TaskFlag.Short). */

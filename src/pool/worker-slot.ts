@@ -67,11 +67,18 @@ export class WorkerSlot {
     const channel = this.channel;
     if (!this.#define(task)) return false;
     const { packet } = task;
+    channel.queueWork();
     if (inBand(packet) && packet.data.length <= channel.maxPayload) {
-      if (!channel.send(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) return false;
+      if (!channel.send(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) {
+        channel.unqueueWork();
+        return false;
+      }
     } else {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
-      if (!channel.hasRoom(0)) return false;
+      if (!channel.hasRoom(0)) {
+        channel.unqueueWork();
+        return false;
+      }
       this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
       channel.send(FrameKind.Doorbell, 0, 0, 0);
     }
@@ -85,7 +92,11 @@ export class WorkerSlot {
     const first = tasks[0]!;
     if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.#define(first)) return false;
     // Batched calls are short by construction.
-    if (!this.channel.send(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) return false;
+    this.channel.queueWork();
+    if (!this.channel.send(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) {
+      this.channel.unqueueWork();
+      return false;
+    }
     for (const task of tasks) this.#handed(task);
     this.keepAlive(true);
     return true;

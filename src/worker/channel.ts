@@ -24,6 +24,8 @@ export const Word = {
   Abort: 16,
   /** Why: an `AbortKind`. Written before `Abort`. */
   AbortKind: 17,
+  /** Frames carrying work (tasks, batches, rung tasks) written and not yet taken: how far ahead the worker is fed. */
+  Queued: 18,
 } as const;
 
 /** Why the pool asks a running task to stop. */
@@ -183,6 +185,21 @@ export class Channel {
     if (!this.#out.tryWrite(kind, flags, id, aux, payload)) return false;
     if (wake && this.wakePeer()) this.wokePeerAt = performance.now();
     return true;
+  }
+
+  /** Main side: a frame carrying work is about to be written (counted first, so the worker never sees it uncounted). */
+  queueWork(): void {
+    Atomics.add(this.words, Word.Queued, 1);
+  }
+
+  /** A frame carrying work was taken (worker side), or was not written after all (main side). */
+  unqueueWork(): void {
+    Atomics.sub(this.words, Word.Queued, 1);
+  }
+
+  /** Frames carrying work waiting in the ring. */
+  get queued(): number {
+    return Atomics.load(this.words, Word.Queued);
   }
 
   /** Whether a frame with `length` payload bytes can be sent now. */

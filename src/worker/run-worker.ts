@@ -21,6 +21,13 @@ export interface WorkerTransport {
 
 type TaskFunction = (...args: unknown[]) => unknown;
 
+/**
+ * Held results are announced once the work left in the ring would last about this long: time enough for the
+ * pool thread to be scheduled and refill the ring before it runs dry, even when every core runs a worker
+ * (a woken thread may wait a scheduler slice, milliseconds, for a core).
+ */
+const refillLeadMicros = 4000;
+
 const functions = new Map<number, FunctionName>();
 const loaded = new Map<string, TaskFunction>();
 
@@ -61,6 +68,10 @@ class WorkerLoop {
   readonly #spinner: Spinner;
   /** Results sent without waking the pool (see #send). */
   #unannounced = 0;
+  /** Moving average of the time one work frame (task, chunk or batch) takes, microseconds. */
+  #frameMicros = Infinity;
+  /** The most work frames seen waiting since the last announcement: about what the pool fills the ring to. */
+  #peakQueued = 0;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
@@ -74,9 +85,10 @@ class WorkerLoop {
     for (;;) {
       const frame = channel.receive();
       if (frame !== undefined) {
-        // Results held back are announced before a task that may be long, and before the last task this
-        // worker holds, so the pool refills it while that one runs.
-        if (!channel.hasInput || (frame.flags & TaskFlag.Short) === 0) this.#announce();
+        if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) channel.unqueueWork();
+        // Results held back are announced before a task that may be long, and once the work left here runs
+        // low, so the pool refills the ring while that work runs.
+        if ((frame.flags & TaskFlag.Short) === 0 || this.#runningLow()) this.#announce();
         switch (frame.kind) {
           case FrameKind.Task: {
             const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
@@ -96,6 +108,7 @@ class WorkerLoop {
             const message = await this.#transport.receive();
             if (message.type === 'stop') return;
             if (message.type === 'task') {
+              channel.unqueueWork();
               const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
               if (pending !== undefined) await this.#announced(pending);
             }
@@ -129,7 +142,19 @@ class WorkerLoop {
   #announce(): void {
     if (this.#unannounced === 0) return;
     this.#unannounced = 0;
+    this.#peakQueued = 0;
     this.#channel.wakePeer();
+  }
+
+  /**
+   * Whether the work waiting in the ring is down to about `refillLeadMicros` (by this worker's measured frame
+   * time), and to at most a third of what the pool last filled it to: tiny tasks, whose whole ring lasts less
+   * than the lead, still go most of a ring between wakes.
+   */
+  #runningLow(): boolean {
+    const queued = this.#channel.queued;
+    if (queued > this.#peakQueued) this.#peakQueued = queued;
+    return queued <= Math.min(Math.ceil(refillLeadMicros / this.#frameMicros), Math.floor(this.#peakQueued / 3));
   }
 
   /** Awaits an asynchronous task: the pool must not wait for held-back results meanwhile. */
@@ -303,12 +328,13 @@ class WorkerLoop {
 
   #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
     const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+    this.#frameMicros = this.#frameMicros === Infinity ? micros : this.#frameMicros * 0.75 + micros * 0.25;
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
     // when there are as many workers as cores), and the pool reads every result it finds once woken. Held
-    // results are announced before a task the pool did not mark short, before the last task this worker
-    // holds (so the pool refills it in time), and before awaiting or idling: they wait a few short tasks at most.
-    const wake = !this.#channel.hasInput;
+    // results are announced before a task the pool did not mark short, once the work left here runs low (so
+    // the pool refills it in time), and before awaiting or idling: they wait a few milliseconds of work at most.
+    const wake = this.#runningLow();
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
     if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {

@@ -8,13 +8,13 @@ declare const MULTIPROC_BUNDLE: boolean | undefined;
 /**
  * Every file loaded by path, relative to src/, and how the bundle builds it: `shared` files are entry points
  * of one build with the package entry, sharing its module instances (a task module and the worker loop must
- * see one codec registry and one `currentWorker()`); `standalone` files run in a process or thread of their
- * own and are bundled whole. Each is named by its base name in the bundle, so base names must stay unique.
+ * see one codec registry); `standalone` files run in a process or thread of their own, or hold no state
+ * the library shares (the demo's task module: `currentWorker()` keeps its answer on `globalThis`), and are
+ * bundled whole. Each is named by its base name in the bundle, so base names must stay unique.
  */
 export const runtimeFiles = {
-  'backends/thread-entry.js': 'shared',
-  'backends/process-entry.js': 'shared',
-  'cli/demo-tasks.js': 'shared',
+  'backends/worker-entry.js': 'shared',
+  'cli/demo-tasks.js': 'standalone',
   'shm/tracker-main.js': 'standalone',
   'cli/demo-worker.js': 'standalone',
 } as const;

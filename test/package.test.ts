@@ -48,6 +48,13 @@ describe('the package entry (the bundle)', () => {
       }
     });
 
+    it(`answers currentWorker() in a ${backend} task module that imports another copy of multiproc`, async () => {
+      await using pool = new Pool({ workers: 2, backend });
+      const tasks = pool.load<typeof import('./fixtures/package-second-copy.js')>(new URL('./fixtures/package-second-copy.js', import.meta.url));
+      const seen = await tasks.whichWorker.map([1, 2, 3, 4, 5, 6], { chunksize: 1, timeout: 30_000 });
+      assert.ok(seen.every((index) => index === 0 || index === 1), `worker indexes: ${seen.join(', ')}`);
+    });
+
     it(`sends a Lock and a Queue to a ${backend} task module that imports no multiproc code`, async () => {
       await using pool = new Pool({ workers: 1, backend });
       const tasks = pool.load<typeof import('./fixtures/package-handles.js')>(handlesUrl);

@@ -9,7 +9,7 @@ import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.j
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = fileURLToPath(runtimeFileUrl('backends/process-entry.js'));
+const entry = fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
 
 function limitFlags(limits: ResourceLimits | undefined): string[] {
   if (limits === undefined) return [];

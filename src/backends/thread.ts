@@ -5,7 +5,7 @@ import { runtimeFileUrl } from '../runtime-files.js';
 import { atomicsWaitOps } from '../worker/wait-ops.js';
 import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = runtimeFileUrl('backends/thread-entry.js');
+const entry = runtimeFileUrl('backends/worker-entry.js');
 
 export class ThreadRuntime implements WorkerRuntime {
   readonly channel: SharedArrayBuffer;

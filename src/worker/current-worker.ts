@@ -7,14 +7,20 @@ export interface WorkerInfo {
   threadId: number;
 }
 
-let current: WorkerInfo | undefined;
+/**
+ * Kept on the thread's global object, not in this module: a task module may reach another copy of this code
+ * than the worker loop did (the package's bundle and its compiled files, or two installed copies), and every
+ * copy must give the same answer.
+ */
+const slot = Symbol.for('multiproc.currentWorker');
+const global = globalThis as { [slot]?: WorkerInfo };
 
 /** Called by the worker runtime only. */
 export function setCurrentWorker(info: WorkerInfo): void {
-  current = Object.freeze({ ...info });
+  global[slot] = Object.freeze({ ...info });
 }
 
 /** The pool worker running the calling code, or `undefined` outside pool workers (e.g. on the main thread). */
 export function currentWorker(): WorkerInfo | undefined {
-  return current;
+  return global[slot];
 }

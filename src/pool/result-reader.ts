@@ -161,7 +161,11 @@ export class ResultReader {
           progress = true;
         }
       }
-      if (!waiting) break;
+      if (!waiting) {
+        // Nothing short is out (long tasks): no spin, and no reset to schedule.
+        if (now === start) return;
+        break;
+      }
       now = performance.now();
       if (progress) {
         lastProgress = now;

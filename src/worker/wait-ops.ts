@@ -14,6 +14,9 @@ export interface WaitOps {
   wake(array: Int32Array, index: number): void;
 }
 
+/** Signals whose abort already wakes their word (one listener per stretch of waiting, not one per wait). */
+const watched = new WeakSet<AbortSignal>();
+
 /** Threads of one process: V8's own waiter list (cannot wake another process). */
 export const atomicsWaitOps: WaitOps = {
   wait(array, index, value, ms) {
@@ -25,17 +28,14 @@ export const atomicsWaitOps: WaitOps = {
     if (typeof pending === 'string') return Promise.resolve();
     // A pending Atomics.waitAsync cannot be cancelled, and every one left pending stays in V8's waiter
     // list, which each notify walks: an abort wakes its own waiter (a spurious wake for any other waiter
-    // on the word, which re-checks and waits again) so none is ever left behind.
-    return new Promise<void>((resolve) => {
-      const onAbort = (): void => {
-        Atomics.notify(array, index);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      void pending.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
+    // on the word, which re-checks and waits again) so none is ever left behind. A signal serves one
+    // stretch of waiting on one word, so its listener is added once, not per wait: the pool waits once
+    // per wake, and adding and removing an EventTarget listener cost more than the wait itself.
+    if (!watched.has(signal)) {
+      watched.add(signal);
+      signal.addEventListener('abort', () => Atomics.notify(array, index), { once: true });
+    }
+    return pending;
   },
   wake(array, index) {
     Atomics.notify(array, index);

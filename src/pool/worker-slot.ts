@@ -4,7 +4,7 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, forPostMessage, inBand, protocolVersion, TaskFlag } from '../worker/protocol.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag } from '../worker/protocol.js';
 import type { Task } from './task.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
@@ -79,8 +79,7 @@ export class WorkerSlot {
         channel.unqueueWork();
         return false;
       }
-      const slow = forPostMessage(packet);
-      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet: slow.packet }, slow.transfer);
+      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
       channel.send(FrameKind.Doorbell, 0, 0, 0);
     }
     this.#handed(task);

@@ -109,21 +109,12 @@ export const TaskFlag = { Chunk: 1, Spread: 2, Short: 4 } as const;
 export const frameHeaderBytes = 12;
 
 /**
- * A packet ready for postMessage, and what to transfer with it. Every buffer travels transferred: the
- * codec hands a large output's whole buffer over to the packet (moved instead of copied again), and small
- * bytes are copied into a buffer of their own first. A receiving isolate that must allocate an ArrayBuffer
- * while large transferred ones wait to be collected runs a scavenge first (V8 counts young external bytes),
- * so bytes the receiver deserialized into a new buffer made every transferred 4 MiB task pay a GC there.
- * The packet itself is left whole: a task requeued after a crash is posted again.
+ * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.
+ * The codec hands a large output's whole buffer over to the packet (the data starts at its offset 0).
  */
-export function forPostMessage(packet: Packet): { packet: Packet; transfer: ArrayBuffer[] } {
-  const { data } = packet;
+export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
   const { buffer } = data;
-  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && buffer.byteLength > 65536) {
-    return { packet, transfer: [...packet.buffers, buffer] };
-  }
-  const own = data.slice();
-  return { packet: { ...packet, data: own }, transfer: [...packet.buffers, own.buffer] };
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && buffer.byteLength > 65536 ? [buffer] : [];
 }
 
 /** Whether a packet can go through a ring as bytes: no out-of-band or shared buffers. */

@@ -5,7 +5,7 @@ import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
 import { TaskNotFoundError } from './errors.js';
-import { decodeFast, FrameKind, forPostMessage, inBand, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import { Spinner } from './spinner.js';
 import type { WaitOps } from './wait-ops.js';
 
@@ -340,8 +340,7 @@ class WorkerLoop {
     if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {
       if (!wake) this.#unannounced++;
     } else {
-      const slow = forPostMessage(packet);
-      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet: slow.packet }, slow.transfer);
+      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
     }
     Atomics.store(this.#channel.words, Word.Running, 0);
     endCurrentTask();

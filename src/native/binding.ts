@@ -61,14 +61,17 @@ function packageRoot(): string {
   return dir;
 }
 
-const root = packageRoot();
-const addonPath = path.join(root, 'build', 'Release', 'multiproc.node');
-const buildLog = path.join(root, 'build', 'native-build.log');
+/** Where the addon and its build log are: looked up on first use (a pool of threads never loads the addon). */
+function addonFiles(): { root: string; addonPath: string; buildLog: string } {
+  const root = packageRoot();
+  return { root, addonPath: path.join(root, 'build', 'Release', 'multiproc.node'), buildLog: path.join(root, 'build', 'native-build.log') };
+}
 
 let binding: NativeBinding | undefined;
 let loadError: NativeAddonError | undefined;
 
 function describeFailure(cause: unknown): NativeAddonError {
+  const { root, addonPath, buildLog } = addonFiles();
   const lines = [`multiproc's native addon could not be loaded from ${addonPath}.`];
   if (existsSync(buildLog)) {
     const log = readFileSync(buildLog, 'utf8').trim().split('\n').slice(-12).join('\n    ');
@@ -88,7 +91,7 @@ export function native(): NativeBinding {
   if (binding !== undefined) return binding;
   if (loadError !== undefined) throw loadError;
   try {
-    binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+    binding = createRequire(import.meta.url)(addonFiles().addonPath) as NativeBinding;
     return binding;
   } catch (cause) {
     loadError = describeFailure(cause);

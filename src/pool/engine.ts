@@ -79,6 +79,7 @@ export class Engine {
     if (fn === undefined) {
       this.#fnNumbers.set(key, (fn = this.#fnNumbers.size + 1));
       trustTaskModule(fnName.url);
+      for (const slot of this.#slots) slot.define(fn, fnName);
     }
     const task: Task = {
       id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,

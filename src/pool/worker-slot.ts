@@ -4,7 +4,7 @@ import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/run
 import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag } from '../worker/protocol.js';
+import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
 import type { Task } from './task.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
@@ -48,11 +48,20 @@ export class WorkerSlot {
     return { id: Atomics.load(words, Word.Running), since: this.epoch + Atomics.load(words, Word.RunningSince) };
   }
 
-  #define(task: Task): boolean {
-    if (this.#defined.has(task.fn)) return true;
-    if (!this.channel.send(FrameKind.Define, 0, task.fn, 0, new TextEncoder().encode(JSON.stringify(task.fnName)))) return false;
-    this.#defined.add(task.fn);
+  /**
+   * Names function `fn` to the worker, which starts importing its module on reading the name. Sent before
+   * the first task of that function, and by the engine as soon as a function is first called, so a worker
+   * still starting finds the name waiting and imports the module while the pool learns it is ready.
+   */
+  define(fn: number, fnName: FunctionName): boolean {
+    if (this.#defined.has(fn)) return true;
+    if (this.state === 'gone' || !this.channel.send(FrameKind.Define, 0, fn, 0, new TextEncoder().encode(JSON.stringify(fnName)))) return false;
+    this.#defined.add(fn);
     return true;
+  }
+
+  #define(task: Task): boolean {
+    return this.define(task.fn, task.fnName);
   }
 
   #handed(task: Task): void {

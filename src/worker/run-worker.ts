@@ -30,11 +30,27 @@ const refillLeadMicros = 4000;
 
 const functions = new Map<number, FunctionName>();
 const loaded = new Map<string, TaskFunction>();
+/** Imports started when the pool named a function, before a task of it arrived. */
+const loading = new Map<string, Promise<TaskFunction>>();
 
-async function resolveFunction(name: FunctionName): Promise<TaskFunction> {
+/** Starts importing a named function's module now, so its first task does not wait for the import. */
+function preload(name: FunctionName): void {
+  const key = `${name.url}#${name.name}`;
+  if (loaded.has(key) || loading.has(key)) return;
+  const pending = importFunction(name, key);
+  loading.set(key, pending);
+  // A failure is the first task's to report (it calls resolveFunction, which imports again).
+  pending.then(() => loading.delete(key), () => loading.delete(key));
+}
+
+function resolveFunction(name: FunctionName): Promise<TaskFunction> {
   const key = `${name.url}#${name.name}`;
   const cached = loaded.get(key);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return Promise.resolve(cached);
+  return loading.get(key) ?? importFunction(name, key);
+}
+
+async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
   const module = (await import(name.url)) as Record<string, unknown>;
   // Its exported classes and functions can now travel in arguments and results.
   registerModule(name.url, module);
@@ -100,9 +116,12 @@ class WorkerLoop {
             if (pending !== undefined) await this.#announced(pending);
             break;
           }
-          case FrameKind.Define:
-            functions.set(frame.id, JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName);
+          case FrameKind.Define: {
+            const name = JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName;
+            functions.set(frame.id, name);
+            preload(name);
             break;
+          }
           case FrameKind.Doorbell: {
             this.#announce();
             const message = await this.#transport.receive();

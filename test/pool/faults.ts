@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Pool, taskRef, WorkerCrashedError, type BackendName } from '../../src/index.js';
+import { fixture } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
 export function poolFaults(backend: BackendName): void {
@@ -20,6 +21,16 @@ export function poolFaults(backend: BackendName): void {
       assert.equal(await tasks.add(1, 2), 3);
       assert.ok(pool.stats().replaced >= 1);
       assert.equal(pool.stats().workers.filter((worker) => worker.state !== 'gone').length, 2);
+    }));
+
+    it('a task module that throws on import fails each of its calls with that error; the pool goes on', () => withPool(backend, {}, async (pool, tasks) => {
+      const broken = taskRef(new URL(`file://${fixture('pool-throws-on-import.js')}`), 'never');
+      for (let i = 0; i < 3; i++) {
+        const error = await rejection(pool.apply(broken, []));
+        assert.match(error.message, /this module cannot be imported/);
+      }
+      assert.equal(await tasks.square(7), 49);
+      assert.equal(pool.stats().replaced, 0);
     }));
 
     it('an uncaught asynchronous error while running crashes only that task', () => withPool(backend, {}, async (_pool, tasks) => {

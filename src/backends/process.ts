@@ -1,15 +1,14 @@
 // The process runtime: a forked Node process with an IPC channel for control messages and a shared-memory
 // segment for the fast lane.
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { childProcess } from '../builtins.js';
+import { childProcess, nodeUrl } from '../builtins.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
+const entry = nodeUrl().fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
 
 function limitFlags(limits: ResourceLimits | undefined): string[] {
   if (limits === undefined) return [];

@@ -1,10 +1,9 @@
 // Entry file of every pool worker, thread or process: wires its control lane (a MessagePort, or the IPC
 // channel and a shared segment) to the shared worker loop. One file for both backends so that, bundled,
 // the workers of either backend and the package entry share one chunk (each chunk is a module load).
-import { createRequire, register } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { nodeModule, nodeUrl } from '../builtins.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import { toWorker, type ToWorker } from '../worker/protocol.js';
@@ -19,12 +18,17 @@ import { atomicsWaitOps } from '../worker/wait-ops.js';
  */
 async function runImportFlags(): Promise<void> {
   const argv = process.execArgv;
-  const requireFromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  const specifiers: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const specifier = flag === '--import' ? argv[++i] : flag.startsWith('--import=') ? flag.slice('--import='.length) : undefined;
-    if (specifier === undefined) continue;
-    const url = /^[a-z]+:/.test(specifier) ? specifier : pathToFileURL(requireFromCwd.resolve(specifier)).href;
+    if (specifier !== undefined) specifiers.push(specifier);
+  }
+  if (specifiers.length === 0) return;
+  const { createRequire, register } = nodeModule();
+  const requireFromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  for (const specifier of specifiers) {
+    const url = /^[a-z]+:/.test(specifier) ? specifier : nodeUrl().pathToFileURL(requireFromCwd.resolve(specifier)).href;
     const exported = (await import(url)) as { resolve?: unknown; load?: unknown };
     // Hooks modules get an (empty) data object, as `--import` registration gives tsx.
     if (typeof exported.resolve === 'function' || typeof exported.load === 'function') register(url, { data: {} });

@@ -1,9 +1,9 @@
 // The one place that loads the native addon, with its typed interface and a clear error when it is missing.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeFs, nodeModule, nodeUrl } from '../builtins.js';
 import { MultiprocError } from '../errors.js';
+
+const { existsSync, readFileSync } = nodeFs();
 
 /** Result codes of futex waits. */
 export const FutexResult = { Ok: 0, NotEqual: 1, TimedOut: 2 } as const;
@@ -52,10 +52,11 @@ export class NativeAddonError extends MultiprocError {
 
 /** The package's root: the nearest folder above this file with binding.gyp (works from dist/ and src/). */
 function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
+  const here = nodeUrl().fileURLToPath(import.meta.url);
+  let dir = path.dirname(here);
   while (!existsSync(path.join(dir, 'binding.gyp'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    if (parent === dir) return path.resolve(path.dirname(here), '../../..');
     dir = parent;
   }
   return dir;
@@ -91,7 +92,7 @@ export function native(): NativeBinding {
   if (binding !== undefined) return binding;
   if (loadError !== undefined) throw loadError;
   try {
-    binding = createRequire(import.meta.url)(addonFiles().addonPath) as NativeBinding;
+    binding = nodeModule().createRequire(import.meta.url)(addonFiles().addonPath) as NativeBinding;
     return binding;
   } catch (cause) {
     loadError = describeFailure(cause);

@@ -1,5 +1,6 @@
 // Cross-process futex wait and wake on an Int32Array slot in shared memory: a blocking form (sliced so
 // worker.terminate() still works) and a Promise form served by the addon's own waiter threads.
+import { now } from '../clock.js';
 import { expected as expectedMessage } from '../errors.js';
 import { FutexResult, native } from './binding.js';
 
@@ -36,9 +37,9 @@ export function futexWait(array: Int32Array, index: number, value: number, timeo
   checkSlot(array, index);
   checkTimeout(timeout);
   const binding = native();
-  const deadline = performance.now() + timeout;
+  const deadline = now() + timeout;
   for (;;) {
-    const left = deadline - performance.now();
+    const left = deadline - now();
     if (left <= 0) return 'timed-out';
     const slice = Math.min(blockingSliceMs, Math.ceil(left));
     const result = binding.futexWait(array, index, value | 0, slice);

@@ -1,6 +1,7 @@
 // The default number of workers: physical cores where Linux tells them, else the available parallelism.
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import { nodeFs, nodeOs } from '../builtins.js';
+
+const { readFileSync } = nodeFs();
 
 export function physicalCores(): number | undefined {
   try {
@@ -18,5 +19,5 @@ export function physicalCores(): number | undefined {
 }
 
 export function defaultWorkers(): number {
-  return physicalCores() ?? os.availableParallelism();
+  return physicalCores() ?? nodeOs().availableParallelism();
 }

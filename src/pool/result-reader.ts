@@ -1,5 +1,6 @@
 // Reads the workers' answers: drains their rings, settles the tasks, keeps the run-time averages that size
 // dispatch, and waits for results (a bounded spin for short tasks, else an asynchronous park per worker).
+import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
 import { decodeFast, FrameKind } from '../worker/protocol.js';
 import { toTaskError } from './errors.js';
@@ -142,9 +143,9 @@ export class ResultReader {
   #spin(): void {
     const spinMs = this.#spinMicros / 1000;
     if (spinMs <= 0 || this.#spinUsedMs > maxSpinPerTurnMs) return;
-    const start = performance.now();
+    const start = now();
     let lastProgress = start;
-    let now = start;
+    let time = start;
     for (;;) {
       let waiting = false;
       let progress = false;
@@ -163,19 +164,19 @@ export class ResultReader {
       }
       if (!waiting) {
         // Nothing short is out (long tasks): no spin, and no reset to schedule.
-        if (now === start) return;
+        if (time === start) return;
         break;
       }
-      now = performance.now();
+      time = now();
       if (progress) {
-        lastProgress = now;
+        lastProgress = time;
         this.#dispatch();
-      } else if (now - lastProgress > (woke ? spinMs * wokenSpinFactor : spinMs)) {
+      } else if (time - lastProgress > (woke ? spinMs * wokenSpinFactor : spinMs)) {
         break;
       }
-      if (now - start > maxSpinPerTurnMs) break;
+      if (time - start > maxSpinPerTurnMs) break;
     }
-    this.#spinUsedMs += now - start;
+    this.#spinUsedMs += time - start;
     if (!this.#spinResetQueued) {
       this.#spinResetQueued = true;
       setImmediate(() => {

@@ -1,15 +1,16 @@
 // Segment names (Python's rules) and where a named segment lives: POSIX shm_open, or a file in a chosen folder.
-import { statSync } from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
 import path from 'node:path';
+import { nodeFs } from '../builtins.js';
 import { expected } from '../errors.js';
+
+const { statSync } = nodeFs();
 
 /** Environment variable naming a folder to hold segments instead of /dev/shm (e.g. under Docker). */
 export const shmDirEnv = 'MULTIPROC_SHM_DIR';
 /** Where POSIX shared memory lives on Linux. */
 export const posixShmDir = '/dev/shm';
 /** The largest segment a SharedArrayBuffer view can cover on this Node. */
-export const maxSegmentSize = bufferConstants.MAX_LENGTH;
+export const maxSegmentSize = process.getBuiltinModule('node:buffer').constants.MAX_LENGTH;
 const maxNameBytes = 255;
 
 export interface SegmentLocation {

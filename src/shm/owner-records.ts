@@ -1,10 +1,10 @@
 // Who created which segment: one small record per segment multiproc created, read by `multiproc shm ls|gc`
 // and by the resource tracker, so a segment is only ever cleaned up on behalf of its own creator.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { nodeCrypto } from '../builtins.js';
+import { nodeCrypto, nodeFs, nodeOs } from '../builtins.js';
 import type { SegmentLocation } from './location.js';
+
+const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = nodeFs();
 
 export interface OwnerRecord {
   name: string;
@@ -21,7 +21,7 @@ export interface OwnerRecord {
 /** The folder of records; one per user, in the OS temporary folder. */
 export function recordsDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return path.join(os.tmpdir(), `multiproc-${uid}`, 'segments');
+  return path.join(nodeOs().tmpdir(), `multiproc-${uid}`, 'segments');
 }
 
 function recordFile(location: Pick<SegmentLocation, 'shm' | 'path'>): string {

@@ -1,9 +1,11 @@
 // Listing and cleaning segments from outside their processes: what `multiproc shm ls|rm|gc` runs.
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { nodeFs } from '../builtins.js';
 import { native } from '../native/binding.js';
 import { locate, posixShmDir } from './location.js';
 import { allRecords, isProcessAlive, readRecord, removeRecord, type OwnerRecord } from './owner-records.js';
+
+const { readdirSync, statSync } = nodeFs();
 
 export interface SegmentInfo {
   name: string;

@@ -1,6 +1,5 @@
 // SharedMemory: a named segment mapped as a real SharedArrayBuffer, with Python's names and semantics.
-import { statfsSync } from 'node:fs';
-import { inspect } from 'node:util';
+import { inspectCustom, nodeFs } from '../builtins.js';
 import { expected } from '../errors.js';
 import { isNativeSystemError, native, OpenMode } from '../native/binding.js';
 import {
@@ -15,6 +14,8 @@ import { locate, posixShmDir, randomName, resolveDir, shmDirEnv, validateSize, t
 import { removeRecord, writeRecord } from './owner-records.js';
 import { registerSegment, unregisterSegment } from './tracker-client.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
+
+const { statfsSync } = nodeFs();
 
 export interface SharedMemoryOptions {
   /** The segment's name (no leading slash). Generated as `psm_xxxxxxxx` when creating without one. */
@@ -205,7 +206,7 @@ export class SharedMemory implements Disposable {
     this.close();
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return `SharedMemory('${this.#location.name}', size=${this.#size}${this.closed ? ', closed' : ''})`;
   }
 }

@@ -1,11 +1,12 @@
 // The creating side of the resource tracker: starts the sidecar once per process and tells it which
 // segments this process created and which it unlinked.
-import { writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { childProcess } from '../builtins.js';
+import { childProcess, nodeFs, nodeUrl } from '../builtins.js';
 import { native } from '../native/binding.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import type { SegmentLocation } from './location.js';
+
+const { writeSync } = nodeFs();
+const { fileURLToPath } = nodeUrl();
 
 const trackerMain = fileURLToPath(runtimeFileUrl('shm/tracker-main.js'));
 let warned = false;

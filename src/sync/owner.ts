@@ -1,6 +1,8 @@
 // Who holds a lock: this process's pid and a token per thread (each worker thread loads its own copy of
 // this module), and whether a recorded holder process is still alive.
-import { readFileSync } from 'node:fs';
+import { nodeFs } from '../builtins.js';
+
+const { readFileSync } = nodeFs();
 
 let token = 0;
 

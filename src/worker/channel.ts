@@ -1,5 +1,6 @@
 // The shared-memory fast lane between the pool and one worker: a header of control words and two
 // single-producer single-consumer byte rings, with parking flags so a wake is sent only to a sleeper.
+import { now } from '../clock.js';
 import { frameHeaderBytes, type FrameKind } from './protocol.js';
 import type { WaitOps } from './wait-ops.js';
 
@@ -183,7 +184,7 @@ export class Channel {
    */
   send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array, wake = true): boolean {
     if (!this.#out.tryWrite(kind, flags, id, aux, payload)) return false;
-    if (wake && this.wakePeer()) this.wokePeerAt = performance.now();
+    if (wake && this.wakePeer()) this.wokePeerAt = now();
     return true;
   }
 
@@ -275,8 +276,8 @@ export class Channel {
   /** Busy-waits up to `micros` for input. */
   spin(micros: number): boolean {
     if (!this.#in.empty) return true;
-    const until = performance.now() + micros / 1000;
-    while (performance.now() < until) {
+    const until = now() + micros / 1000;
+    while (now() < until) {
       if (!this.#in.empty) return true;
     }
     return false;

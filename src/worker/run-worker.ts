@@ -1,5 +1,6 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
+import { now } from '../clock.js';
 import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
@@ -145,9 +146,9 @@ class WorkerLoop {
         this.#spinner.hit();
         continue;
       }
-      const parkedAt = performance.now();
+      const parkedAt = now();
       if (channel.park(this.#init.blockingParkMs)) {
-        this.#spinner.woken(performance.now() - parkedAt);
+        this.#spinner.woken(now() - parkedAt);
         continue;
       }
       // A pending Atomics.waitAsync does not keep a thread's event loop alive: this timer does.
@@ -184,7 +185,7 @@ class WorkerLoop {
 
   /** Returns a Promise only when the task (or its module import) is asynchronous. */
   #runTask(id: number, fnNumber: number, flags: number, packet: Packet): Promise<void> | undefined {
-    const started = performance.now();
+    const started = now();
     const name = functions.get(fnNumber);
     try {
       if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
@@ -259,7 +260,7 @@ class WorkerLoop {
 
   /** Single calls sent together: each runs as its own task (errors stay per call), results go back together. */
   #runBatch(fnNumber: number, packet: Packet): Promise<void> | undefined {
-    const started = performance.now();
+    const started = now();
     const name = functions.get(fnNumber);
     if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
     const fn = loaded.get(`${name.url}#${name.name}`);
@@ -346,7 +347,7 @@ class WorkerLoop {
   }
 
   #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
-    const micros = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+    const micros = Math.min(0x7fffffff, Math.round((now() - started) * 1000));
     this.#frameMicros = this.#frameMicros === Infinity ? micros : this.#frameMicros * 0.75 + micros * 0.25;
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers

@@ -1,14 +1,13 @@
 // The process runtime: a forked Node process with an IPC channel for control messages and a shared-memory
 // segment for the fast lane.
 import type { ChildProcess } from 'node:child_process';
-import { childProcess, nodeUrl } from '../builtins.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 
-const entry = nodeUrl().fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
+const entry = process.getBuiltinModule('node:url').fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
 
 function limitFlags(limits: ResourceLimits | undefined): string[] {
   if (limits === undefined) return [];
@@ -31,7 +30,7 @@ export class ProcessRuntime implements WorkerRuntime {
     this.channel = this.#segment.buf;
     this.channelRef = this.#segment.name;
     const env = options.env === undefined ? process.env : { ...options.env };
-    this.#child = childProcess().fork(entry, [], {
+    this.#child = process.getBuiltinModule('node:child_process').fork(entry, [], {
       execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
       env,
       serialization: 'advanced',

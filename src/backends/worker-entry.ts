@@ -3,7 +3,6 @@
 // the workers of either backend and the package entry share one chunk (each chunk is a module load).
 import path from 'node:path';
 import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
-import { nodeModule, nodeUrl } from '../builtins.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import { toWorker, type ToWorker } from '../worker/protocol.js';
@@ -25,10 +24,10 @@ async function runImportFlags(): Promise<void> {
     if (specifier !== undefined) specifiers.push(specifier);
   }
   if (specifiers.length === 0) return;
-  const { createRequire, register } = nodeModule();
+  const { createRequire, register } = process.getBuiltinModule('node:module');
   const requireFromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
   for (const specifier of specifiers) {
-    const url = /^[a-z]+:/.test(specifier) ? specifier : nodeUrl().pathToFileURL(requireFromCwd.resolve(specifier)).href;
+    const url = /^[a-z]+:/.test(specifier) ? specifier : process.getBuiltinModule('node:url').pathToFileURL(requireFromCwd.resolve(specifier)).href;
     const exported = (await import(url)) as { resolve?: unknown; load?: unknown };
     // Hooks modules get an (empty) data object, as `--import` registration gives tsx.
     if (typeof exported.resolve === 'function' || typeof exported.load === 'function') register(url, { data: {} });

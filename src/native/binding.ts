@@ -1,9 +1,8 @@
 // The one place that loads the native addon, with its typed interface and a clear error when it is missing.
 import path from 'node:path';
-import { nodeFs, nodeModule, nodeUrl } from '../builtins.js';
 import { MultiprocError } from '../errors.js';
 
-const { existsSync, readFileSync } = nodeFs();
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 /** Result codes of futex waits. */
 export const FutexResult = { Ok: 0, NotEqual: 1, TimedOut: 2 } as const;
@@ -52,7 +51,7 @@ export class NativeAddonError extends MultiprocError {
 
 /** The package's root: the nearest folder above this file with binding.gyp (works from dist/ and src/). */
 function packageRoot(): string {
-  const here = nodeUrl().fileURLToPath(import.meta.url);
+  const here = process.getBuiltinModule('node:url').fileURLToPath(import.meta.url);
   let dir = path.dirname(here);
   while (!existsSync(path.join(dir, 'binding.gyp'))) {
     const parent = path.dirname(dir);
@@ -92,7 +91,7 @@ export function native(): NativeBinding {
   if (binding !== undefined) return binding;
   if (loadError !== undefined) throw loadError;
   try {
-    binding = nodeModule().createRequire(import.meta.url)(addonFiles().addonPath) as NativeBinding;
+    binding = process.getBuiltinModule('node:module').createRequire(import.meta.url)(addonFiles().addonPath) as NativeBinding;
     return binding;
   } catch (cause) {
     loadError = describeFailure(cause);

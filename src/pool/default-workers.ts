@@ -1,7 +1,6 @@
 // The default number of workers: physical cores where Linux tells them, else the available parallelism.
-import { nodeFs, nodeOs } from '../builtins.js';
 
-const { readFileSync } = nodeFs();
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export function physicalCores(): number | undefined {
   try {
@@ -19,5 +18,5 @@ export function physicalCores(): number | undefined {
 }
 
 export function defaultWorkers(): number {
-  return physicalCores() ?? nodeOs().availableParallelism();
+  return physicalCores() ?? process.getBuiltinModule('node:os').availableParallelism();
 }

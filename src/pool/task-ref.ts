@@ -1,5 +1,4 @@
 // Naming a task: a module URL plus an export name, typed by the module's own signatures.
-import { nodeUrl } from '../builtins.js';
 import { expected } from '../errors.js';
 import { trustModules } from '../serialize/index.js';
 
@@ -21,7 +20,7 @@ export function moduleUrl(location: string | URL): string {
   if (typeof location !== 'string' || location.length === 0) {
     throw new TypeError(expected('url', 'a module URL or an absolute path', location));
   }
-  if (location.startsWith('/')) return nodeUrl().pathToFileURL(location).href;
+  if (location.startsWith('/')) return process.getBuiltinModule('node:url').pathToFileURL(location).href;
   try {
     return new URL(location).href;
   } catch {

@@ -1,5 +1,4 @@
 // The codec's registry: classes and functions by (module URL, export name), handle types, and trusted modules.
-import { nodeUrl } from '../builtins.js';
 import { expected } from '../errors.js';
 
 /** Any constructor a user can register. */
@@ -72,7 +71,7 @@ function normalizeUrl(what: string, moduleUrl: unknown): string {
 }
 
 function prefixRule(prefix: string): (url: string) => boolean {
-  const href = prefix.startsWith('/') ? nodeUrl().pathToFileURL(prefix).href : normalizeUrl('trustModules', prefix);
+  const href = prefix.startsWith('/') ? process.getBuiltinModule('node:url').pathToFileURL(prefix).href : normalizeUrl('trustModules', prefix);
   return (url) => url.startsWith(href);
 }
 

@@ -1,6 +1,6 @@
 // ShareableList: Python's multiprocessing.shared_memory.ShareableList, byte for byte (PYTHON_INTEROP.md §2):
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
-import { inspectCustom, nodeUtil } from '../builtins.js';
+import { inspectCustom } from '../builtins.js';
 import { expected, MultiprocError } from '../errors.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
@@ -218,7 +218,7 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
   /** The first index holding `value`; `ERR_MP_SL_NOT_FOUND` when none does (Python's ValueError). */
   index(value: ShareableItem): number {
     const i = this.toArray().findIndex((item) => same(item, value));
-    if (i < 0) throw new ShareableListError('ERR_MP_SL_NOT_FOUND', `${nodeUtil().inspect(value)} is not in this ShareableList`);
+    if (i < 0) throw new ShareableListError('ERR_MP_SL_NOT_FOUND', `${process.getBuiltinModule('node:util').inspect(value)} is not in this ShareableList`);
     return i;
   }
 
@@ -253,7 +253,7 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
   }
 
   [inspectCustom](): string {
-    return `ShareableList(${nodeUtil().inspect(this.toArray())}, name='${this.shm.name}')`;
+    return `ShareableList(${process.getBuiltinModule('node:util').inspect(this.toArray())}, name='${this.shm.name}')`;
   }
 }
 

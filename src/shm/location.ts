@@ -1,9 +1,8 @@
 // Segment names (Python's rules) and where a named segment lives: POSIX shm_open, or a file in a chosen folder.
 import path from 'node:path';
-import { nodeFs } from '../builtins.js';
 import { expected } from '../errors.js';
 
-const { statSync } = nodeFs();
+const { statSync } = process.getBuiltinModule('node:fs');
 
 /** Environment variable naming a folder to hold segments instead of /dev/shm (e.g. under Docker). */
 export const shmDirEnv = 'MULTIPROC_SHM_DIR';

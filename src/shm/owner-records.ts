@@ -1,10 +1,9 @@
 // Who created which segment: one small record per segment multiproc created, read by `multiproc shm ls|gc`
 // and by the resource tracker, so a segment is only ever cleaned up on behalf of its own creator.
 import path from 'node:path';
-import { nodeCrypto, nodeFs, nodeOs } from '../builtins.js';
 import type { SegmentLocation } from './location.js';
 
-const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = nodeFs();
+const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 export interface OwnerRecord {
   name: string;
@@ -21,11 +20,11 @@ export interface OwnerRecord {
 /** The folder of records; one per user, in the OS temporary folder. */
 export function recordsDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return path.join(nodeOs().tmpdir(), `multiproc-${uid}`, 'segments');
+  return path.join(process.getBuiltinModule('node:os').tmpdir(), `multiproc-${uid}`, 'segments');
 }
 
 function recordFile(location: Pick<SegmentLocation, 'shm' | 'path'>): string {
-  const key = nodeCrypto().createHash('sha1').update(`${location.shm ? 'shm' : 'file'}:${location.path}`).digest('hex');
+  const key = process.getBuiltinModule('node:crypto').createHash('sha1').update(`${location.shm ? 'shm' : 'file'}:${location.path}`).digest('hex');
   return path.join(recordsDir(), `${key}.json`);
 }
 

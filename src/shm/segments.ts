@@ -1,11 +1,10 @@
 // Listing and cleaning segments from outside their processes: what `multiproc shm ls|rm|gc` runs.
 import path from 'node:path';
-import { nodeFs } from '../builtins.js';
 import { native } from '../native/binding.js';
 import { locate, posixShmDir } from './location.js';
 import { allRecords, isProcessAlive, readRecord, removeRecord, type OwnerRecord } from './owner-records.js';
 
-const { readdirSync, statSync } = nodeFs();
+const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
 
 export interface SegmentInfo {
   name: string;

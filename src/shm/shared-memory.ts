@@ -1,5 +1,5 @@
 // SharedMemory: a named segment mapped as a real SharedArrayBuffer, with Python's names and semantics.
-import { inspectCustom, nodeFs } from '../builtins.js';
+import { inspectCustom } from '../builtins.js';
 import { expected } from '../errors.js';
 import { isNativeSystemError, native, OpenMode } from '../native/binding.js';
 import {
@@ -15,7 +15,7 @@ import { removeRecord, writeRecord } from './owner-records.js';
 import { registerSegment, unregisterSegment } from './tracker-client.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
-const { statfsSync } = nodeFs();
+const { statfsSync } = process.getBuiltinModule('node:fs');
 
 export interface SharedMemoryOptions {
   /** The segment's name (no leading slash). Generated as `psm_xxxxxxxx` when creating without one. */

@@ -1,19 +1,18 @@
 // The creating side of the resource tracker: starts the sidecar once per process and tells it which
 // segments this process created and which it unlinked.
-import { childProcess, nodeFs, nodeUrl } from '../builtins.js';
 import { native } from '../native/binding.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import type { SegmentLocation } from './location.js';
 
-const { writeSync } = nodeFs();
-const { fileURLToPath } = nodeUrl();
+const { writeSync } = process.getBuiltinModule('node:fs');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 const trackerMain = fileURLToPath(runtimeFileUrl('shm/tracker-main.js'));
 let warned = false;
 
 /** Starts a tracker and hands its pipe to the addon, which keeps one write end for the whole process. */
 function startTracker(): number {
-  const child = childProcess().spawn(process.execPath, [trackerMain, String(process.pid)], {
+  const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [trackerMain, String(process.pid)], {
     stdio: ['pipe', 'ignore', 'inherit'],
     detached: true,
   });

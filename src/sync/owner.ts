@@ -1,8 +1,7 @@
 // Who holds a lock: this process's pid and a token per thread (each worker thread loads its own copy of
 // this module), and whether a recorded holder process is still alive.
-import { nodeFs } from '../builtins.js';
 
-const { readFileSync } = nodeFs();
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 let token = 0;
 

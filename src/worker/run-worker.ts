@@ -17,7 +17,12 @@ export interface WorkerTransport {
   threadId: number;
   /** The next control message (synchronously where the runtime can). */
   receive(): ToWorker | Promise<ToWorker>;
-  post(message: FromWorker, transfer: ArrayBuffer[]): void;
+  /**
+   * Sends a control message. A Promise means the message is still being written and this thread's event loop
+   * must run for it to finish (a pipe takes a large message in parts): the loop awaits it before blocking in a
+   * task or a park, which would otherwise hold the rest of the message back.
+   */
+  post(message: FromWorker, transfer: ArrayBuffer[]): void | Promise<void>;
 }
 
 type TaskFunction = (...args: unknown[]) => unknown;
@@ -85,6 +90,8 @@ class WorkerLoop {
   readonly #spinner: Spinner;
   /** Results sent without waking the pool (see #send). */
   #unannounced = 0;
+  /** A result still being written to the slow lane (see WorkerTransport.post). */
+  #writing: Promise<void> | undefined;
   /** Moving average of the time one work frame (task, chunk or batch) takes, microseconds. */
   #frameMicros = Infinity;
   /** The most work frames seen waiting since the last announcement: about what the pool fills the ring to. */
@@ -100,6 +107,11 @@ class WorkerLoop {
   async run(): Promise<void> {
     const channel = this.#channel;
     for (;;) {
+      if (this.#writing !== undefined) {
+        const writing = this.#writing;
+        this.#writing = undefined;
+        await writing;
+      }
       const frame = channel.receive();
       if (frame !== undefined) {
         if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) channel.unqueueWork();
@@ -360,7 +372,7 @@ class WorkerLoop {
     if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {
       if (!wake) this.#unannounced++;
     } else {
-      this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
+      this.#writing = this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
     }
     Atomics.store(this.#channel.words, Word.Running, 0);
     endCurrentTask();
@@ -378,10 +390,11 @@ export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuf
       const initargs = await decodeFast(init.initargs);
       await initializer(...(initargs as unknown[]));
     } catch (error) {
-      transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
+      // Awaited: the process backend disconnects once this returns, which would cut a message still being written.
+      await transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
       return;
     }
   }
-  transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
+  void transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
   await new WorkerLoop(init, channel, transport).run();
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Pool, taskRef, WorkerCrashedError, type BackendName } from '../../src/index.js';
+import { Event, Pool, taskRef, WorkerCrashedError, type BackendName } from '../../src/index.js';
 import { fixture } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
@@ -31,6 +31,19 @@ export function poolFaults(backend: BackendName): void {
       }
       assert.equal(await tasks.square(7), 49);
       assert.equal(pool.stats().replaced, 0);
+    }));
+
+    it('a result on the slow lane reaches the caller while its worker blocks in the next task', () => withPool(backend, { workers: 1 }, async (_pool, tasks) => {
+      // The worker must finish writing the first result before it blocks in the second task: the second
+      // task waits for an event set only once the first result has arrived.
+      using go = new Event();
+      const big = tasks.bigResult(4 << 20, 7);
+      const blocked = tasks.blockUntil(go, 15_000);
+      const result = await within(big, 10_000, 'the big result');
+      assert.equal(result.length, 4 << 20);
+      assert.equal(result[result.length - 1], 7);
+      go.set();
+      assert.equal(await within(blocked), true);
     }));
 
     it('an uncaught asynchronous error while running crashes only that task', () => withPool(backend, {}, async (_pool, tasks) => {

@@ -90,6 +90,10 @@ export function futexWaitAsync(array: Int32Array, index: number, value: number, 
     const onAbort = (): void => {
       pending.delete(id);
       binding.cancelWait(id);
+      // The waiter thread would stay in the kernel's queue until its next slice (up to 100 ms), where a wake
+      // for one waiter could pick it instead of a live one: wake the word now (any other waiter sees a
+      // spurious wake, re-checks its condition and waits again).
+      binding.futexWake(array, index, 0x7fffffff);
       reject(signal.reason as Error);
     };
     signal.addEventListener('abort', onAbort, { once: true });

@@ -11,10 +11,8 @@ export const futexWaitOps: WaitOps = {
     return futexWaitAsync(array, index, value, { signal }).catch(() => undefined);
   },
   wake(array, index) {
-    // Every waiter, not one: an aborted futexWaitAsync stays in the kernel's queue until its waiter thread's
-    // next slice (up to 100 ms), and a wake for one could go to it instead of the live wait, which then
-    // slept through the result (B1 map on processes stalled ~100 ms in one run of three). The channel's
-    // words have one live waiter at most, so the others are only those stale ones, freed early this way.
+    // Every waiter: a channel word has one live waiter at most, and waking all of them cannot leave the live
+    // one asleep behind another (an aborted wait still in the kernel's queue once took such a wake).
     futexWake(array, index);
   },
 };

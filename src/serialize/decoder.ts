@@ -1,5 +1,5 @@
 // Decoder: rebuilds a value from the wire format; never runs code named by the bytes, never imports.
-import { copyOut, readFloat64, shortAscii, utf8Slice } from './bytes.js';
+import { copyOut, readFloat64, readInt32Run, shortAscii, utf8Slice } from './bytes.js';
 import { readError, readHandle, readInstance, type Reader } from './decode-objects.js';
 import { corrupt, DecodeError, unresolved } from './errors.js';
 import type { Packet } from './packet.js';
@@ -188,6 +188,12 @@ export class Decoder {
         return this.#longString();
       case Tag.Array:
         return this.#array();
+      case Tag.Int32Run: {
+        const length = this.#varint();
+        const array = readInt32Run(this.#data, this.#take(length * 4), length);
+        this.#keep(array);
+        return array;
+      }
       case Tag.ShapeNew:
       case Tag.Shape: {
         // The shape's keys come before any value, so the object can be made with all its slots at once.

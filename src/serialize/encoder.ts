@@ -1,5 +1,5 @@
 // Encoder: one pass over a value graph into the wire format, reusing its scratch buffer between calls.
-import { copyHead, float64WireBytes, uninitializedBytes, utf8Write } from './bytes.js';
+import { copyHead, float64WireBytes, int32RunBytes, uninitializedBytes, utf8Write } from './bytes.js';
 import { describeUnencodable, describeUnregistered, isBuiltinConstructor } from './describe.js';
 import { writeError, writeHandle, writeInstance, type Writer } from './encode-objects.js';
 import { EncodeError } from './errors.js';
@@ -31,6 +31,8 @@ function prototypeIsClean(): boolean {
 let generations = 0;
 
 const bufferKind = viewKindOf.get(Buffer);
+/** Arrays of int32 numbers at least this long travel as one block (Tag.Int32Run). */
+const minInt32Run = 16;
 
 export class Encoder {
   readonly #registry: CodecRegistry;
@@ -345,6 +347,15 @@ export class Encoder {
 
   #array(value: unknown[]): void {
     const length = value.length;
+    const run = length >= minInt32Run ? int32RunBytes(value) : undefined;
+    if (run !== undefined) {
+      this.#byte(Tag.Int32Run);
+      this.#varint(length);
+      this.#ensure(run.length);
+      this.#target.set(run, this.#pos);
+      this.#pos += run.length;
+      return;
+    }
     this.#byte(Tag.Array);
     this.#varint(length);
     for (let i = 0; i < length; i++) {

@@ -48,6 +48,8 @@ export const Tag = {
   Boxed: 0x9b,
   Hole: 0x9c,
   SparseArray: 0x9d,
+  /** An array of int32 numbers (no -0, no holes): varint length, then 4 bytes each, little-endian. */
+  Int32Run: 0x9e,
   /** 0xa0..0xbf: an ASCII string of 0..31 bytes, the length in the low five bits. */
   ShortAscii: 0xa0,
 } as const;

@@ -54,6 +54,29 @@ describe('codec: plain data', () => {
     assert.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()));
   });
 
+  it('sends a long array of int32 numbers as one block, and every other array element by element', () => {
+    const ints = Array.from({ length: 25_000 }, (_, i) => (i % 2 === 0 ? i : -i * 70_000));
+    const block = encode(ints).data.length;
+    assert.ok(block < 4 * ints.length + 16, `int32 run takes ${block} bytes`);
+    assert.deepEqual(roundTrip(ints), ints);
+    assert.deepEqual(roundTrip([2 ** 31 - 1, -(2 ** 31), ...Array.from({ length: 20 }, (_, i) => i)]), [2 ** 31 - 1, -(2 ** 31), ...Array.from({ length: 20 }, (_, i) => i)]);
+    // Anything an int32 cannot hold exactly keeps the element-by-element form, and comes back the same.
+    const pad = Array.from({ length: 20 }, (_, i) => i);
+    for (const odd of [-0, 0.5, 2 ** 31, Number.NaN, '1', 1n, null, undefined, { n: 1 }]) {
+      assert.deepEqual(roundTrip([...pad, odd]), [...pad, odd]);
+    }
+    const holey = [...pad];
+    holey[25] = 1;
+    const back = roundTrip(holey);
+    assert.equal(back.length, 26);
+    assert.ok(!(22 in back), 'a hole stays a hole');
+    // A run is an object like any array: references to it, before and after, still point at one array.
+    const shared = [...pad];
+    const both = roundTrip({ a: shared, b: [shared, { c: shared }] });
+    assert.equal(both.a, both.b[0]);
+    assert.equal(both.a, (both.b[1] as { c: unknown }).c);
+  });
+
   it('keeps shared references wherever they fall: among the first objects, past them, and in both orders', () => {
     const objects = Array.from({ length: 20 }, (_, i) => ({ i }));
     const value = [...objects, ...objects.slice().reverse(), objects[0], objects[19]];

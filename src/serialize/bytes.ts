@@ -30,6 +30,9 @@ export function float64WireBytes(value: number): Uint8Array {
  */
 export function int32RunBytes(values: readonly unknown[]): Uint8Array | undefined {
   const length = values.length;
+  // Most arrays that are not runs say so at their first element: no block is allocated for them.
+  const first = values[0];
+  if (typeof first !== 'number' || (first | 0) !== first) return undefined;
   const run = new Int32Array(length);
   for (let i = 0; i < length; i++) {
     const item = values[i];

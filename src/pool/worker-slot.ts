@@ -60,10 +60,6 @@ export class WorkerSlot {
     return true;
   }
 
-  #define(task: Task): boolean {
-    return this.define(task.fn, task.fnName);
-  }
-
   #handed(task: Task): void {
     this.inflight.set(task.id, task);
     task.slot = this;
@@ -74,22 +70,15 @@ export class WorkerSlot {
   /** `short`: the function's tasks are known to be short (results before it may wait for it, see TaskFlag). */
   send(task: Task & { packet: Packet }, short: boolean): boolean {
     const channel = this.channel;
-    if (!this.#define(task)) return false;
+    if (!this.define(task.fn, task.fnName)) return false;
     const { packet } = task;
-    channel.queueWork();
     if (inBand(packet) && packet.data.length <= channel.maxPayload) {
-      if (!channel.send(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) {
-        channel.unqueueWork();
-        return false;
-      }
+      if (!channel.sendWork(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) return false;
     } else {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
-      if (!channel.hasRoom(0)) {
-        channel.unqueueWork();
-        return false;
-      }
+      if (!channel.hasRoom(0)) return false;
       this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
-      channel.send(FrameKind.Doorbell, 0, 0, 0);
+      channel.sendWork(FrameKind.Doorbell, 0, 0, 0);
     }
     this.#handed(task);
     this.keepAlive(true);
@@ -99,13 +88,9 @@ export class WorkerSlot {
   /** Hands several calls of one function over in one frame (`packet` from `batchPacket`); false when it does not fit. */
   sendBatch(tasks: readonly Task[], packet: Packet): boolean {
     const first = tasks[0]!;
-    if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.#define(first)) return false;
+    if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.define(first.fn, first.fnName)) return false;
     // Batched calls are short by construction.
-    this.channel.queueWork();
-    if (!this.channel.send(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) {
-      this.channel.unqueueWork();
-      return false;
-    }
+    if (!this.channel.sendWork(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) return false;
     for (const task of tasks) this.#handed(task);
     this.keepAlive(true);
     return true;

@@ -188,13 +188,19 @@ export class Channel {
     return true;
   }
 
-  /** Main side: a frame carrying work is about to be written (counted first, so the worker never sees it uncounted). */
-  queueWork(): void {
+  /**
+   * Main side: `send` for a frame carrying work (a task, a batch, a doorbell for a task), counted in `Queued`
+   * before it is written, so the worker never takes a frame it has not seen counted.
+   */
+  sendWork(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array): boolean {
     Atomics.add(this.words, Word.Queued, 1);
+    if (this.send(kind, flags, id, aux, payload)) return true;
+    Atomics.sub(this.words, Word.Queued, 1);
+    return false;
   }
 
-  /** A frame carrying work was taken (worker side), or was not written after all (main side). */
-  unqueueWork(): void {
+  /** Worker side: a frame carrying work was taken. */
+  tookWork(): void {
     Atomics.sub(this.words, Word.Queued, 1);
   }
 

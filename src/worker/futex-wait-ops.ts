@@ -11,8 +11,6 @@ export const futexWaitOps: WaitOps = {
     return futexWaitAsync(array, index, value, { signal }).catch(() => undefined);
   },
   wake(array, index) {
-    // Every waiter: a channel word has one live waiter at most, and waking all of them cannot leave the live
-    // one asleep behind another (an aborted wait still in the kernel's queue once took such a wake).
-    futexWake(array, index);
+    futexWake(array, index, 1);
   },
 };

@@ -36,24 +36,26 @@ const refillLeadMicros = 4000;
 
 const functions = new Map<number, FunctionName>();
 const loaded = new Map<string, TaskFunction>();
-/** Imports started when the pool named a function, before a task of it arrived. */
+/** Imports in flight, so a task arriving meanwhile (or the name's early import) waits for the same one. */
 const loading = new Map<string, Promise<TaskFunction>>();
 
-/** Starts importing a named function's module now, so its first task does not wait for the import. */
-function preload(name: FunctionName): void {
-  const key = `${name.url}#${name.name}`;
-  if (loaded.has(key) || loading.has(key)) return;
-  const pending = importFunction(name, key);
-  loading.set(key, pending);
-  // A failure is the first task's to report (it calls resolveFunction, which imports again).
-  pending.then(() => loading.delete(key), () => loading.delete(key));
+function functionKey(name: FunctionName): string {
+  return `${name.url}#${name.name}`;
 }
 
 function resolveFunction(name: FunctionName): Promise<TaskFunction> {
-  const key = `${name.url}#${name.name}`;
+  const key = functionKey(name);
   const cached = loaded.get(key);
   if (cached !== undefined) return Promise.resolve(cached);
-  return loading.get(key) ?? importFunction(name, key);
+  let pending = loading.get(key);
+  if (pending === undefined) {
+    pending = importFunction(name, key);
+    loading.set(key, pending);
+    // Forgotten once settled: a success is in `loaded`, and after a failure the next task imports again.
+    const forget = (): void => void loading.delete(key);
+    pending.then(forget, forget);
+  }
+  return pending;
 }
 
 async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
@@ -114,7 +116,7 @@ class WorkerLoop {
       }
       const frame = channel.receive();
       if (frame !== undefined) {
-        if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) channel.unqueueWork();
+        if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) channel.tookWork();
         // Results held back are announced before a task that may be long, and once the work left here runs
         // low, so the pool refills the ring while that work runs.
         if ((frame.flags & TaskFlag.Short) === 0 || this.#runningLow()) this.#announce();
@@ -132,7 +134,8 @@ class WorkerLoop {
           case FrameKind.Define: {
             const name = JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName;
             functions.set(frame.id, name);
-            preload(name);
+            // Imported now, so the first task of it does not wait for the import (a failure is that task's to report).
+            void resolveFunction(name);
             break;
           }
           case FrameKind.Doorbell: {
@@ -140,7 +143,7 @@ class WorkerLoop {
             const message = await this.#transport.receive();
             if (message.type === 'stop') return;
             if (message.type === 'task') {
-              channel.unqueueWork();
+              channel.tookWork();
               const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
               if (pending !== undefined) await this.#announced(pending);
             }
@@ -201,7 +204,7 @@ class WorkerLoop {
     const name = functions.get(fnNumber);
     try {
       if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
-      const fn = loaded.get(`${name.url}#${name.name}`);
+      const fn = loaded.get(functionKey(name));
       // The module first: importing it registers its classes, which the arguments may contain.
       const args = fn === undefined ? undefined : decodeFast(packet);
       if (fn === undefined || isThenable(args)) {
@@ -275,7 +278,7 @@ class WorkerLoop {
     const started = now();
     const name = functions.get(fnNumber);
     if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
-    const fn = loaded.get(`${name.url}#${name.name}`);
+    const fn = loaded.get(functionKey(name));
     if (fn === undefined) {
       // The module first: importing it registers its classes, which the arguments may contain.
       return resolveFunction(name).then((resolved) => this.#startBatch(resolved, packet, started), async (error: unknown) => {

@@ -1,19 +1,21 @@
 // The files multiproc loads by path at run time (worker entries, the tracker, handle modules, the demo's
 // files), resolved in whichever layout it runs from: compiled one file per module (dist/src/<area>/<name>.js)
-// or bundled, where every entry file and shared chunk sits in one folder (dist/pkg/<name>.js).
+// or bundled, where every entry file and the runtime script sit in one folder (dist/pkg/<name>.js).
 
 /** Defined as `true` by scripts/bundle.mjs in the bundle; absent in the compiled layout. */
 declare const MULTIPROC_BUNDLE: boolean | undefined;
 
 /**
- * Every file loaded by path, relative to src/, and how the bundle builds it: `shared` files are entry points
- * of one build with the package entry, sharing its module instances (a task module and the worker loop must
- * see one codec registry); `standalone` files run in a process or thread of their own, or hold no state
- * the library shares (the demo's task module: `currentWorker()` keeps its answer on `globalThis`), and are
- * bundled whole. Each is named by its base name in the bundle, so base names must stay unique.
+ * Every file loaded by path, relative to src/, and how the bundle builds it: the `runtime` file (the worker
+ * entry) becomes a small module that runs its export from the package's runtime script, the one script
+ * that holds the package entry and the worker loop (so a task module and the worker loop see one codec
+ * registry, and one code cache serves both: src/load-runtime.ts); `standalone` files run in a process or
+ * thread of their own, or hold no state the library shares (the demo's task module: `currentWorker()` keeps
+ * its answer on `globalThis`), and are bundled whole. Each is named by its base name in the bundle, so base
+ * names must stay unique.
  */
 export const runtimeFiles = {
-  'backends/worker-entry.js': 'shared',
+  'backends/worker-entry.js': 'runtime',
   'cli/demo-tasks.js': 'standalone',
   'shm/tracker-main.js': 'standalone',
   'cli/demo-worker.js': 'standalone',
@@ -30,8 +32,7 @@ export function runtimeFileUrl(file: RuntimeFile): URL {
 
 /**
  * The module whose loading registers a built-in handle type (`file` relative to src/). In the bundle that is
- * the package entry, which loads them all: an entry per handle module would split the bundle into many more
- * chunks, and every chunk costs a module load at start-up.
+ * the package entry, whose runtime script holds them all.
  */
 export function handleModuleUrl(file: string): URL {
   return new URL(bundled ? './index.js' : `./${file}`, import.meta.url);

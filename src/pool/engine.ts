@@ -1,5 +1,6 @@
 // The pool's engine: takes tasks, starts the workers and wires the parts that serve them (dispatch,
 // result reading, faults, life cycle). The facade (pool.ts) validates; this file assumes valid input.
+import { now } from '../clock.js';
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
 import type { Packet } from '../serialize/index.js';
 import { channelBytes } from '../worker/channel.js';
@@ -157,7 +158,7 @@ export class Engine {
       case 'ready':
         slot.pid = message.pid;
         slot.threadId = message.threadId;
-        slot.readyAt = performance.now();
+        slot.readyAt = now();
         slot.runtime.attached();
         if (slot.state === 'starting') slot.state = 'ready';
         this.#faults.started();

@@ -1,4 +1,5 @@
 // Plain snapshots of the pool for `pool.stats()`, and the watch that notices an overdue task.
+import { now } from '../clock.js';
 import type { BackendName } from '../backends/runtime.js';
 import type { Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -32,17 +33,17 @@ export interface PoolStats {
 
 /** Per-worker figures and the number of tasks handed out. */
 export function slotStats(slots: readonly WorkerSlot[]): { workers: WorkerStats[]; inflight: number } {
-  const now = performance.now();
+  const at = now();
   let inflight = 0;
   const workers = slots.map((slot): WorkerStats => {
     inflight += slot.inflight.size;
     const running = slot.state === 'gone' ? { id: 0, since: 0 } : slot.running();
     const task = slot.inflight.get(running.id);
-    const initMs = (slot.readyAt ?? now) - slot.spawnedAt;
+    const initMs = (slot.readyAt ?? at) - slot.spawnedAt;
     const busyMs = slot.busyMicros / 1000;
     return {
       index: slot.index, pid: slot.pid, threadId: slot.threadId, state: slot.state, tasksDone: slot.tasksDone, busyMs,
-      idleMs: Math.max(0, now - slot.spawnedAt - initMs - busyMs), initMs,
+      idleMs: Math.max(0, at - slot.spawnedAt - initMs - busyMs), initMs,
       current: task === undefined ? undefined : { name: task.fnName.name, url: task.fnName.url, runningMs: Math.max(0, Date.now() - running.since) },
     };
   });

@@ -1,4 +1,5 @@
 // The pool's side of one worker: its runtime and channel, the tasks it holds, and its counters.
+import { now } from '../clock.js';
 import { ProcessRuntime } from '../backends/process.js';
 import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/runtime.js';
 import { ThreadRuntime } from '../backends/thread.js';
@@ -29,7 +30,7 @@ export class WorkerSlot {
   busyMicros = 0;
   /** Moving average of task run time, microseconds; undefined until the first result. */
   averageMicros: number | undefined;
-  readonly spawnedAt = performance.now();
+  readonly spawnedAt = now();
   readyAt: number | undefined;
   /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
   killed: { taskId: number; error: unknown } | undefined;

@@ -1,5 +1,6 @@
 // The codec's public face: encode/decode, byte framing, and the registry's functions.
 import { expected } from '../errors.js';
+import { importModule } from '../import-module.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import type { Packet } from './packet.js';
@@ -64,7 +65,7 @@ export function decodeSync(packet: Packet): unknown {
 async function importForDecode(moduleUrl: string): Promise<void> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(moduleUrl)) as Record<string, unknown>;
+    namespace = (await importModule(moduleUrl)) as Record<string, unknown>;
   } catch (error) {
     throw new DecodeError(
       'ERR_MP_DECODE_IMPORT',

@@ -79,7 +79,14 @@ function prefixRule(prefix: string): (url: string) => boolean {
 const slottedBases: Constructor<unknown>[] = [Array, Map, Set, Date, RegExp, ArrayBuffer, DataView, Object.getPrototypeOf(Uint8Array) as Constructor, Promise, WeakMap, WeakSet];
 
 function looksLikeClass(value: unknown): value is Constructor {
-  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
+  if (typeof value !== 'function') return false;
+  // Not a regular expression: a worker checks every export of each task module it imports, and a thread's
+  // first regular expression run compiles it (about a millisecond of a worker's first task).
+  const source = Function.prototype.toString.call(value);
+  if (!source.startsWith('class')) return false;
+  // The keyword, not the start of a name (an arrow function `classic => ...`).
+  const next = source.charCodeAt(5);
+  return next === 123 || next === 47 || next === 32 || (next >= 9 && next <= 13);
 }
 
 function key(moduleUrl: string, name: string): string {

@@ -1,6 +1,7 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
 import { now } from '../clock.js';
+import { importModule } from '../import-module.js';
 import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
@@ -59,7 +60,7 @@ function resolveFunction(name: FunctionName): Promise<TaskFunction> {
 }
 
 async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
-  const module = (await import(name.url)) as Record<string, unknown>;
+  const module = (await importModule(name.url)) as Record<string, unknown>;
   // Its exported classes and functions can now travel in arguments and results.
   registerModule(name.url, module);
   const fn = module[name.name];

@@ -17,10 +17,15 @@ describe('codec registry: task modules, handle types, hooks', () => {
     function area(): number {
       return 1;
     }
+    const Plain = class/* no name */{
+      sides = 4;
+    };
     const url = new URL('./task-module.js', here);
-    registerModule(url, { area, Shape, Kept, constant: 42 });
-    const decoded = decodeSync(encode({ area, shape: new Shape(), kept: new Kept() })) as { area: unknown; shape: Shape; kept: Kept };
+    registerModule(url, { area, Shape, Kept, Plain, constant: 42 });
+    const decoded = decodeSync(encode({ area, shape: new Shape(), plain: new Plain(), kept: new Kept() })) as
+      { area: unknown; shape: Shape; plain: InstanceType<typeof Plain>; kept: Kept };
     assert.equal(decoded.area, area);
+    assert.ok(decoded.plain instanceof Plain && decoded.plain.sides === 4);
     assert.ok(decoded.shape instanceof Shape);
     assert.ok(decoded.kept instanceof Kept);
     const bytes = new TextDecoder('latin1').decode(encode(area).data);

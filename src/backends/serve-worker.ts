@@ -1,0 +1,102 @@
+// What every pool worker, thread or process, runs (from backends/worker-entry.ts): wires its control lane
+// (a MessagePort, or the IPC channel and a shared segment) to the shared worker loop. One function for both
+// backends, so that in the bundle the workers of either backend run the package entry's runtime script.
+import path from 'node:path';
+import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { importModule } from '../import-module.js';
+import { SharedMemory } from '../shm/shared-memory.js';
+import { futexWaitOps } from '../worker/futex-wait-ops.js';
+import { toWorker, type ToWorker } from '../worker/protocol.js';
+import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
+import { atomicsWaitOps } from '../worker/wait-ops.js';
+
+/**
+ * Node 20 gives worker threads the parent's execArgv, but loader hooks the parent registered (tsx through
+ * `node --import tsx`) do not reach them, and tsx registers itself only on the main thread. So each
+ * `--import` module is imported here (resolved from the working directory, as Node does), and one that
+ * exports loader hooks is registered as such in this thread.
+ */
+async function runImportFlags(): Promise<void> {
+  const argv = process.execArgv;
+  const specifiers: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const specifier = flag === '--import' ? argv[++i] : flag.startsWith('--import=') ? flag.slice('--import='.length) : undefined;
+    if (specifier !== undefined) specifiers.push(specifier);
+  }
+  if (specifiers.length === 0) return;
+  const { createRequire, register } = process.getBuiltinModule('node:module');
+  const requireFromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  for (const specifier of specifiers) {
+    const url = /^[a-z]+:/.test(specifier) ? specifier : process.getBuiltinModule('node:url').pathToFileURL(requireFromCwd.resolve(specifier)).href;
+    const exported = (await importModule(url)) as { resolve?: unknown; load?: unknown };
+    // Hooks modules get an (empty) data object, as `--import` registration gives tsx.
+    if (typeof exported.resolve === 'function' || typeof exported.load === 'function') register(url, { data: {} });
+  }
+}
+
+async function serveThread(): Promise<void> {
+  const { port } = workerData as { port: MessagePort };
+  const next = (): Promise<ToWorker> => new Promise((resolve) => port.once('message', (value) => resolve(toWorker(value))));
+  const transport: WorkerTransport = {
+    ops: atomicsWaitOps,
+    pid: process.pid,
+    threadId,
+    receive() {
+      // postMessage has queued the message before the doorbell frame was written, so it is normally here now.
+      const received = receiveMessageOnPort(port);
+      return received === undefined ? next() : toWorker(received.message);
+    },
+    post(message, transfer) {
+      port.postMessage(message, transfer);
+    },
+  };
+  await runImportFlags();
+  const init = await next();
+  if (init.type !== 'init' || typeof init.channel === 'string') throw new TypeError('A pool worker thread must start with an init message');
+  await runWorker(init, init.channel, transport);
+  process.exit(0);
+}
+
+async function serveProcess(): Promise<void> {
+  const received: ToWorker[] = [];
+  let waiting: ((message: ToWorker) => void) | undefined;
+  process.on('message', (value) => {
+    const message = toWorker(value);
+    if (waiting === undefined) {
+      received.push(message);
+      return;
+    }
+    const resolve = waiting;
+    waiting = undefined;
+    resolve(message);
+  });
+  // The pool is gone (closed its end or died): nothing will ever be asked of this process again.
+  process.on('disconnect', () => process.exit(0));
+  const next = (): ToWorker | Promise<ToWorker> => received.shift() ?? new Promise((resolve) => (waiting = resolve));
+  const transport: WorkerTransport = {
+    ops: futexWaitOps,
+    pid: process.pid,
+    threadId: 0,
+    receive: next,
+    post(message) {
+      // Resolves once the pipe has taken all of it: a result of 100 KB or more is written in parts, each
+      // when this process's event loop runs, so a worker that blocked right after sending it held the rest
+      // back until it woke (B1 map on processes stalled 50 ms in one run of three).
+      return new Promise<void>((resolve) => {
+        if (process.send?.(message, undefined, undefined, () => resolve()) === undefined) resolve();
+      });
+    },
+  };
+  const init = await next();
+  if (init.type !== 'init' || typeof init.channel !== 'string') throw new TypeError('A pool worker process must start with an init message');
+  const segment = SharedMemory.attach(init.channel);
+  await runWorker(init, segment.buf, transport);
+  process.disconnect();
+}
+
+/** Serves the pool that started this thread or process, until it is told to stop. */
+export function serveWorker(): Promise<void> {
+  // A pool worker process is the main thread of its own process, with the IPC channel fork() gave it.
+  return isMainThread ? serveProcess() : serveThread();
+}

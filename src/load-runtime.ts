@@ -65,6 +65,13 @@ function writeCache(folder: string, file: string, stamp: Buffer, data: Buffer): 
 
 const importModule = (url: string): Promise<unknown> => import(url);
 
+/** The script's `require`: it requires Node built-ins only (scripts/bundle.mjs checks). */
+function requireBuiltin(id: string): unknown {
+  const builtin: unknown = process.getBuiltinModule(id);
+  if (builtin === undefined) throw new Error(`The multiproc runtime script asked for ${id}, which is not a Node built-in module`);
+  return builtin;
+}
+
 /** The runtime script's exports, compiled once per thread (through the code cache when there is one). */
 export function loadRuntime(role: RuntimeRole): Runtime {
   if (runtime !== undefined) return runtime;
@@ -85,9 +92,8 @@ export function loadRuntime(role: RuntimeRole): Runtime {
     process.once('exit', () => writeCache(folder, file, stamp, script.createCachedData()));
   }
   const module = { exports: {} as Runtime };
-  const require = process.getBuiltinModule('node:module').createRequire(scriptPath);
   (script.runInThisContext() as (...args: unknown[]) => void)(
-    module.exports, require, module, scriptPath, scriptPath.slice(0, scriptPath.lastIndexOf('/')), scriptUrl.href, importModule,
+    module.exports, requireBuiltin, module, scriptPath, scriptPath.slice(0, scriptPath.lastIndexOf('/')), scriptUrl.href, importModule,
   );
   runtime = module.exports;
   return runtime;

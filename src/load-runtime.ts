@@ -1,24 +1,46 @@
-// Loads the package's runtime script (runtime.cjs in the bundle: the package entry and the worker loop as
-// one CommonJS script) through a V8 code cache kept beside it, as Python keeps compiled bytecode in
-// __pycache__. Node 20 has no compile cache for ES modules: compiling the bundle costs about 8 ms in every
-// process that imports multiproc and 4 ms more in every pool worker before its first task. From a cache,
-// V8 reads it in about 1 ms, with the functions the run that wrote the cache compiled on the way.
+// Loads the package's runtime scripts through a V8 code cache kept beside them, as Python keeps compiled
+// bytecode in __pycache__. The bundle holds the library as two CommonJS-style scripts: `core.cjs`, what a
+// pool worker runs (the worker loop, the codec, the channel and what they import), and `runtime.cjs`, the
+// rest of the package entry, which takes core's modules as its own. A worker loads core only; the package
+// entry, in any thread, loads both, core first, so a task module importing `multiproc` in a worker shares
+// the worker loop's codec registry, classes and state. Node 20 has no compile cache for ES modules:
+// compiling the ~280 KB costs about 8 ms in every process that imports multiproc and 4 ms in every pool
+// worker before its first task. From a cache, V8 reads them in about 1 ms, with the functions the run
+// that wrote the cache compiled on the way.
 //
-// The cache is one file per role (the package entry, a pool worker), Node version and architecture:
-// `<folder>/<role>-<version>-<arch>.v8`. A header holds the script's size and modification time, as a .pyc
-// holds its source's (V8 itself checks only the length, and its own version and flags). A file that is
-// missing, stale or rejected is written again when the thread exits, so that it holds the functions that
-// ran, under a temporary name then renamed, so a reader never sees half of it. The folder is `.code-cache`
-// beside the script, or the one MULTIPROC_CODE_CACHE names; `MULTIPROC_CODE_CACHE=0` turns the cache off.
-// A folder that cannot be written is no error: the script is then compiled each time, as with no cache.
+// One cache file per script, role (the package entry, a pool worker: each compiles different functions),
+// Node version and architecture: `<folder>/<script>-<role>-<version>-<arch>.v8`. A header holds the
+// script's size and modification time, as a .pyc holds its source's (V8 itself checks only the length,
+// and its own version and flags). A file that is missing, stale or rejected is written again when the
+// thread exits, so that it holds the functions that ran, under a temporary name then renamed, so a reader
+// never sees half of it. The folder is `.code-cache` beside the scripts, or the one MULTIPROC_CODE_CACHE
+// names; `MULTIPROC_CODE_CACHE=0` turns the cache off. A folder that cannot be written is no error: the
+// scripts are then compiled each time, as with no cache.
 
 /** Which code a thread runs, so each cache holds the functions that thread kind compiles. */
 export type RuntimeRole = 'entry' | 'worker';
 
-type Runtime = Record<string, unknown>;
+type Exports = Record<string, unknown>;
+
+/**
+ * Each runtime script is one function expression taking these (scripts/bundle.mjs writes them so): the
+ * CommonJS five, the script's own file URL for `import.meta.url`, an importer for `import()`, and (for
+ * runtime.cjs) core's module namespaces by path. They come wrapped from the build, so the loader compiles
+ * each file's text as read, with no second copy of it.
+ */
+export const runtimeParameters = [
+  'exports', 'require', 'module', '__filename', '__dirname', '__multiprocImportMetaUrl', '__multiprocImport', '__multiprocCore',
+] as const;
+
+/** What core.cjs exports: the worker's entry function, and every module it holds, by path under src/. */
+export interface Core {
+  serveWorker(): Promise<void>;
+  modules: Record<string, Exports>;
+}
 
 const headerBytes = 16;
-let runtime: Runtime | undefined;
+let core: Core | undefined;
+let runtime: Exports | undefined;
 
 function cacheFolder(scriptPath: string): string | undefined {
   const setting = process.env['MULTIPROC_CODE_CACHE'];
@@ -65,36 +87,44 @@ function writeCache(folder: string, file: string, stamp: Buffer, data: Buffer): 
 
 const importModule = (url: string): Promise<unknown> => import(url);
 
-/** The script's `require`: it requires Node built-ins only (scripts/bundle.mjs checks). */
+/** The scripts' `require`: they require Node built-ins only (scripts/bundle.mjs checks). */
 function requireBuiltin(id: string): unknown {
   const builtin: unknown = process.getBuiltinModule(id);
   if (builtin === undefined) throw new Error(`The multiproc runtime script asked for ${id}, which is not a Node built-in module`);
   return builtin;
 }
 
-/** The runtime script's exports, compiled once per thread (through the code cache when there is one). */
-export function loadRuntime(role: RuntimeRole): Runtime {
-  if (runtime !== undefined) return runtime;
+/** Compiles one runtime script (through the code cache when there is one), runs it, and returns its exports. */
+function runScript(name: 'core' | 'runtime', role: RuntimeRole, coreModules: Core['modules'] | undefined): Exports {
   const fs = process.getBuiltinModule('node:fs');
-  const scriptUrl = new URL('./runtime.cjs', import.meta.url);
+  const scriptUrl = new URL(`./${name}.cjs`, import.meta.url);
   const scriptPath = process.getBuiltinModule('node:url').fileURLToPath(scriptUrl);
   // The script is ASCII (scripts/bundle.mjs checks): read as Latin-1, it is a one-byte string with no decoding.
   const source = fs.readFileSync(scriptPath, 'latin1');
   const folder = cacheFolder(scriptPath);
   const { size, mtimeMs } = fs.statSync(scriptPath);
   const stamp = header(size, mtimeMs);
-  const file = folder === undefined ? undefined : `${folder}/${role}-${process.version}-${process.arch}.v8`;
+  const file = folder === undefined ? undefined : `${folder}/${name}-${role}-${process.version}-${process.arch}.v8`;
   const cachedData = file === undefined ? undefined : readCache(file, stamp);
-  // One line with the script's first, so that its stack traces keep their line numbers.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __multiprocImportMetaUrl, __multiprocImport) {"use strict";${source}\n})`;
-  const script = new (process.getBuiltinModule('node:vm').Script)(wrapped, { filename: scriptPath, ...(cachedData === undefined ? {} : { cachedData }) });
+  const script = new (process.getBuiltinModule('node:vm').Script)(source, { filename: scriptPath, ...(cachedData === undefined ? {} : { cachedData }) });
   if (folder !== undefined && file !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     process.once('exit', () => writeCache(folder, file, stamp, script.createCachedData()));
   }
-  const module = { exports: {} as Runtime };
+  const module = { exports: {} as Exports };
   (script.runInThisContext() as (...args: unknown[]) => void)(
-    module.exports, requireBuiltin, module, scriptPath, scriptPath.slice(0, scriptPath.lastIndexOf('/')), scriptUrl.href, importModule,
+    module.exports, requireBuiltin, module, scriptPath, scriptPath.slice(0, scriptPath.lastIndexOf('/')), scriptUrl.href, importModule, coreModules,
   );
-  runtime = module.exports;
+  return module.exports;
+}
+
+/** What a pool worker runs, compiled once per thread. */
+export function loadCore(role: RuntimeRole): Core {
+  core ??= runScript('core', role, undefined) as unknown as Core;
+  return core;
+}
+
+/** The package entry's exports, compiled once per thread, over this thread's core. */
+export function loadRuntime(role: RuntimeRole): Exports {
+  runtime ??= runScript('runtime', role, loadCore(role).modules);
   return runtime;
 }

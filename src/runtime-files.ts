@@ -7,12 +7,11 @@ declare const MULTIPROC_BUNDLE: boolean | undefined;
 
 /**
  * Every file loaded by path, relative to src/, and how the bundle builds it: the `runtime` file (the worker
- * entry) becomes a small module that runs its export from the package's runtime script, the one script
- * that holds the package entry and the worker loop (so a task module and the worker loop see one codec
- * registry, and one code cache serves both: src/load-runtime.ts); `standalone` files run in a process or
- * thread of their own, or hold no state the library shares (the demo's task module: `currentWorker()` keeps
- * its answer on `globalThis`), and are bundled whole. Each is named by its base name in the bundle, so base
- * names must stay unique.
+ * entry) becomes a small module that runs the worker from the package's core script, which the package
+ * entry shares (so a task module and the worker loop see one codec registry: src/load-runtime.ts);
+ * `standalone` files run in a process or thread of their own, or hold no state the library shares (the
+ * demo's task module: `currentWorker()` keeps its answer on `globalThis`), and are bundled whole. Each is
+ * named by its base name in the bundle, so base names must stay unique.
  */
 export const runtimeFiles = {
   'backends/worker-entry.js': 'runtime',

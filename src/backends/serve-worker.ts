@@ -1,6 +1,6 @@
 // What every pool worker, thread or process, runs (from backends/worker-entry.ts): wires its control lane
 // (a MessagePort, or the IPC channel and a shared segment) to the shared worker loop. One function for both
-// backends, so that in the bundle the workers of either backend run the package entry's runtime script.
+// backends, so that in the bundle the workers of either backend run one script, core.cjs.
 import path from 'node:path';
 import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { importModule } from '../import-module.js';

@@ -104,7 +104,7 @@ export class Faults {
   /** A worker is gone: blame the task it ran, requeue the others it held, replace it if the pool needs it. */
   onExit(slot: WorkerSlot, info: ExitInfo): void {
     const previous = slot.state;
-    slot.parking?.abort();
+    slot.stopParking();
     this.#options.drain(slot);
     const running = slot.running().id;
     slot.state = 'gone';

@@ -123,8 +123,7 @@ export class ResultReader {
   /** A worker holding nothing more stops waiting, retires if due, and lets the process exit. */
   afterResults(slot: WorkerSlot): void {
     if (slot.inflight.size > 0 || slot.state === 'gone') return;
-    slot.parking?.abort();
-    slot.parking = undefined;
+    slot.stopParking();
     if (slot.state === 'retiring') slot.stop();
     else slot.keepAlive(false);
     this.#scheduleFlush();

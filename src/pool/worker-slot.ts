@@ -6,6 +6,7 @@ import { ThreadRuntime } from '../backends/thread.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
 import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
+import { waitOver } from '../worker/wait-ops.js';
 import type { Task } from './task.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
@@ -34,6 +35,7 @@ export class WorkerSlot {
   readyAt: number | undefined;
   /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
   killed: { taskId: number; error: unknown } | undefined;
+  /** The pool's wait for this worker's results, while it holds tasks (result-reader.ts). */
   parking: AbortController | undefined;
   #referenced = true;
 
@@ -41,6 +43,12 @@ export class WorkerSlot {
     this.index = index;
     this.runtime = runtime;
     this.channel = new Channel(runtime.channel, 'main', runtime.ops);
+  }
+
+  /** Ends the pool's wait for this worker's results. */
+  stopParking(): void {
+    this.parking?.abort(waitOver);
+    this.parking = undefined;
   }
 
   /** Id of the task the worker runs now (0: none) and since when (ms, this clock). */

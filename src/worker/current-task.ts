@@ -1,6 +1,7 @@
 // What a running task can learn about itself: whether its caller aborted it or its time limit passed, as a
 // flag in the worker's shared channel (read by synchronous loops) and as an AbortSignal (asynchronous work).
 import { AbortKind, Word, type Channel } from './channel.js';
+import { waitOver } from './wait-ops.js';
 
 /** The task running in this pool worker, as `currentTask()` gives it. */
 export interface TaskInfo {
@@ -60,7 +61,7 @@ class RunningTask implements TaskInfo {
 
   /** The task is over: stop watching the word. */
   end(): void {
-    this.#stopWatching?.abort();
+    this.#stopWatching?.abort(waitOver);
   }
 
   #abortReason(): DOMException {

@@ -6,6 +6,12 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
 }).waitAsync.bind(Atomics);
 
+/**
+ * The reason multiproc ends its own waits with: one value, since `abort()` without a reason builds a
+ * DOMException, stack trace and all, each time.
+ */
+export const waitOver = Symbol('multiproc: the wait is over');
+
 export interface WaitOps {
   /** Blocks while `array[index] === value`, at most `ms`. */
   wait(array: Int32Array, index: number, value: number, ms: number): void;

@@ -42,11 +42,11 @@ const headerBytes = 16;
 let core: Core | undefined;
 let runtime: Exports | undefined;
 
-function cacheFolder(scriptPath: string): string | undefined {
+function cacheFolder(scriptFolder: string): string | undefined {
   const setting = process.env['MULTIPROC_CODE_CACHE'];
   if (setting === '0') return undefined;
   if (setting !== undefined && setting !== '') return setting;
-  return `${scriptPath.slice(0, scriptPath.lastIndexOf('/'))}/.code-cache`;
+  return process.getBuiltinModule('node:path').join(scriptFolder, '.code-cache');
 }
 
 function header(size: number, mtimeMs: number): Buffer {
@@ -97,14 +97,16 @@ function requireBuiltin(id: string): unknown {
 /** Compiles one runtime script (through the code cache when there is one), runs it, and returns its exports. */
 function runScript(name: 'core' | 'runtime', role: RuntimeRole, coreModules: Core['modules'] | undefined): Exports {
   const fs = process.getBuiltinModule('node:fs');
+  const path = process.getBuiltinModule('node:path');
   const scriptUrl = new URL(`./${name}.cjs`, import.meta.url);
   const scriptPath = process.getBuiltinModule('node:url').fileURLToPath(scriptUrl);
   // The script is ASCII (scripts/bundle.mjs checks): read as Latin-1, it is a one-byte string with no decoding.
   const source = fs.readFileSync(scriptPath, 'latin1');
-  const folder = cacheFolder(scriptPath);
+  const scriptFolder = path.dirname(scriptPath);
+  const folder = cacheFolder(scriptFolder);
   const { size, mtimeMs } = fs.statSync(scriptPath);
   const stamp = header(size, mtimeMs);
-  const file = folder === undefined ? undefined : `${folder}/${name}-${role}-${process.version}-${process.arch}.v8`;
+  const file = folder === undefined ? undefined : path.join(folder, `${name}-${role}-${process.version}-${process.arch}.v8`);
   const cachedData = file === undefined ? undefined : readCache(file, stamp);
   const script = new (process.getBuiltinModule('node:vm').Script)(source, { filename: scriptPath, ...(cachedData === undefined ? {} : { cachedData }) });
   if (folder !== undefined && file !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
@@ -112,7 +114,7 @@ function runScript(name: 'core' | 'runtime', role: RuntimeRole, coreModules: Cor
   }
   const module = { exports: {} as Exports };
   (script.runInThisContext() as (...args: unknown[]) => void)(
-    module.exports, requireBuiltin, module, scriptPath, scriptPath.slice(0, scriptPath.lastIndexOf('/')), scriptUrl.href, importModule, coreModules,
+    module.exports, requireBuiltin, module, scriptPath, scriptFolder, scriptUrl.href, importModule, coreModules,
   );
   return module.exports;
 }

@@ -4,7 +4,7 @@
 // rest of the package entry, which takes core's modules as its own. A worker loads core only; the package
 // entry, in any thread, loads both, core first, so a task module importing `multiproc` in a worker shares
 // the worker loop's codec registry, classes and state. Node 20 has no compile cache for ES modules:
-// compiling the ~280 KB costs about 8 ms in every process that imports multiproc and 4 ms in every pool
+// compiling the ~300 KB costs about 8 ms in every process that imports multiproc and 4 ms in every pool
 // worker before its first task. From a cache, V8 reads them in about 1 ms, with the functions the run
 // that wrote the cache compiled on the way.
 //

@@ -126,9 +126,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
    * luckiest of four noisy draws, which beats a fifth equally fast contender four times in five.
    */
   const bestPeer = (of: (peer: Contender) => number[], lowerIsBetter = false): { name: Contender; values: number[] } => {
-    const ranked = peers.map((name) => ({ name, values: of(name) }))
-      .filter(({ values }) => values.some((v) => !Number.isNaN(v)))
-      .sort((a, b) => (median(a.values.filter((v) => !Number.isNaN(v))) - median(b.values.filter((v) => !Number.isNaN(v)))) * (lowerIsBetter ? 1 : -1));
+    const ranked = peers.map((name) => {
+      const values = of(name);
+      return { name, values, middle: median(values.filter((v) => !Number.isNaN(v))) };
+    }).filter(({ middle }) => !Number.isNaN(middle)).sort((a, b) => (a.middle - b.middle) * (lowerIsBetter ? 1 : -1));
     return ranked[0] ?? { name: peers[0]!, values: [] };
   };
   const ratio = (a: number[], b: number[]): string => summarize(ratioPerRound(a, b).filter((v) => !Number.isNaN(v)), 2);

@@ -1,6 +1,6 @@
 // The files multiproc loads by path at run time (worker entries, the tracker, handle modules, the demo's
 // files), resolved in whichever layout it runs from: compiled one file per module (dist/src/<area>/<name>.js)
-// or bundled, where every entry file and the runtime script sit in one folder (dist/pkg/<name>.js).
+// or bundled, where every entry file and the runtime scripts sit in one folder (dist/pkg/<name>.js).
 
 /** Defined as `true` by scripts/bundle.mjs in the bundle; absent in the compiled layout. */
 declare const MULTIPROC_BUNDLE: boolean | undefined;
@@ -31,7 +31,7 @@ export function runtimeFileUrl(file: RuntimeFile): URL {
 
 /**
  * The module whose loading registers a built-in handle type (`file` relative to src/). In the bundle that is
- * the package entry, whose runtime script holds them all.
+ * the package entry, whose runtime scripts hold them all.
  */
 export function handleModuleUrl(file: string): URL {
   return new URL(bundled ? './index.js' : `./${file}`, import.meta.url);

@@ -8,13 +8,31 @@ import { failTask, type Task } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-/** Aim for this many microseconds of queued work per worker: deep enough to hide the round trip, shallow enough to balance. */
-const queuedMicrosPerWorker = 12000;
+/**
+ * How many microseconds of work a worker holds: at least enough to hide the round trip; more while a long
+ * backlog waits (a quarter of each worker's share of it, as OpenMP's guided schedule), so that the pool
+ * thread wakes less often to refill, and back down to the minimum as the backlog drains, so the workers
+ * still finish together.
+ */
+const minQueuedMicros = 12000;
+const maxQueuedMicros = 48000;
 /** Calls averaging less than this are sent in batches when several wait. */
 const batchBelowMicros = 200;
 /** Tasks measured shorter than this on average may hold back the results before them for a wake (TaskFlag.Short). */
 const shortTaskMicros = 2000;
 const maxBatch = 256;
+
+/**
+ * How many tasks a worker may hold, for tasks averaging `averageMicros` (undefined: not measured yet) with
+ * `backlog` tasks waiting for `workers` workers.
+ */
+export function queueDepth(averageMicros: number | undefined, backlog: number, workers: number): number {
+  if (averageMicros === undefined) return 2;
+  const micros = Math.max(1, averageMicros);
+  const guided = (backlog * micros) / (4 * workers);
+  const queued = Math.min(maxQueuedMicros, Math.max(minQueuedMicros, guided));
+  return Math.max(3, Math.min(1024, Math.round(queued / micros)));
+}
 
 export interface DispatcherOptions {
   backend: BackendName;
@@ -42,11 +60,8 @@ export class Dispatcher {
     this.#expire = options.expire;
   }
 
-  /** How many tasks of function `fn` a worker may hold: about `queuedMicrosPerWorker` of work, from its measured run time. */
   #depth(fn: number): number {
-    const average = this.#fnMicros.get(fn);
-    if (average === undefined) return 2;
-    return Math.max(3, Math.min(1024, Math.round(queuedMicrosPerWorker / Math.max(1, average))));
+    return queueDepth(this.#fnMicros.get(fn), this.#queue.size, this.#slots.length);
   }
 
   /** Hands queued tasks to ready workers with room, round robin, until the queue is empty or nobody has room. */

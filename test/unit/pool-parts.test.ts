@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AdaptiveChunksize, autoChunksize, submissionOrder } from '../../src/pool/chunking.js';
+import { queueDepth } from '../../src/pool/dispatcher.js';
 import { FifoQueue } from '../../src/pool/task-queue.js';
 import { Channel, channelBytes, Word } from '../../src/worker/channel.js';
 import { FrameKind } from '../../src/worker/protocol.js';
@@ -122,5 +123,53 @@ describe('chunking', () => {
     const shuffled = submissionOrder(Array.from({ length: 100 }, (_, i) => i), 'shuffle', undefined);
     assert.deepEqual([...shuffled].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
     assert.notDeepEqual(shuffled, Array.from({ length: 100 }, (_, i) => i));
+  });
+});
+
+describe('dispatch depth', () => {
+  it('holds about 12 ms of work per worker, deeper while a long backlog waits, within 3 to 1024 tasks', () => {
+    assert.equal(queueDepth(undefined, 1000, 2), 2, 'unmeasured: two, to learn the run time');
+    assert.equal(queueDepth(1000, 0, 2), 12, '1 ms tasks, no backlog: 12 ms');
+    assert.equal(queueDepth(1000, 80, 2), 12, 'a short backlog: still 12 ms');
+    assert.equal(queueDepth(1000, 200, 2), 25, 'a quarter of each worker\'s share');
+    assert.equal(queueDepth(1000, 2000, 2), 48, 'a long backlog: at most 48 ms');
+    assert.equal(queueDepth(100_000, 50, 2), 3, 'long tasks: at least 3');
+    assert.equal(queueDepth(0.5, 1_000_000, 2), 1024, 'tiny tasks: at most 1024');
+    let previous = Infinity;
+    for (let backlog = 4000; backlog >= 0; backlog -= 50) {
+      const depth = queueDepth(700, backlog, 4);
+      assert.ok(depth <= previous, 'shrinks as the backlog drains');
+      previous = depth;
+    }
+  });
+
+  it('refills a long backlog of equal tasks in fewer wakes, and every worker ends holding at most the minimum', () => {
+    // Two workers take 1 ms tasks; the pool is woken when a worker is down to 4 held (the worker's refill
+    // lead) and tops every worker up to its depth, as Dispatcher.dispatch does.
+    const simulate = (depth: (backlog: number) => number): { wakes: number; heldAtEnd: number[] } => {
+      let backlog = 2000;
+      const held = [0, 0];
+      let wakes = 0;
+      const refill = (): void => {
+        for (let worker = 0; worker < held.length; worker++) {
+          const room = Math.max(0, Math.min(depth(backlog) - held[worker]!, backlog));
+          held[worker]! += room;
+          backlog -= room;
+        }
+      };
+      refill();
+      while (backlog > 0) {
+        for (let worker = 0; worker < held.length; worker++) held[worker]!--;
+        if (held.some((count) => count <= 4)) {
+          wakes++;
+          refill();
+        }
+      }
+      return { wakes, heldAtEnd: held };
+    };
+    const fixed = simulate(() => 12);
+    const guided = simulate((backlog) => queueDepth(1000, backlog, 2));
+    assert.ok(guided.wakes * 3 < fixed.wakes, `guided ${guided.wakes} wakes, fixed ${fixed.wakes}`);
+    for (const count of guided.heldAtEnd) assert.ok(count <= 12, `a worker ends holding ${count} ms of work`);
   });
 });

@@ -16,10 +16,10 @@ import type { WorkerSlot } from './worker-slot.js';
  */
 const minQueuedMicros = 12000;
 const maxQueuedMicros = 48000;
-/** Calls averaging less than this are sent in batches when several wait. */
-const batchBelowMicros = 200;
 /** Tasks measured shorter than this on average may hold back the results before them for a wake (TaskFlag.Short). */
 const shortTaskMicros = 2000;
+/** Short calls waiting together go in batches of about this much work (see #sendBatch). */
+const batchMicros = 12000;
 const maxBatch = 256;
 
 /**
@@ -80,14 +80,20 @@ export class Dispatcher {
           queue.unshift(task);
           continue;
         }
-        const sent = task.packet === undefined && room > 1 && (slot.averageMicros ?? Infinity) < batchBelowMicros
-          ? this.#sendBatch(slot, task, Math.min(room, maxBatch))
-          : this.#sendOne(slot, task);
+        const perBatch = task.packet === undefined ? this.#perBatch(task.fn) : 1;
+        const sent = room > 1 && perBatch > 1 ? this.#sendBatch(slot, task, Math.min(room, perBatch)) : this.#sendOne(slot, task);
         if (!sent) continue;
         progress = true;
         if (slot.dispatched >= maxTasks) slot.state = 'retiring';
       }
     }
+  }
+
+  /** How many plain calls of function `fn` may go in one batch: none (1) unless its calls are short. */
+  #perBatch(fn: number): number {
+    const average = this.#fnMicros.get(fn);
+    if (average === undefined || average >= shortTaskMicros) return 1;
+    return Math.min(maxBatch, Math.floor(batchMicros / Math.max(1, average)));
   }
 
   /** Sends one task; false (the task back at the head of the queue) when the ring is full. */

@@ -49,6 +49,17 @@ export function poolConformance(backend: BackendName): void {
       assert.deepEqual(mixed, [3, 2, 9, 3, 'failed']);
     }));
 
+    it('settles each of a burst of millisecond calls (batched up to 12 ms) on its own', () => withPool(backend, {}, async (_pool, tasks) => {
+      // A few calls first, so the pool knows the function's calls are short.
+      for (let i = 0; i < 3; i++) await tasks.spinThenId(1, i);
+      const settled = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => tasks.spinThenId(1, i)));
+      const ids = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      assert.equal(ids.length, 59);
+      assert.equal(new Set(ids).size, 59, 'every call ran as its own task');
+      const failed = settled[13]!;
+      assert.ok(failed.status === 'rejected' && failed.reason instanceof RangeError && failed.reason.message === 'unlucky 13');
+    }));
+
     it('imap reads an endless generator lazily, in order, with a bounded number in flight', () => withPool(backend, {}, async (_pool, tasks) => {
       let produced = 0;
       function* endless(): Generator<number> {

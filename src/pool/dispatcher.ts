@@ -34,6 +34,12 @@ export function queueDepth(averageMicros: number | undefined, backlog: number, w
   return Math.max(3, Math.min(1024, Math.round(queued / micros)));
 }
 
+/** How many plain calls averaging `averageMicros` may go in one batch: none (1) unless they are short. */
+function batchSize(averageMicros: number | undefined): number {
+  if (averageMicros === undefined || averageMicros >= shortTaskMicros) return 1;
+  return Math.min(maxBatch, Math.floor(batchMicros / Math.max(1, averageMicros)));
+}
+
 export interface DispatcherOptions {
   backend: BackendName;
   maxTasksPerWorker: number;
@@ -60,10 +66,6 @@ export class Dispatcher {
     this.#expire = options.expire;
   }
 
-  #depth(fn: number): number {
-    return queueDepth(this.#fnMicros.get(fn), this.#queue.size, this.#slots.length);
-  }
-
   /** Hands queued tasks to ready workers with room, round robin, until the queue is empty or nobody has room. */
   dispatch(): void {
     const queue = this.#queue;
@@ -75,25 +77,19 @@ export class Dispatcher {
         if (slot.state !== 'ready' || slot.dispatched >= maxTasks) continue;
         const task = queue.shift();
         if (task === undefined) return;
-        const room = Math.min(this.#depth(task.fn) - slot.inflight.size, maxTasks - slot.dispatched);
+        const average = this.#fnMicros.get(task.fn);
+        const room = Math.min(queueDepth(average, queue.size, this.#slots.length) - slot.inflight.size, maxTasks - slot.dispatched);
         if (room <= 0) {
           queue.unshift(task);
           continue;
         }
-        const perBatch = task.packet === undefined ? this.#perBatch(task.fn) : 1;
+        const perBatch = task.packet === undefined ? batchSize(average) : 1;
         const sent = room > 1 && perBatch > 1 ? this.#sendBatch(slot, task, Math.min(room, perBatch)) : this.#sendOne(slot, task);
         if (!sent) continue;
         progress = true;
         if (slot.dispatched >= maxTasks) slot.state = 'retiring';
       }
     }
-  }
-
-  /** How many plain calls of function `fn` may go in one batch: none (1) unless its calls are short. */
-  #perBatch(fn: number): number {
-    const average = this.#fnMicros.get(fn);
-    if (average === undefined || average >= shortTaskMicros) return 1;
-    return Math.min(maxBatch, Math.floor(batchMicros / Math.max(1, average)));
   }
 
   /** Sends one task; false (the task back at the head of the queue) when the ring is full. */

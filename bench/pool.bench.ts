@@ -71,7 +71,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     if (runner !== 'python') runs.push(['b1-batch', runner, sizes.b1, []]);
     if (runner.startsWith('multiproc') || runner === 'python' || runner === 'poolifier') runs.push(['b1-map', runner, sizes.b1, []]);
     runs.push(['b2', runner, sizes.b2, []]);
-    // B3 runs are short and noisy (freeing 800 MiB of buffers keeps V8's helper threads busy): 3 per round.
+    // B3 runs are short and noisy (freeing 800 MiB of buffers keeps V8's helper threads busy): 3 per round,
+    // each timing a first and a warm round of the same work (bench/pool/contender.ts).
     for (let repeat = 0; repeat < b3Repeats; repeat++) {
       runs.push(['b3-copy', runner, sizes.b3, []]);
       if (runner !== 'python') runs.push(['b3-transfer', runner, sizes.b3, []]);
@@ -146,6 +147,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     return `| ${names[runner]} | ${cell('b1-call', runner, 'rate')} | ${cell('b1-batch', runner, 'rate')} | ${cell('b1-map', runner, 'rate')} | ` +
       `${cell('b2', runner, 'median', 1)} / ${cell('b2', runner, 'p99', 0)} | ${cell('b2', runner, 'cpuPerCall', 1)} | ` +
       `${cell('b3-copy', runner, 'rate')} / ${cell('b3-transfer', runner, 'rate')} | ` +
+      `${cell('b3-copy', runner, 'first')} / ${cell('b3-transfer', runner, 'first')} | ` +
       `${over.length === 0 ? '-' : summarize(over, 0)} / ${format(median(startup.get(runner)?.mib ?? []), 0)} | ${cell('b5', runner, 'ratio')} |`;
   });
   const thread = 'multiproc-thread';
@@ -157,6 +159,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ['B2 median / piscina median', '<= 0.25', ratio(series('b2', thread, 'median'), series('b2', 'piscina', 'median'))],
     ['B3 copied / best peer copied', '>= 1', versusBest(series('b3-copy', thread, 'rate'), bestPeer((peer) => series('b3-copy', peer, 'rate')))],
     ['B3 transferred / best peer transferred', '>= 1', versusBest(series('b3-transfer', thread, 'rate'), bestPeer((peer) => series('b3-transfer', peer, 'rate')))],
+    ['B3 first round in a process: copied / best peer', '>= 1', versusBest(series('b3-copy', thread, 'first'), bestPeer((peer) => series('b3-copy', peer, 'first')))],
+    ['B3 first round in a process: transferred / best peer', '>= 1', versusBest(series('b3-transfer', thread, 'first'), bestPeer((peer) => series('b3-transfer', peer, 'first')))],
     ['B4 start-up overhead / best peer', '<= 1', versusBest(startupOver(thread), bestPeer(startupOver, true))],
     ['B5 wall / ideal', '<= 1.10', cell('b5', thread, 'ratio')],
     ['process backend: B1 `map` / thread backend', '>= 0.5', ratio(series('b1-map', 'multiproc-process', 'rate'), series('b1-map', thread, 'rate'))],
@@ -167,14 +171,16 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `2 workers, ${rounds} rounds, each measurement a fresh process, contenders rotating; median [min-max] over rounds. ` +
       `Host steal per round: ${steals.map((s) => `${s.toFixed(1)}%`).join(', ')}. \`work(n)\` calibrated to ~1 ms (n = ${workN}).`,
     '',
-    '| contender | B1 per call (tasks/s) | B1 chunks of 1000 by hand | B1 `map` auto chunks | B2 median / p99 (us) | B2 CPU per call (us, all threads and worker processes) | B3 copy / transfer (GB/s) | B4 start-up over bare (ms) / peak RSS (MiB) | B5 wall / ideal |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| contender | B1 per call (tasks/s) | B1 chunks of 1000 by hand | B1 `map` auto chunks | B2 median / p99 (us) | B2 CPU per call (us, all threads and worker processes) | B3 copy / transfer (GB/s) | B3 first round in the process: copy / transfer (GB/s) | B4 start-up over bare (ms) / peak RSS (MiB) | B5 wall / ideal |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `B1: ${sizes.b1} tasks \`x + 1\` submitted at once (Python: \`apply_async\` per call, \`Pool.map\` with its default chunksize; poolifier's ` +
       '`mapExecute` in the map column). B2: ' + `${sizes.b2} sequential awaited calls after warm-up; CPU is user+system time of the ` +
       'whole process tree per call. B3: ' + `${sizes.b3} distinct 4 MiB Float64Arrays summed by the workers, all submitted at once ` +
-      '(Python: numpy arrays, pickled). B4: import, pool of 2, one task, shutdown, natural exit, minus a bare `node -e 0` (`python3 -c pass`) ' +
+      '(Python: numpy arrays, pickled), timed twice in each process: the first round pays for the C allocator\'s first sight of ' +
+      '4 MiB blocks (glibc maps each one fresh and unmaps it on free, page faults and TLB shootdowns included, until the first ' +
+      'such free raises its mmap threshold), the second is the warm figure the main columns give. B4: import, pool of 2, one task, shutdown, natural exit, minus a bare `node -e 0` (`python3 -c pass`) ' +
       'run just before. B5: ' + `${sizes.b5} CPU-bound tasks; ideal = the same work single-threaded in that process, halved.`,
     '',
     `### Targets (ratios computed per round, then the median; B3 runs ${b3Repeats} and B4 ${startupRepeats} times a round)`,

@@ -43,7 +43,9 @@ export class Engine {
   readonly #options: EngineOptions;
   readonly #slots: WorkerSlot[] = [];
   readonly #queue: TaskQueue<Task> = new FifoQueue<Task>();
-  readonly #fnNumbers = new Map<string, number>();
+  /** Each task function's number, by module URL then export name. */
+  readonly #fnNumbers = new Map<string, Map<string, number>>();
+  #fnCount = 0;
   readonly #lifecycle: Lifecycle;
   readonly #dispatcher: Dispatcher;
   readonly #results: ResultReader;
@@ -75,10 +77,13 @@ export class Engine {
   /** Queues one task; `done`/`fail` are called exactly once (unless the task is dropped). */
   submit(fnName: FunctionName, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
     done: (value: unknown, micros: number) => void, fail: (error: unknown) => void): Task {
-    const key = `${fnName.url}#${fnName.name}`;
-    let fn = this.#fnNumbers.get(key);
+    // By module, then export: a task ref's strings are the same each call and keep their hash, where a
+    // joined key would be built and hashed again on every call.
+    let byName = this.#fnNumbers.get(fnName.url);
+    if (byName === undefined) this.#fnNumbers.set(fnName.url, (byName = new Map()));
+    let fn = byName.get(fnName.name);
     if (fn === undefined) {
-      this.#fnNumbers.set(key, (fn = this.#fnNumbers.size + 1));
+      byName.set(fnName.name, (fn = ++this.#fnCount));
       trustTaskModule(fnName.url);
       for (const slot of this.#slots) slot.define(fn, fnName);
     }

@@ -80,7 +80,7 @@ export class Engine {
     // By module, then export: a task ref's strings are the same each call and keep their hash, where a
     // joined key would be built and hashed again on every call.
     let byName = this.#fnNumbers.get(fnName.url);
-    if (byName === undefined) this.#fnNumbers.set(fnName.url, (byName = new Map()));
+    if (byName === undefined) this.#fnNumbers.set(fnName.url, (byName = new Map<string, number>()));
     let fn = byName.get(fnName.name);
     if (fn === undefined) {
       byName.set(fnName.name, (fn = ++this.#fnCount));

@@ -22,6 +22,7 @@ export class ProcessRuntime implements WorkerRuntime {
   readonly channel: SharedArrayBuffer;
   readonly channelRef: string;
   readonly ops = futexWaitOps;
+  readonly movesBuffers = false;
   readonly #child: ChildProcess;
   readonly #segment: SharedMemory;
 
@@ -51,8 +52,12 @@ export class ProcessRuntime implements WorkerRuntime {
   onExit(listener: (info: ExitInfo) => void): void {
     // 'close' (not 'exit') so every IPC message the child sent before dying has been delivered.
     this.#child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      this.#release();
-      listener({ code, signal });
+      // The listener reads what the worker left in the channel (answers, the claim word) before it goes.
+      try {
+        listener({ code, signal });
+      } finally {
+        this.#release();
+      }
     });
   }
 

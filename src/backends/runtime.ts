@@ -33,6 +33,8 @@ export interface ResourceLimits {
 export interface WorkerRuntime {
   readonly channel: SharedArrayBuffer;
   readonly ops: WaitOps;
+  /** Whether buffers posted with a transfer list move to the worker (leaving this side's copy detached). */
+  readonly movesBuffers: boolean;
   /** Sends a control message; `init` must be the first. */
   post(message: ToWorker, transfer?: readonly ArrayBuffer[]): void;
   onMessage(listener: (message: FromWorker) => void): void;

@@ -1,5 +1,5 @@
 // The thread runtime: a worker_threads Worker with a private MessagePort for control messages.
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { fromWorker, type ToWorker } from '../worker/protocol.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { atomicsWaitOps } from '../worker/wait-ops.js';
@@ -11,9 +11,11 @@ export class ThreadRuntime implements WorkerRuntime {
   readonly channel: SharedArrayBuffer;
   readonly channelRef: SharedArrayBuffer;
   readonly ops = atomicsWaitOps;
+  readonly movesBuffers = true;
   readonly #worker: Worker;
   readonly #port: MessagePort;
   #error: unknown;
+  #onMessage: ((message: ReturnType<typeof fromWorker>) => void) | undefined;
 
   constructor(options: RuntimeOptions) {
     this.channel = new SharedArrayBuffer(options.channelBytes);
@@ -39,11 +41,17 @@ export class ThreadRuntime implements WorkerRuntime {
   }
 
   onMessage(listener: (message: ReturnType<typeof fromWorker>) => void): void {
+    this.#onMessage = listener;
     this.#port.on('message', (value) => listener(fromWorker(value)));
   }
 
   onExit(listener: (info: ExitInfo) => void): void {
     this.#worker.once('exit', (code) => {
+      // Messages the thread posted before it ended are delivered before its exit is reported: an answer
+      // sent is an answer received, even from a worker that died right after.
+      for (let left = receiveMessageOnPort(this.#port); left !== undefined; left = receiveMessageOnPort(this.#port)) {
+        this.#onMessage?.(fromWorker(left.message));
+      }
       this.#port.close();
       listener({ code, signal: null, ...(this.#error === undefined ? {} : { error: this.#error }) });
     });

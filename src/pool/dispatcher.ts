@@ -47,8 +47,19 @@ export interface DispatcherOptions {
   fnMicros: ReadonlyMap<number, number>;
   /** A dispatched task ran past its time limit. */
   expire: (slot: WorkerSlot, task: Task) => void;
+  /** Runs dispatch again later (a worker about to start its next task may have to give the rest back). */
+  retry: () => void;
 }
 
+/** How soon to look again when an idle worker waits for work another worker is about to start, ms. */
+const recheckMs = 2;
+
+/**
+ * Hands queued tasks to the workers, the least loaded first and no worker more than its share of what waits,
+ * and keeps the pool work-conserving: while a worker is idle, no task that has not started waits in another
+ * worker's ring (it is taken back and handed out again). A task's measured speed only sizes how far ahead
+ * workers are fed; a task that blocks (on a lock, a barrier, a queue, I/O) cannot hold back the others.
+ */
 export class Dispatcher {
   readonly #slots: readonly WorkerSlot[];
   readonly #queue: TaskQueue<Task>;
@@ -56,6 +67,8 @@ export class Dispatcher {
   readonly #maxTasksPerWorker: number;
   readonly #fnMicros: ReadonlyMap<number, number>;
   readonly #expire: (slot: WorkerSlot, task: Task) => void;
+  readonly #retry: () => void;
+  #recheck: NodeJS.Timeout | undefined;
 
   constructor(slots: readonly WorkerSlot[], queue: TaskQueue<Task>, options: DispatcherOptions) {
     this.#slots = slots;
@@ -64,32 +77,73 @@ export class Dispatcher {
     this.#maxTasksPerWorker = options.maxTasksPerWorker;
     this.#fnMicros = options.fnMicros;
     this.#expire = options.expire;
+    this.#retry = options.retry;
   }
 
-  /** Hands queued tasks to ready workers with room, round robin, until the queue is empty or nobody has room. */
   dispatch(): void {
+    this.#handOut();
+    // Taken-back tasks are handed out at once; a second pass finds nothing more to take.
+    if (this.#queue.size === 0 && this.#takeBackForIdle()) this.#handOut();
+  }
+
+  #canTake(slot: WorkerSlot): boolean {
+    return slot.state === 'ready' && slot.dispatched < this.#maxTasksPerWorker;
+  }
+
+  /** Hands queued tasks to ready workers with room until the queue is empty or nobody has room. */
+  #handOut(): void {
     const queue = this.#queue;
     const maxTasks = this.#maxTasksPerWorker;
-    let progress = true;
-    while (queue.size > 0 && progress) {
-      progress = false;
+    let full: WorkerSlot[] | undefined;
+    while (queue.size > 0) {
+      const task = queue.shift()!;
+      if (task.settled) continue;
+      const average = this.#fnMicros.get(task.fn);
+      const waiting = queue.size + 1;
+      const depth = queueDepth(average, waiting, this.#slots.length);
+      let best: WorkerSlot | undefined;
+      let open = 0;
       for (const slot of this.#slots) {
-        if (slot.state !== 'ready' || slot.dispatched >= maxTasks) continue;
-        const task = queue.shift();
-        if (task === undefined) return;
-        const average = this.#fnMicros.get(task.fn);
-        const room = Math.min(queueDepth(average, queue.size, this.#slots.length) - slot.inflight.size, maxTasks - slot.dispatched);
-        if (room <= 0) {
-          queue.unshift(task);
-          continue;
-        }
-        const perBatch = task.packet === undefined ? batchSize(average) : 1;
-        const sent = room > 1 && perBatch > 1 ? this.#sendBatch(slot, task, Math.min(room, perBatch)) : this.#sendOne(slot, task);
-        if (!sent) continue;
-        progress = true;
-        if (slot.dispatched >= maxTasks) slot.state = 'retiring';
+        if (!this.#canTake(slot) || slot.held >= depth || full?.includes(slot) === true) continue;
+        open++;
+        if (best === undefined || slot.held < best.held) best = slot;
       }
+      if (best === undefined) {
+        queue.unshift(task);
+        return;
+      }
+      const room = Math.min(depth - best.held, maxTasks - best.dispatched, Math.ceil(waiting / open));
+      const perBatch = task.packet === undefined ? batchSize(average) : 1;
+      const sent = room > 1 && perBatch > 1 ? this.#sendBatch(best, task, Math.min(room, perBatch)) : this.#sendOne(best, task);
+      if (!sent) (full ??= []).push(best);
+      else if (best.dispatched >= maxTasks) best.state = 'retiring';
     }
+  }
+
+  /**
+   * A worker is idle and nothing waits in the queue: take back what other workers hold and have not started,
+   * behind a task they run. True when something came back. A worker that runs nothing yet keeps its tasks
+   * (it is starting the first); the pool looks again shortly.
+   */
+  #takeBackForIdle(): boolean {
+    if (!this.#slots.some((slot) => this.#canTake(slot) && slot.held === 0)) return false;
+    const taken: Task[] = [];
+    let starting = false;
+    for (const slot of this.#slots) {
+      if (slot.held < 2) continue;
+      const back = slot.takeBackUnstarted();
+      if (back === undefined) starting = true;
+      else for (const task of back) taken.push(task);
+    }
+    if (starting && taken.length === 0 && this.#recheck === undefined) {
+      this.#recheck = setTimeout(() => {
+        this.#recheck = undefined;
+        this.#retry();
+      }, recheckMs).unref();
+    }
+    // Back at the head, in the order they were handed over (a worker's own tasks are in order already).
+    for (let i = taken.length - 1; i >= 0; i--) this.#queue.unshift(taken[i]!);
+    return taken.length > 0;
   }
 
   /** Sends one task; false (the task back at the head of the queue) when the ring is full. */

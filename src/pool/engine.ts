@@ -7,7 +7,7 @@ import { channelBytes } from '../worker/channel.js';
 import { decodeFast, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
 import { Dispatcher } from './dispatcher.js';
 import { InitializerError, toTaskError } from './errors.js';
-import { Faults } from './faults.js';
+import { Faults, type CrashReport } from './faults.js';
 import { Lifecycle, type EngineState } from './lifecycle.js';
 import { ResultReader } from './result-reader.js';
 import { slotStats, type PoolStats } from './stats.js';
@@ -27,6 +27,8 @@ export interface EngineOptions {
   resourceLimits: ResourceLimits | undefined;
   execArgv: readonly string[] | undefined;
   env: Readonly<Record<string, string | undefined>> | undefined;
+  /** A worker died on its own. */
+  onCrash: (crash: CrashReport) => void;
 }
 
 export interface SubmitOptions {
@@ -51,6 +53,8 @@ export class Engine {
   readonly #results: ResultReader;
   readonly #faults: Faults;
   #nextId = 1;
+  #crashes = 0;
+  #lastCrash: CrashReport | undefined;
   #flushQueued = false;
   readonly #flushNow = (): void => this.#flush();
 
@@ -62,9 +66,10 @@ export class Engine {
     this.#lifecycle = new Lifecycle(this.#slots, this.#queue);
     this.#faults = new Faults(this.#slots, this.#queue, this.#lifecycle, {
       backend: options.backend, abortGraceMs: options.abortGraceMs, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
+      report: (crash) => this.#onCrash(crash),
     });
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
-      backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task),
+      backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task), retry: scheduleFlush,
     });
     this.#results = new ResultReader(this.#slots, { spinMicros: options.spinMicros, fnMicros, dispatch: () => this.#dispatcher.dispatch(), scheduleFlush });
     for (let index = 0; index < options.workers; index++) this.#spawn(index);
@@ -90,7 +95,7 @@ export class Engine {
     const task: Task = {
       id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,
       packet: Array.isArray(payload) ? undefined : (payload as Packet), args: Array.isArray(payload) ? payload : undefined,
-      retries: options.retries, settled: false, slot: undefined, done, fail, cleanup: undefined,
+      retries: options.retries, settled: false, slot: undefined, seq: 0, movable: true, done, fail, cleanup: undefined,
     };
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
     const refused = this.#lifecycle.refusal();
@@ -121,6 +126,11 @@ export class Engine {
     if (task.slot === undefined) this.#queue.remove(task);
   }
 
+  /** Aborts a task as its signal would (see `Faults.abort`). */
+  abort(task: Task, reason: unknown): void {
+    this.#faults.abort(task, reason);
+  }
+
   close(): Promise<void> {
     return this.#lifecycle.close();
   }
@@ -134,7 +144,16 @@ export class Engine {
   }
 
   stats(): PoolStats {
-    return { backend: this.#options.backend, state: this.#lifecycle.state, ...slotStats(this.#slots), queued: this.#queue.size, replaced: this.#faults.replaced };
+    return {
+      backend: this.#options.backend, state: this.#lifecycle.state, ...slotStats(this.#slots), queued: this.#queue.size, replaced: this.#faults.replaced,
+      crashes: this.#crashes, lastCrash: this.#lastCrash,
+    };
+  }
+
+  #onCrash(crash: CrashReport): void {
+    this.#crashes++;
+    this.#lastCrash = crash;
+    this.#options.onCrash(crash);
   }
 
   #spawn(index: number): void {
@@ -179,7 +198,7 @@ export class Engine {
         break;
       }
       case 'result':
-        this.#results.onMessage(slot, message.id, message.ok, message.batch, message.micros, message.packet);
+        this.#results.onMessage(slot, message.id, message.ok, message.micros, message.packet);
         break;
     }
   }

@@ -2,13 +2,30 @@
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
 import type { BackendName, ExitInfo } from '../backends/runtime.js';
 import { AbortKind } from '../worker/channel.js';
-import { TaskTimeoutError, WorkerCrashedError } from './errors.js';
+import { decodeSync } from '../serialize/index.js';
+import { TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { failTask, type Task } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 const startFailureLimit = 3;
+
+/** A worker that died on its own: a crash of a task, or of code a task left running (a timer) after it returned. */
+export interface CrashReport {
+  /** The worker's slot index. */
+  worker: number;
+  pid: number;
+  threadId: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** The uncaught error it died of, when it died of one. */
+  error: unknown;
+  /** The task blamed: the one it had started and not answered; undefined when it died between tasks. */
+  task: { name: string; url: string } | undefined;
+  /** `Date.now()` when the pool saw it. */
+  at: number;
+}
 
 export interface FaultOptions {
   backend: BackendName;
@@ -18,6 +35,8 @@ export interface FaultOptions {
   spawn: (index: number) => void;
   /** Reads the results a worker wrote before it went. */
   drain: (slot: WorkerSlot) => void;
+  /** A worker died on its own (not stopped by the pool): what is known of it. */
+  report: (crash: CrashReport) => void;
   scheduleFlush: () => void;
 }
 
@@ -101,48 +120,79 @@ export class Faults {
     slot.kill();
   }
 
-  /** A worker is gone: blame the task it ran, requeue the others it held, replace it if the pool needs it. */
+  /**
+   * A worker is gone. Exactly one task can be to blame: the one it had started and not answered (its
+   * answers and the claim word outlive it). That task fails with the crash (or runs again while it has
+   * retries); the tasks it never started go back to the queue as they were, without counting a try; those
+   * it answered are settled already and are never run again.
+   */
   onExit(slot: WorkerSlot, info: ExitInfo): void {
     const previous = slot.state;
     slot.stopParking();
     this.#options.drain(slot);
-    const running = slot.running().id;
-    slot.state = 'gone';
-    const orphans = [...slot.inflight.values()];
-    slot.inflight.clear();
-    const culprit = running !== 0 ? running : orphans[0]?.id;
-    for (const task of orphans.reverse()) {
-      task.slot = undefined;
+    const { started, unstarted } = slot.release();
+    const killed = slot.killed;
+    const deliberate = previous === 'stopping' || previous === 'retiring' || killed !== undefined;
+    const fault = faultError(slot);
+    let blamed: Task | undefined;
+    const again: Task[] = [];
+    for (const task of started) {
       if (task.settled) continue;
-      if (slot.killed?.taskId === task.id) {
-        failTask(task, slot.killed.error);
-      } else if (task.id === culprit && slot.killed === undefined && task.retries <= 0) {
-        failTask(task, this.#crashError(slot, info, task));
+      if (killed?.taskId === task.id) {
+        failTask(task, killed.error);
+      } else if (killed === undefined && task.retries > 0) {
+        task.retries--;
+        again.push(task);
       } else {
-        if (task.id === culprit && slot.killed === undefined) task.retries--;
-        this.#queue.unshift(task);
+        blamed ??= task;
+        failTask(task, this.#crashError(slot, info, task, fault, killed));
       }
     }
+    for (const task of unstarted) if (!task.settled) again.push(task);
+    for (let i = again.length - 1; i >= 0; i--) this.#queue.unshift(again[i]!);
     const lifecycle = this.#lifecycle;
-    const deliberate = previous === 'stopping' || previous === 'retiring' || slot.killed !== undefined;
-    if (!deliberate) this.#replaced++;
-    if (slot.killed !== undefined) this.#replaced++;
+    if (!deliberate) {
+      this.#replaced++;
+      this.#options.report({
+        worker: slot.index, pid: slot.pid, threadId: slot.threadId, exitCode: info.code, signal: info.signal, error: fault ?? info.error,
+        task: blamed === undefined ? undefined : { name: blamed.fnName.name, url: blamed.fnName.url }, at: Date.now(),
+      });
+    }
+    if (killed !== undefined) this.#replaced++;
     if (previous === 'starting' && !deliberate && lifecycle.state === 'running' && ++this.#startFailures >= startFailureLimit) {
       lifecycle.break(new WorkerCrashedError(`Pool workers keep exiting during start-up (${startFailureLimit} in a row; last ${describeExit(info)})`,
-        { exitCode: info.code, signal: info.signal, cause: info.error }));
+        { exitCode: info.code, signal: info.signal, cause: fault ?? info.error }));
     }
     if (lifecycle.needsWorkers() && this.#slots[slot.index] === slot) this.#options.spawn(slot.index);
     lifecycle.checkJoined();
     this.#options.scheduleFlush();
   }
 
-  #crashError(slot: WorkerSlot, info: ExitInfo, task: Task): WorkerCrashedError {
+  #crashError(slot: WorkerSlot, info: ExitInfo, task: Task, fault: unknown, killed: WorkerSlot['killed']): WorkerCrashedError {
     const who = this.#options.backend === 'thread' ? `thread ${slot.threadId}` : `process ${slot.pid}`;
-    const cause = info.error;
+    const cause = fault ?? info.error;
     const oom = (cause as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-    return new WorkerCrashedError(`Worker ${slot.index} (${who}) ${oom ? 'ran out of memory' : describeExit(info)} while running task ` +
-      `\`${task.fnName.name}\` (${task.fnName.url}); it was replaced`, { exitCode: info.code, signal: info.signal, cause });
+    const how = killed !== undefined ? 'was stopped by the pool to end another task'
+      : oom ? 'ran out of memory'
+        : fault !== undefined ? `died of an uncaught error (${describeError(fault)})`
+          : describeExit(info);
+    return new WorkerCrashedError(`Worker ${slot.index} (${who}) ${how} while running task \`${task.fnName.name}\` (${task.fnName.url}); ` +
+      'it was replaced', { exitCode: info.code, signal: info.signal, cause });
   }
+}
+
+/** The error a worker wrote into its ring as it died of it (FrameKind.Fault), decoded; undefined if none. */
+function faultError(slot: WorkerSlot): unknown {
+  if (slot.fault === undefined) return undefined;
+  try {
+    return toTaskError(decodeSync(slot.fault.packet));
+  } catch (error) {
+    return error;
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function describeExit(info: ExitInfo): string {

@@ -36,7 +36,7 @@ export class Lifecycle {
   }
 
   hasWork(): boolean {
-    return this.#queue.size > 0 || this.#slots.some((slot) => slot.inflight.size > 0);
+    return this.#queue.size > 0 || this.#slots.some((slot) => slot.held > 0);
   }
 
   /** Why a new task is refused; undefined while the pool runs. */
@@ -102,7 +102,7 @@ export class Lifecycle {
   #failEverything(error: Error): void {
     for (let task = this.#queue.shift(); task !== undefined; task = this.#queue.shift()) failTask(task, error);
     for (const slot of this.#slots) {
-      for (const task of slot.inflight.values()) failTask(task, error);
+      for (const task of slot.heldTasks()) failTask(task, error);
     }
   }
 }

@@ -1,13 +1,16 @@
 // Pool: the public facade. It validates arguments, names tasks, cuts map-like calls into chunks and hands
 // tasks to the engine.
+import { EventEmitter } from 'node:events';
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { encode } from '../serialize/index.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
+import { AbortGroup } from './abort-group.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
 import { defaultWorkers } from './default-workers.js';
 import { Engine, type SubmitOptions } from './engine.js';
+import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
 import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
@@ -73,7 +76,16 @@ function checkInput(value: unknown): Input<unknown> {
   throw new TypeError(expected('items', 'an iterable or async iterable', value));
 }
 
-export class Pool {
+/** What a pool tells its listeners. */
+export interface PoolEvents {
+  /**
+   * A worker died on its own (a task crashed it, or code a task left running, such as a timer, threw after
+   * the task returned); it has been replaced. Not `'error'`: an unheard `'error'` would end the program.
+   */
+  workerError: [CrashReport];
+}
+
+export class Pool extends EventEmitter<PoolEvents> {
   readonly #engine: Engine;
   readonly #workers: number;
   readonly #chunksize: Chunksize;
@@ -82,6 +94,7 @@ export class Pool {
   readonly #retries: number;
 
   constructor(options: PoolOptions = {}) {
+    super();
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     const workers = positiveInteger('workers', options.workers ?? defaultWorkers());
     const backend = options.backend ?? 'thread';
@@ -107,6 +120,7 @@ export class Pool {
       workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,
       maxTasksPerWorker: positiveInteger('maxTasksPerWorker', options.maxTasksPerWorker ?? Infinity, true),
       resourceLimits: options.resourceLimits, execArgv: options.execArgv, env: options.env,
+      onCrash: (crash) => this.emit('workerError', crash),
     });
   }
 
@@ -243,13 +257,19 @@ export class Pool {
     return new ProgressTracker(total, { label: name, bar: options.progress === true, onProgress: options.onProgress });
   }
 
-  #submitChunk(fn: FunctionName, flags: number, items: unknown[], submit: SubmitOptions): ChunkHandle {
+  /** One chunk of a map-like call; the call's signal reaches it through `group`, one listener for all chunks. */
+  #submitChunk(fn: FunctionName, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
-      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encode(items), items.length, submit,
+      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encode(items), items.length, { ...submit, signal: undefined },
         (values, micros) => resolve({ values: values as unknown[], micros }), reject);
     });
+    if (task !== undefined) group?.add(task);
     return { promise, drop: () => task !== undefined && this.#engine.drop(task) };
+  }
+
+  #abortGroup(signal: AbortSignal | undefined): AbortGroup | undefined {
+    return signal === undefined ? undefined : new AbortGroup(signal, (task, reason) => this.#engine.abort(task, reason));
   }
 
   async #map(task: TaskRef, input: Input<unknown>, flags: number, options: MapOptions): Promise<unknown[]> {
@@ -266,11 +286,12 @@ export class Pool {
     const tracker = this.#tracker(options, items.length, fn.name);
     const results = new Array<unknown>(items.length);
     const handles: ChunkHandle[] = [];
+    const group = this.#abortGroup(submit.signal);
     try {
       for (let start = 0; start < items.length; start += size) {
         const chunkIndices = indices?.slice(start, start + size);
         const chunk = chunkIndices === undefined ? items.slice(start, start + size) : chunkIndices.map((i) => items[i]);
-        const handle = this.#submitChunk(fn, flags, chunk, submit);
+        const handle = this.#submitChunk(fn, flags, chunk, submit, group);
         handles.push(handle);
         handle.promise.then(({ values }) => {
           if (chunkIndices === undefined) for (let i = 0; i < values.length; i++) results[start + i] = values[i];
@@ -284,6 +305,7 @@ export class Pool {
       for (const handle of handles) handle.drop();
       throw error;
     } finally {
+      group?.close();
       tracker?.finish();
     }
   }
@@ -300,7 +322,8 @@ export class Pool {
     const length = Array.isArray(source) ? source.length : undefined;
     const maxInflight = 2 * this.#workers + 2;
     const workers = this.#workers;
-    return lazyMap(source, {
+    const group = this.#abortGroup(submit.signal);
+    const results = lazyMap(source, {
       ordered,
       chunksize: chunksize !== 'auto' ? chunksize : length === undefined ? undefined : chunksizeFor('auto', length, workers),
       maxInflight,
@@ -308,8 +331,18 @@ export class Pool {
       // at a time, so an endless generator still works in bounded memory (see DESIGN, the pool).
       arrange: order === 'fifo' ? undefined : (items) => submissionOrder(items, order, cost),
       window: (size) => length ?? fixedWindow ?? Math.max(maxInflight * size, 4 * workers * size),
-      submit: (items) => this.#submitChunk(fn, 0, items, submit),
+      submit: (items) => this.#submitChunk(fn, 0, items, submit, group),
       tracker: this.#tracker(options, length, fn.name),
     });
+    return group === undefined ? results : closing(results, group);
+  }
+}
+
+/** The lazy map's results, with its abort listener removed once it is over. */
+async function* closing(results: AsyncGenerator<unknown, void, undefined>, group: AbortGroup): AsyncGenerator<unknown, void, undefined> {
+  try {
+    yield* results;
+  } finally {
+    group.close();
   }
 }

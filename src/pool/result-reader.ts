@@ -4,7 +4,7 @@ import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
 import { decodeFast, FrameKind } from '../worker/protocol.js';
 import { toTaskError } from './errors.js';
-import { failTask, type Task } from './task.js';
+import { settleTask, type Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 const maxSpinPerTurnMs = 8;
@@ -36,11 +36,10 @@ export class ResultReader {
     this.#scheduleFlush = options.scheduleFlush;
   }
 
-  /** Takes a finished task off its worker and updates the worker's counters; undefined when already gone. */
-  #finished(slot: WorkerSlot, id: number, micros: number): Task | undefined {
-    const task = slot.inflight.get(id);
+  /** Takes an answered task off its worker and updates the counters; undefined when not held (dropped, taken back). */
+  #answered(slot: WorkerSlot, id: number, micros: number): Task | undefined {
+    const task = slot.answered(id);
     if (task === undefined) return undefined;
-    slot.inflight.delete(id);
     slot.tasksDone++;
     slot.busyMicros += micros;
     slot.averageMicros = slot.averageMicros === undefined ? micros : slot.averageMicros * 0.75 + micros * 0.25;
@@ -50,79 +49,40 @@ export class ResultReader {
   }
 
   /** A result that came through the slow lane (postMessage/IPC). */
-  onMessage(slot: WorkerSlot, id: number, ok: boolean, batch: boolean, micros: number, packet: Packet): void {
-    if (batch) this.#onBatchResult(slot, micros, packet);
-    else this.#onResult(slot, id, ok, micros, packet);
+  onMessage(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
+    this.#onResult(slot, id, ok, micros, packet);
     this.afterResults(slot);
   }
 
-  #onBatchResult(slot: WorkerSlot, micros: number, packet: Packet): void {
-    const complete = (decoded: unknown): void => {
-      const [ids, ok, values] = decoded as [Int32Array, Uint8Array, unknown[]];
-      const each = micros / Math.max(1, ids.length);
-      for (let i = 0; i < ids.length; i++) {
-        const task = this.#finished(slot, ids[i]!, each);
-        if (task !== undefined) this.#settle(task, values[i], ok[i] === 1, each);
-      }
-    };
-    const undecodable = (error: unknown): void => {
-      // Which calls it answered is unknown, so every call the worker holds fails with the reason.
-      for (const task of [...slot.inflight.values()]) failTask(task, error);
-      slot.inflight.clear();
-    };
-    let decoded: unknown;
-    try {
-      decoded = decodeFast(packet);
-    } catch (error) {
-      undecodable(error);
-      return;
-    }
-    if (!(decoded instanceof Promise)) {
-      complete(decoded);
-      return;
-    }
-    decoded.then(complete, undecodable).finally(() => {
-      this.afterResults(slot);
-      this.#scheduleFlush();
-    });
-  }
-
   #onResult(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
-    const task = this.#finished(slot, id, micros);
+    const task = this.#answered(slot, id, micros);
     if (task === undefined) return;
     let value: unknown;
     try {
       value = decodeFast(packet);
     } catch (error) {
-      this.#settle(task, error, false, 0);
+      settleTask(task, toTaskError(error), false);
       return;
     }
-    if (value instanceof Promise) value.then((decoded) => this.#settle(task, decoded, ok, micros), (failure: unknown) => this.#settle(task, failure, false, 0));
-    else this.#settle(task, value, ok, micros);
+    const settle = (decoded: unknown): void => settleTask(task, ok ? decoded : toTaskError(decoded), ok, micros);
+    if (value instanceof Promise) value.then(settle, (failure: unknown) => settleTask(task, toTaskError(failure), false));
+    else settle(value);
   }
 
-  #settle(task: Task, value: unknown, ok: boolean, micros: number): void {
-    if (task.settled) return;
-    task.settled = true;
-    task.cleanup?.();
-    if (ok) task.done(value, micros);
-    else task.fail(toTaskError(value));
-  }
-
-  /** Reads every result frame waiting in the worker's ring. */
+  /** Reads every frame waiting in the worker's ring: answers, and the error it died of. */
   drain(slot: WorkerSlot): void {
     for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
       if (frame.kind === FrameKind.Ok || frame.kind === FrameKind.Error) {
         this.#onResult(slot, frame.id, frame.kind === FrameKind.Ok, frame.aux, { data: frame.payload, buffers: [] });
-      } else if (frame.kind === FrameKind.BatchResult) {
-        this.#onBatchResult(slot, frame.aux, { data: frame.payload, buffers: [] });
+      } else if (frame.kind === FrameKind.Fault) {
+        slot.fault = { taskId: frame.id, packet: { data: frame.payload, buffers: [] } };
       }
     }
   }
 
   /** A worker holding nothing more stops waiting, retires if due, and lets the process exit. */
   afterResults(slot: WorkerSlot): void {
-    if (slot.inflight.size > 0 || slot.state === 'gone') return;
+    if (slot.held > 0 || slot.state === 'gone') return;
     slot.stopParking();
     if (slot.state === 'retiring') slot.stop();
     else slot.keepAlive(false);
@@ -132,7 +92,7 @@ export class ResultReader {
   /** Waits for the results of every worker that holds tasks: spinning while short ones are out, then parked. */
   wait(): void {
     this.#spin();
-    for (const slot of this.#slots) if (slot.inflight.size > 0 && slot.parking === undefined && slot.state !== 'gone') this.#park(slot);
+    for (const slot of this.#slots) if (slot.held > 0 && slot.parking === undefined && slot.state !== 'gone') this.#park(slot);
   }
 
   /**
@@ -150,7 +110,7 @@ export class ResultReader {
       let progress = false;
       let woke = false;
       for (const slot of this.#slots) {
-        if (slot.inflight.size === 0 || slot.averageMicros === undefined || slot.averageMicros > spinMs * 500) continue;
+        if (slot.held === 0 || slot.averageMicros === undefined || slot.averageMicros > spinMs * 500) continue;
         waiting = true;
         // A worker that had gone to sleep answers a wake-up later: wait that out too, or the next call
         // finds it asleep again and every call pays a wake-up on both sides.

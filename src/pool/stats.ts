@@ -1,6 +1,7 @@
 // Plain snapshots of the pool for `pool.stats()`, and the watch that notices an overdue task.
 import { now } from '../clock.js';
 import type { BackendName } from '../backends/runtime.js';
+import type { CrashReport } from './faults.js';
 import type { Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -29,6 +30,10 @@ export interface PoolStats {
   inflight: number;
   /** Workers replaced after a crash, a timeout or an abort. */
   replaced: number;
+  /** Workers that died on their own (not stopped by the pool); each is also a `'workerError'` event. */
+  crashes: number;
+  /** The latest of those. */
+  lastCrash: CrashReport | undefined;
 }
 
 /** Per-worker figures and the number of tasks handed out. */
@@ -36,9 +41,9 @@ export function slotStats(slots: readonly WorkerSlot[]): { workers: WorkerStats[
   const at = now();
   let inflight = 0;
   const workers = slots.map((slot): WorkerStats => {
-    inflight += slot.inflight.size;
+    inflight += slot.held;
     const running = slot.state === 'gone' ? { id: 0, since: 0 } : slot.running();
-    const task = slot.inflight.get(running.id);
+    const task = slot.heldTask(running.id);
     const initMs = (slot.readyAt ?? at) - slot.spawnedAt;
     const busyMs = slot.busyMicros / 1000;
     return {
@@ -56,7 +61,7 @@ export function slotStats(slots: readonly WorkerSlot[]): { workers: WorkerStats[
  */
 export function watchTimeout(task: Task, slot: WorkerSlot, expire: () => void): void {
   const check = (): void => {
-    if (task.settled || task.slot !== slot || slot.state === 'gone' || !slot.inflight.has(task.id)) return;
+    if (task.settled || task.slot !== slot || slot.state === 'gone' || !slot.holds(task)) return;
     const running = slot.running();
     let wait = Math.min(task.timeout, 50);
     if (running.id === task.id) {

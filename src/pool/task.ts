@@ -18,16 +18,30 @@ export interface Task {
   readonly timeout: number;
   retries: number;
   settled: boolean;
+  /** The worker holding it (handed over, not answered), if any. */
   slot: WorkerSlot | undefined;
+  /** Its hand-over number on that worker (see Channel.claim). */
+  seq: number;
+  /** Whether it can be taken back and sent to another worker (nothing of it moved to the one holding it). */
+  movable: boolean;
   done(value: unknown, micros: number): void;
   fail(error: unknown): void;
   cleanup: (() => void) | undefined;
 }
 
-/** Rejects a task's caller unless the task has settled already. */
-export function failTask(task: Task, error: unknown): void {
+/**
+ * Settles a task's caller unless the task has settled already: the one way a task ends (answered, failed,
+ * aborted, timed out, dropped), so every caller hears exactly once.
+ */
+export function settleTask(task: Task, value: unknown, ok: boolean, micros = 0): void {
   if (task.settled) return;
   task.settled = true;
   task.cleanup?.();
-  task.fail(error);
+  if (ok) task.done(value, micros);
+  else task.fail(value);
+}
+
+/** Rejects a task's caller with `error` unless it has settled already. */
+export function failTask(task: Task, error: unknown): void {
+  settleTask(task, error, false);
 }

@@ -15,12 +15,23 @@ export function startRuntime(backend: BackendName, options: RuntimeOptions): Wor
   return backend === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
 }
 
+/** What a worker that is gone held: the task it had started and not answered, and those it never started. */
+export interface Orphans {
+  started: Task[];
+  unstarted: Task[];
+}
+
 export class WorkerSlot {
   readonly index: number;
   readonly runtime: WorkerRuntime;
   readonly channel: Channel;
   readonly epoch = Date.now();
-  readonly inflight = new Map<number, Task>();
+  /** Tasks handed over and not answered, by id, in hand-over order (which is the order the worker runs them). */
+  readonly #held = new Map<number, Task>();
+  /** The last hand-over number given (see Channel.claim). */
+  #lastSeq = 0;
+  /** The claim word as it was when the pool last took tasks back: the last task started before then. */
+  #claimedBeforeRevoke = 0;
   readonly #defined = new Set<number>();
   state: SlotState = 'starting';
   pid = 0;
@@ -35,6 +46,8 @@ export class WorkerSlot {
   readyAt: number | undefined;
   /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
   killed: { taskId: number; error: unknown } | undefined;
+  /** What the worker wrote as it died of an uncaught error (FrameKind.Fault): the task it ran and the error. */
+  fault: { taskId: number; packet: Packet } | undefined;
   /** The pool's wait for this worker's results, while it holds tasks (result-reader.ts). */
   parking: AbortController | undefined;
   #referenced = true;
@@ -69,8 +82,89 @@ export class WorkerSlot {
     return true;
   }
 
+  /** Tasks held: handed over, not answered. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  holds(task: Task): boolean {
+    return this.#held.get(task.id) === task;
+  }
+
+  /** The held task with this id, if any (for stats). */
+  heldTask(id: number): Task | undefined {
+    return this.#held.get(id);
+  }
+
+  /** Every held task, in hand-over order. */
+  heldTasks(): IterableIterator<Task> {
+    return this.#held.values();
+  }
+
+  /** The answer for task `id` arrived: the task, no longer held (undefined when it is not held here). */
+  answered(id: number): Task | undefined {
+    const task = this.#held.get(id);
+    if (task === undefined) return undefined;
+    this.#held.delete(id);
+    task.slot = undefined;
+    return task;
+  }
+
+  /** The hand-over number of the last task the worker started (0: none yet). */
+  #lastStarted(): number {
+    const claimed = this.channel.claimed;
+    return claimed >= 0 ? claimed : this.#claimedBeforeRevoke;
+  }
+
+  /**
+   * Takes back the tasks this worker holds and has not started, while it runs another. Undefined when it has
+   * not started the first it holds yet (it is about to: that one is left to it, and so, for now, the rest).
+   * Tasks whose buffers moved to the worker stay: they cannot be sent again.
+   */
+  takeBackUnstarted(): Task[] | undefined {
+    if (this.#held.size < 2 || this.state === 'gone') return [];
+    const started = this.#lastStarted();
+    const first = this.#held.values().next().value as Task;
+    if (first.seq > started) return undefined;
+    let last = 0;
+    for (const task of this.#held.values()) {
+      if (task.seq <= started) continue;
+      if (!task.movable) break;
+      last = task.seq;
+    }
+    if (last === 0) return [];
+    const prior = this.channel.revoke(last);
+    if (prior === undefined) return [];
+    if (prior >= 0) this.#claimedBeforeRevoke = prior;
+    const floor = Math.abs(prior);
+    const taken: Task[] = [];
+    for (const task of this.#held.values()) {
+      if (task.seq <= floor || task.seq > last) continue;
+      this.#held.delete(task.id);
+      task.slot = undefined;
+      taken.push(task);
+    }
+    return taken;
+  }
+
+  /**
+   * The worker is gone: every task it held, split by whether it had started. Read from the claim word, which
+   * outlives the worker; answers it wrote before dying must have been read first.
+   */
+  release(): Orphans {
+    const started = this.#lastStarted();
+    this.state = 'gone';
+    const orphans: Orphans = { started: [], unstarted: [] };
+    for (const task of this.#held.values()) {
+      task.slot = undefined;
+      (task.seq > started ? orphans.unstarted : orphans.started).push(task);
+    }
+    this.#held.clear();
+    return orphans;
+  }
+
   #handed(task: Task): void {
-    this.inflight.set(task.id, task);
+    this.#held.set(task.id, task);
     task.slot = this;
     this.dispatched++;
   }
@@ -81,14 +175,21 @@ export class WorkerSlot {
     const channel = this.channel;
     if (!this.define(task.fn, task.fnName)) return false;
     const { packet } = task;
+    const seq = this.#lastSeq + 1;
     if (inBand(packet) && packet.data.length <= channel.maxPayload) {
-      if (!channel.sendWork(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, packet.data)) return false;
+      if (!channel.sendWork(FrameKind.Task, short ? task.flags | TaskFlag.Short : task.flags, task.id, task.fn, seq, packet.data)) return false;
+      task.movable = true;
     } else {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
       if (!channel.hasRoom(0)) return false;
-      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, packet }, [...packet.buffers, ...movableBuffers(packet.data)]);
-      channel.sendWork(FrameKind.Doorbell, 0, 0, 0);
+      const transfer = [...packet.buffers, ...movableBuffers(packet.data)];
+      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, seq, packet }, transfer);
+      channel.sendWork(FrameKind.Doorbell, 0, 0, 0, 0);
+      // A thread receives moved buffers: gone from here, the task cannot be sent to another worker.
+      task.movable = !this.runtime.movesBuffers || transfer.length === 0;
     }
+    this.#lastSeq = seq;
+    task.seq = seq;
     this.#handed(task);
     this.keepAlive(true);
     return true;
@@ -99,8 +200,15 @@ export class WorkerSlot {
     const first = tasks[0]!;
     if (!inBand(packet) || packet.data.length > this.channel.maxPayload || !this.define(first.fn, first.fnName)) return false;
     // Batched calls are short by construction.
-    if (!this.channel.sendWork(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, packet.data)) return false;
-    for (const task of tasks) this.#handed(task);
+    const seq = this.#lastSeq + 1;
+    if (!this.channel.sendWork(FrameKind.Batch, first.flags | TaskFlag.Short, first.id, first.fn, seq, packet.data)) return false;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      task.seq = seq + i;
+      task.movable = true;
+      this.#handed(task);
+    }
+    this.#lastSeq = seq + tasks.length - 1;
     this.keepAlive(true);
     return true;
   }
@@ -124,7 +232,7 @@ export class WorkerSlot {
   keepAlive(keep: boolean): void {
     if (keep === this.#referenced || this.state === 'gone') return;
     // Only an idle, serving worker lets go: one starting, stopping or retiring must be seen to the end.
-    if (!keep && (this.state !== 'ready' || this.inflight.size > 0)) return;
+    if (!keep && (this.state !== 'ready' || this.#held.size > 0)) return;
     this.#referenced = keep;
     this.runtime.ref(keep);
   }

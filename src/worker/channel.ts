@@ -27,6 +27,11 @@ export const Word = {
   AbortKind: 17,
   /** Frames carrying work (tasks, batches, rung tasks) written and not yet taken: how far ahead the worker is fed. */
   Queued: 18,
+  /**
+   * The hand-over number of the last task the worker started, or -n once the pool took back every task
+   * numbered up to n that had not started (see `claim` and `revoke`).
+   */
+  Claimed: 19,
 } as const;
 
 /** Why the pool asks a running task to stop. */
@@ -41,6 +46,7 @@ export interface Frame {
   flags: number;
   id: number;
   aux: number;
+  seq: number;
   payload: Uint8Array;
 }
 
@@ -88,7 +94,7 @@ class Ring {
   }
 
   /** Appends a frame; false when it does not fit now. */
-  tryWrite(kind: FrameKind, flags: number, id: number, aux: number, payload: Uint8Array | undefined): boolean {
+  tryWrite(kind: FrameKind, flags: number, id: number, aux: number, seq: number, payload: Uint8Array | undefined): boolean {
     const length = payload?.length ?? 0;
     const need = 4 + ((frameHeaderBytes + length + 3) & ~3);
     const capacity = this.#capacity;
@@ -105,6 +111,7 @@ class Ring {
     this.#u8[base + 5] = flags;
     i32[(base >> 2) + 2] = id;
     i32[(base >> 2) + 3] = aux;
+    i32[(base >> 2) + 4] = seq;
     if (payload !== undefined && length > 0) this.#u8.set(payload, base + 4 + frameHeaderBytes);
     const next = at + need;
     Atomics.store(i32, this.#write, next === capacity ? 0 : next);
@@ -130,6 +137,7 @@ class Ring {
       flags: this.#u8[base + 5]!,
       id: i32[(base >> 2) + 2]!,
       aux: i32[(base >> 2) + 3]!,
+      seq: i32[(base >> 2) + 4]!,
       payload: this.#u8.slice(start, start + length),
     };
     const next = at + 4 + ((frameHeaderBytes + length + 3) & ~3);
@@ -182,8 +190,8 @@ export class Channel {
    * Writes a frame and wakes the peer if it sleeps (unless `wake` is false: the caller then wakes it
    * later with `wakePeer`); false when the ring is full or the payload too big.
    */
-  send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array, wake = true): boolean {
-    if (!this.#out.tryWrite(kind, flags, id, aux, payload)) return false;
+  send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array, wake = true, seq = 0): boolean {
+    if (!this.#out.tryWrite(kind, flags, id, aux, seq, payload)) return false;
     if (wake && this.wakePeer()) this.wokePeerAt = now();
     return true;
   }
@@ -192,9 +200,9 @@ export class Channel {
    * Main side: `send` for a frame carrying work (a task, a batch, a doorbell for a task), counted in `Queued`
    * before it is written, so the worker never takes a frame it has not seen counted.
    */
-  sendWork(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array): boolean {
+  sendWork(kind: FrameKind, flags: number, id: number, aux: number, seq: number, payload?: Uint8Array): boolean {
     Atomics.add(this.words, Word.Queued, 1);
-    if (this.send(kind, flags, id, aux, payload)) return true;
+    if (this.send(kind, flags, id, aux, payload, true, seq)) return true;
     Atomics.sub(this.words, Word.Queued, 1);
     return false;
   }
@@ -230,6 +238,37 @@ export class Channel {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Worker side: claims the task handed over as number `seq`, before starting it; false when the pool has
+   * taken it back. Numbers rise in the order the worker takes tasks, so one word says which started.
+   */
+  claim(seq: number): boolean {
+    for (;;) {
+      const value = Atomics.load(this.words, Word.Claimed);
+      if (value < 0 && seq <= -value) return false;
+      if (Atomics.compareExchange(this.words, Word.Claimed, value, seq) === value) return true;
+    }
+  }
+
+  /**
+   * Main side: takes back every task numbered up to `last` that the worker has not claimed. Returns the claim
+   * word as it was (n >= 0: tasks above n never start; -n: tasks up to n were taken back before), or undefined
+   * when the worker already claimed `last`. One compare-and-swap against the worker's: a task is either
+   * claimed or taken back, never both.
+   */
+  revoke(last: number): number | undefined {
+    for (;;) {
+      const value = Atomics.load(this.words, Word.Claimed);
+      if (last <= Math.abs(value)) return undefined;
+      if (Atomics.compareExchange(this.words, Word.Claimed, value, -last) === value) return value;
+    }
+  }
+
+  /** The claim word as it stands (see `Word.Claimed`). */
+  get claimed(): number {
+    return Atomics.load(this.words, Word.Claimed);
   }
 
   /** Main side: asks the worker to skip a task it holds; false when every cancel slot is taken. */

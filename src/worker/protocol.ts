@@ -35,6 +35,8 @@ export interface SlowTaskMessage {
   id: number;
   fn: number;
   flags: number;
+  /** The task's hand-over number on this worker (see Channel.claim). */
+  seq: number;
   packet: Packet;
 }
 
@@ -64,8 +66,6 @@ export interface SlowResultMessage {
   v: typeof protocolVersion;
   id: number;
   ok: boolean;
-  /** The packet holds a batch's results (see FrameKind.BatchResult). */
-  batch: boolean;
   micros: number;
   packet: Packet;
 }
@@ -87,16 +87,19 @@ export const toWorker = (value: unknown): ToWorker => check(value, toWorkerTypes
 export const fromWorker = (value: unknown): FromWorker => check(value, fromWorkerTypes, 'from a worker');
 
 /**
- * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][aux u32]` then the payload:
- * - Task: aux = function number, payload = encoded arguments (one tuple, or a chunk of them).
+ * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][aux u32][seq u32]` then the payload:
+ * - Task: aux = function number, seq = hand-over number, payload = encoded arguments (one tuple, or a chunk of them).
  * - Define: id = function number, payload = UTF-8 JSON `FunctionName`.
  * - Doorbell: a control message waits on the slow lane (postMessage / IPC).
- * - Ok / Error: aux = run time in microseconds, payload = encoded value or error.
- * - Batch: many single calls of one function in one frame (aux = function number), payload = encoded
- *   `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one wake for all of them.
- * - BatchResult: aux = run time of the whole batch, payload = encoded `[ids: Int32Array, ok: Uint8Array, values: unknown[]]`.
+ * - Ok / Error: aux = run time in microseconds, payload = encoded value or error. Every call answers
+ *   alone, a batched one too, as soon as it ends: a result written is a result the pool reads even if the
+ *   worker dies next (the exactly-once accounting rests on it).
+ * - Batch: many single calls of one function in one frame (aux = function number; call i has hand-over
+ *   number seq + i), payload = encoded `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one
+ *   wake for all of them.
+ * - Fault: the worker is dying of an uncaught error; id = the task it ran (0: none), payload = the encoded error.
  */
-export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, BatchResult: 7 } as const;
+export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, Fault: 8 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Task flags. */
@@ -106,7 +109,7 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
  */
 export const TaskFlag = { Chunk: 1, Spread: 2, Short: 4 } as const;
 
-export const frameHeaderBytes = 12;
+export const frameHeaderBytes = 16;
 
 /**
  * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.

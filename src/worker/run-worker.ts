@@ -2,7 +2,7 @@
 // the slow lane it rings for), run them one at a time, and send results back.
 import { now } from '../clock.js';
 import { importModule } from '../import-module.js';
-import { decodeSync, encode, registerModule, type Packet } from '../serialize/index.js';
+import { encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
@@ -97,6 +97,8 @@ class WorkerLoop {
   #writing: Promise<void> | undefined;
   /** Moving average of the time one work frame (task, chunk or batch) takes, microseconds. */
   #frameMicros = Infinity;
+  /** When the work frame being served was taken. */
+  #frameStarted = 0;
   /** The most work frames seen waiting since the last announcement: about what the pool fills the ring to. */
   #peakQueued = 0;
 
@@ -117,18 +119,21 @@ class WorkerLoop {
       }
       const frame = channel.receive();
       if (frame !== undefined) {
-        if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) channel.tookWork();
+        if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) {
+          channel.tookWork();
+          this.#frameStarted = now();
+        }
         // Results held back are announced before a task that may be long, and once the work left here runs
         // low, so the pool refills the ring while that work runs.
         if ((frame.flags & TaskFlag.Short) === 0 || this.#runningLow()) this.#announce();
         switch (frame.kind) {
           case FrameKind.Task: {
-            const pending = this.#runTask(frame.id, frame.aux, frame.flags, { data: frame.payload, buffers: [] });
+            const pending = this.#runTask(frame.id, frame.aux, frame.flags, frame.seq, { data: frame.payload, buffers: [] });
             if (pending !== undefined) await this.#announced(pending);
             break;
           }
           case FrameKind.Batch: {
-            const pending = this.#runBatch(frame.aux, { data: frame.payload, buffers: [] });
+            const pending = this.#runBatch(frame.aux, frame.seq, { data: frame.payload, buffers: [] });
             if (pending !== undefined) await this.#announced(pending);
             break;
           }
@@ -145,7 +150,8 @@ class WorkerLoop {
             if (message.type === 'stop') return;
             if (message.type === 'task') {
               channel.tookWork();
-              const pending = this.#runTask(message.id, message.fn, message.flags, message.packet);
+              this.#frameStarted = now();
+              const pending = this.#runTask(message.id, message.fn, message.flags, message.seq, message.packet);
               if (pending !== undefined) await this.#announced(pending);
             }
             break;
@@ -199,8 +205,9 @@ class WorkerLoop {
     return pending;
   }
 
-  /** Returns a Promise only when the task (or its module import) is asynchronous. */
-  #runTask(id: number, fnNumber: number, flags: number, packet: Packet): Promise<void> | undefined {
+  /** Returns a Promise only when the task (or its module import) is asynchronous. Skips a task the pool took back. */
+  #runTask(id: number, fnNumber: number, flags: number, seq: number, packet: Packet): Promise<void> | undefined {
+    if (!this.#channel.claim(seq)) return undefined;
     const started = now();
     const name = functions.get(fnNumber);
     try {
@@ -274,113 +281,124 @@ class WorkerLoop {
     }
   }
 
-  /** Single calls sent together: each runs as its own task (errors stay per call), results go back together. */
-  #runBatch(fnNumber: number, packet: Packet): Promise<void> | undefined {
-    const started = now();
+  /**
+   * Single calls sent together: each is claimed, runs and answers as its own task (errors stay per call, and
+   * the pool may take back the calls not started yet); the pool is woken once, after the last.
+   */
+  #runBatch(fnNumber: number, seq: number, packet: Packet): Promise<void> | undefined {
     const name = functions.get(fnNumber);
     if (name === undefined) throw new TypeError(`Task function #${fnNumber} was never defined for this worker`);
     const fn = loaded.get(functionKey(name));
     if (fn === undefined) {
       // The module first: importing it registers its classes, which the arguments may contain.
-      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, packet, started), async (error: unknown) => {
+      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, seq, packet), async (error: unknown) => {
         const [ids] = (await decodeFast(packet)) as [Int32Array];
-        this.#replyBatch(ids, new Uint8Array(ids.length), new Array<unknown>(ids.length).fill(error), started);
+        for (let i = 0; i < ids.length && this.#channel.claim(seq + i); i++) this.#fail(ids[i]!, error, now(), i + 1 < ids.length);
       });
     }
-    return this.#startBatch(fn, packet, started);
+    return this.#startBatch(fn, seq, packet);
   }
 
-  #startBatch(fn: TaskFunction, packet: Packet, started: number): Promise<void> | undefined {
+  #startBatch(fn: TaskFunction, seq: number, packet: Packet): Promise<void> | undefined {
     // Unreadable ids cannot be answered: the error ends the worker and the pool fails the calls it held.
     const decoded = decodeFast(packet) as [Int32Array, unknown[][]] | Promise<[Int32Array, unknown[][]]>;
-    const start = ([ids, argumentLists]: [Int32Array, unknown[][]]): Promise<void> | undefined =>
-      this.#continueBatch(fn, ids, argumentLists, new Uint8Array(ids.length), new Array<unknown>(ids.length), 0, started);
+    const start = ([ids, argumentLists]: [Int32Array, unknown[][]]): Promise<void> | undefined => this.#continueBatch(fn, seq, ids, argumentLists, 0);
     return isThenable(decoded) ? decoded.then(start) : start(decoded);
   }
 
-  #continueBatch(fn: TaskFunction, ids: Int32Array, argumentLists: unknown[][], ok: Uint8Array, values: unknown[], from: number,
-    started: number): Promise<void> | undefined {
+  #continueBatch(fn: TaskFunction, seq: number, ids: Int32Array, argumentLists: unknown[][], from: number): Promise<void> | undefined {
     const words = this.#channel.words;
     for (let i = from; i < ids.length; i++) {
+      // The pool takes back calls from the end, so the first one refused ends the batch.
+      if (!this.#channel.claim(seq + i)) return undefined;
+      const id = ids[i]!;
+      const more = i + 1 < ids.length;
+      const started = now();
       Atomics.store(words, Word.RunningSince, Date.now() - this.#init.epoch);
-      Atomics.store(words, Word.Running, ids[i]!);
+      Atomics.store(words, Word.Running, id);
       try {
         const result = fn(...argumentLists[i]!);
         if (isThenable(result)) {
-          return Promise.resolve(result).then((value) => {
-            ok[i] = 1;
-            values[i] = value;
-          }, (error: unknown) => {
-            values[i] = error;
-          }).then(() => this.#continueBatch(fn, ids, argumentLists, ok, values, i + 1, started));
+          this.#announce();
+          return Promise.resolve(result)
+            .then((value) => this.#succeed(id, value, started, more), (error: unknown) => this.#fail(id, error, started, more))
+            .then(() => this.#continueBatchAfterWrite(fn, seq, ids, argumentLists, i + 1));
         }
-        ok[i] = 1;
-        values[i] = result;
+        this.#succeed(id, result, started, more);
       } catch (error) {
-        values[i] = error;
+        this.#fail(id, error, started, more);
       }
+      // A result on the slow lane must be written out before the next call may start (and crash).
+      if (this.#writing !== undefined) return this.#continueBatchAfterWrite(fn, seq, ids, argumentLists, i + 1);
     }
-    this.#replyBatch(ids, ok, values, started);
     return undefined;
   }
 
-  #replyBatch(ids: Int32Array, ok: Uint8Array, values: unknown[], started: number): void {
-    let packet: Packet;
-    try {
-      packet = encode([ids, ok, values]);
-    } catch {
-      // One value cannot be encoded: it becomes that call's error, the others go back as they are.
-      for (let i = 0; i < values.length; i++) {
-        try {
-          encode(values[i]);
-        } catch (error) {
-          ok[i] = 0;
-          values[i] = error;
-        }
-      }
-      packet = encode([ids, ok, values.map((value, i) => (ok[i] === 1 ? value : decodeSync(encodeError(value))))]);
-    }
-    this.#send(FrameKind.BatchResult, ids[0]!, true, true, packet, started);
+  async #continueBatchAfterWrite(fn: TaskFunction, seq: number, ids: Int32Array, argumentLists: unknown[][], from: number): Promise<void> {
+    const writing = this.#writing;
+    this.#writing = undefined;
+    await writing;
+    await this.#continueBatch(fn, seq, ids, argumentLists, from);
   }
 
-  #succeed(id: number, value: unknown, started: number): void {
+  /** `more`: further calls of the same batch follow (the pool is not woken for this one). */
+  #succeed(id: number, value: unknown, started: number, more = false): void {
     let packet: Packet;
     try {
       packet = encode(value);
     } catch (error) {
-      this.#fail(id, error, started);
+      this.#fail(id, error, started, more);
       return;
     }
-    this.#reply(id, true, packet, started);
+    this.#send(FrameKind.Ok, id, true, packet, started, more);
   }
 
-  #fail(id: number, error: unknown, started: number): void {
-    this.#reply(id, false, encodeError(error), started);
+  #fail(id: number, error: unknown, started: number, more = false): void {
+    this.#send(FrameKind.Error, id, false, encodeError(error), started, more);
   }
 
-  #reply(id: number, ok: boolean, packet: Packet, started: number): void {
-    this.#send(ok ? FrameKind.Ok : FrameKind.Error, id, ok, false, packet, started);
-  }
-
-  #send(kind: FrameKind, id: number, ok: boolean, batch: boolean, packet: Packet, started: number): void {
-    const micros = Math.min(0x7fffffff, Math.round((now() - started) * 1000));
-    this.#frameMicros = this.#frameMicros === Infinity ? micros : this.#frameMicros * 0.75 + micros * 0.25;
+  #send(kind: FrameKind, id: number, ok: boolean, packet: Packet, started: number, more: boolean): void {
+    const at = now();
+    const micros = Math.min(0x7fffffff, Math.round((at - started) * 1000));
+    if (!more) {
+      const frameMicros = (at - this.#frameStarted) * 1000;
+      this.#frameMicros = this.#frameMicros === Infinity ? frameMicros : this.#frameMicros * 0.75 + frameMicros * 0.25;
+    }
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
     // when there are as many workers as cores), and the pool reads every result it finds once woken. Held
     // results are announced before a task the pool did not mark short, once the work left here runs low (so
     // the pool refills it in time), and before awaiting or idling: they wait a few milliseconds of work at most.
-    const wake = this.#runningLow();
+    const wake = !more && this.#runningLow();
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
     if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {
       if (!wake) this.#unannounced++;
     } else {
-      this.#writing = this.#transport.post({ type: 'result', v: protocolVersion, id, ok, batch, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
+      this.#writing = this.#transport.post({ type: 'result', v: protocolVersion, id, ok, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
     }
     Atomics.store(this.#channel.words, Word.Running, 0);
     endCurrentTask();
   }
+}
+
+/**
+ * An uncaught error ends the worker, as it would end a Node program; first it goes into the ring, where the
+ * pool reads it even though the worker is gone, with the task that ran (0: between tasks, so a timer of a
+ * task that already returned is not blamed on the next one). A task module that handles uncaught errors
+ * itself (its own listener) keeps its worker.
+ */
+function reportFatalErrors(channel: Channel, transport: WorkerTransport): void {
+  const onFatal = (error: unknown): void => {
+    if (process.listenerCount('uncaughtException') > 1) return;
+    const running = Atomics.load(channel.words, Word.Running);
+    const packet = encodeError(error);
+    if (inBand(packet)) channel.send(FrameKind.Fault, 0, running, 0, packet.data);
+    // A process prints what killed it, as Node does; a thread's parent reads it from the ring.
+    if (transport.threadId === 0) process.stderr.write(`Uncaught ${error instanceof Error ? (error.stack ?? String(error)) : String(error)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', onFatal);
 }
 
 /** Runs the initializer, reports ready (or the initializer's error), then serves tasks until told to stop. */
@@ -388,6 +406,7 @@ export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuf
   setCurrentWorker({ index: init.index, pid: transport.pid, threadId: transport.threadId });
   const channel = new Channel(channelBuffer, 'worker', transport.ops);
   setTaskChannel(channel);
+  reportFatalErrors(channel, transport);
   if (init.initializer !== undefined) {
     try {
       const initializer = await resolveFunction(init.initializer);

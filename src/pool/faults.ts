@@ -132,7 +132,8 @@ export class Faults {
     this.#options.drain(slot);
     const { started, unstarted } = slot.release();
     const killed = slot.killed;
-    const deliberate = previous === 'stopping' || previous === 'retiring' || killed !== undefined;
+    // Stopped by the pool: closing, retiring, a task's time limit or abort, terminate() or a broken pool.
+    const deliberate = previous === 'stopping' || previous === 'retiring' || killed !== undefined || this.#lifecycle.stopped;
     const fault = faultError(slot);
     let blamed: Task | undefined;
     const again: Task[] = [];

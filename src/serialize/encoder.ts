@@ -113,7 +113,9 @@ export class Encoder {
     } finally {
       const few = Math.min(this.#refCount, fewObjects);
       for (let i = 0; i < few; i++) this.#few[i] = undefined;
-      if (this.#refCount > fewObjects) this.#seen.clear();
+      // By size, not by count: a message whose ninth object repeats an earlier one filled the set and ends
+      // with a count of eight, and a set left full would shift the next message's back-references.
+      if (this.#seen.size > 0) this.#seen.clear();
       this.#refs = undefined;
       this.#transfer = noTransfer;
       this.#shared = undefined;

@@ -90,6 +90,20 @@ describe('codec: plain data', () => {
     assert.notEqual(few[1], few[0]);
   });
 
+  it('keeps back-references right in a message after one whose ninth object repeats an earlier one', () => {
+    // Eight objects (the outer array and seven more), then a repeat: the shape of a batch of two calls sharing
+    // one handle. The message after it, with more objects and repeats, must not see the first one's objects.
+    const shared = { handle: 1 };
+    const first = [shared, {}, {}, {}, {}, {}, [], shared];
+    assert.deepStrictEqual(decodeSync(encode(first)), first);
+    const many = Array.from({ length: 12 }, (_, i) => ({ i }));
+    const second = [...many, many[3], many[11]];
+    const decoded = decodeSync(encode(second)) as { i: number }[];
+    assert.deepStrictEqual(decoded, second);
+    assert.equal(decoded[12], decoded[3]);
+    assert.equal(decoded[13], decoded[11]);
+  });
+
   it('round-trips binary data: ArrayBuffer, every typed array, DataView, Buffer, views sharing a buffer', () => {
     const buffer = new ArrayBuffer(64);
     new Uint8Array(buffer).forEach((_, i, a) => (a[i] = i));

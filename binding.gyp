@@ -6,7 +6,8 @@
         "native/addon.cc",
         "native/segment.cc",
         "native/futex.cc",
-        "native/process-state.cc"
+        "native/process-state.cc",
+        "native/parent-death.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

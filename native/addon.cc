@@ -1,4 +1,4 @@
-// Module entry: per-environment data, shared helpers, and registration of the three parts.
+// Module entry: per-environment data, shared helpers, and registration of the four parts.
 #include "common.h"
 
 #include <uv.h>
@@ -86,5 +86,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   multiproc::RegisterSegment(env, exports);
   multiproc::RegisterFutex(env, exports);
   multiproc::RegisterProcessState(env, exports);
+  multiproc::RegisterParentDeath(env, exports);
   return exports;
 }

@@ -37,6 +37,7 @@ bool GetInt32Slot(napi_env env, napi_value array, napi_value index, int32_t** ou
 void RegisterSegment(napi_env env, napi_value exports);
 void RegisterFutex(napi_env env, napi_value exports);
 void RegisterProcessState(napi_env env, napi_value exports);
+void RegisterParentDeath(napi_env env, napi_value exports);
 
 }  // namespace multiproc
 

@@ -31,7 +31,9 @@ export class ProcessRuntime implements WorkerRuntime {
     this.channel = this.#segment.buf;
     this.channelRef = this.#segment.name;
     const env = options.env === undefined ? process.env : { ...options.env };
-    this.#child = process.getBuiltinModule('node:child_process').fork(entry, [], {
+    // The child checks its parent against this pid (serve-worker.ts): read in the child, `process.ppid` would
+    // already name init if the pool died while the child started.
+    this.#child = process.getBuiltinModule('node:child_process').fork(entry, [String(process.pid)], {
       execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
       env,
       serialization: 'advanced',

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { importModule } from '../import-module.js';
+import { dieWithParent } from '../native/parent-death.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import { toWorker, type ToWorker } from '../worker/protocol.js';
@@ -58,7 +59,16 @@ async function serveThread(): Promise<void> {
   process.exit(0);
 }
 
+/** The pool's pid, as the pool passed it (process.ts), or `process.ppid` from a parent that did not. */
+function poolPid(): number {
+  const given = Number(process.argv[2]);
+  return Number.isSafeInteger(given) && given > 0 ? given : process.ppid;
+}
+
 async function serveProcess(): Promise<void> {
+  // A CPU-bound task blocks the event loop, so 'disconnect' below cannot end this process while one runs:
+  // the kernel (or, without PR_SET_PDEATHSIG, the addon's polling thread) kills it when the pool dies.
+  dieWithParent(poolPid());
   const received: ToWorker[] = [];
   let waiting: ((message: ToWorker) => void) | undefined;
   process.on('message', (value) => {
@@ -71,7 +81,7 @@ async function serveProcess(): Promise<void> {
     waiting = undefined;
     resolve(message);
   });
-  // The pool is gone (closed its end or died): nothing will ever be asked of this process again.
+  // The pool closed its end (or died between tasks): nothing will ever be asked of this process again.
   process.on('disconnect', () => process.exit(0));
   const next = (): ToWorker | Promise<ToWorker> => received.shift() ?? new Promise((resolve) => (waiting = resolve));
   const transport: WorkerTransport = {

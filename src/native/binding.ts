@@ -40,6 +40,8 @@ export interface NativeBinding {
   getTrackerFd(): number;
   adoptTrackerFd(fd: number): number;
   resetTrackerFd(): void;
+  setParentDeathSignal(expectedParentPid: number): boolean;
+  watchParent(expectedParentPid: number, intervalMs: number): boolean;
 }
 
 /** The addon is not available: it failed to build, or was built for another Node version. */

@@ -1,8 +1,11 @@
-// One measurement in a fresh process: `node contender.js <contender> <benchmark> <size> [workN]`, JSON on stdout.
-import { childCpuSeconds, makeAdapter, type Adapter, type Contender } from './adapters.js';
+// One measurement in a fresh process: `node contender.js <contender> <benchmark> <size> [workN | durations file]`,
+// JSON on stdout.
+import { readFileSync } from 'node:fs';
+import { childCpuSeconds, makeAdapter, workers, type Adapter, type Contender } from './adapters.js';
+import { idealMs } from './durations.js';
 import { work } from './workers/tasks.js';
 
-const [contender, benchmark, sizeText, workText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
+const [contender, benchmark, sizeText, argText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
 const size = Number(sizeText);
 
 function cpuSeconds(adapter: Adapter): number {
@@ -81,7 +84,7 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
       return { first, rate: await round() };
     }
     case 'b5': {
-      const n = Number(workText);
+      const n = Number(argText);
       const sample = Math.max(1, Math.floor(size / 10));
       const soloStarted = performance.now();
       for (let i = 0; i < sample; i++) work(n);
@@ -89,6 +92,16 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
       const started = performance.now();
       await Promise.all(Array.from({ length: size }, () => adapter.run('work', n)));
       return { ratio: (performance.now() - started) / ideal, taskMs: (2 * ideal) / size };
+    }
+    case 'b6':
+    case 'b7': {
+      // One call per task, in the list's order, as a user calling apply for each.
+      const durations = JSON.parse(readFileSync(argText!, 'utf8')) as number[];
+      const started = performance.now();
+      const results = await Promise.all(durations.map((ms) => adapter.run('spin', ms)));
+      const wall = performance.now() - started;
+      check(results.every((ms, i) => ms === durations[i]), 'lengths');
+      return { ratio: wall / idealMs(durations, workers) };
     }
     default:
       throw new Error(`unknown benchmark ${benchmark}`);

@@ -1,9 +1,10 @@
-// Pool benchmarks B1-B5 (BENCHMARKS.md): multiproc's two backends against piscina, tinypool, workerpool,
+// Pool benchmarks B1-B7 (BENCHMARKS.md): multiproc's two backends against piscina, tinypool, workerpool,
 // poolifier, a raw worker_threads floor and Python's multiprocessing.Pool, every measurement in a fresh process.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { contenders, type Contender } from './pool/adapters.js';
+import { contenders, workers, type Contender } from './pool/adapters.js';
+import { greedyMs, idealMs, stragglerDurations, variable, variableDurations } from './pool/durations.js';
 import { work } from './pool/workers/tasks.js';
 import type { BenchContext, BenchSection } from './lib/context.js';
 import { format, median, ratioPerRound, summarize, withSteal } from './lib/stats.js';
@@ -55,16 +56,36 @@ async function wholeProcess(command: string, args: string[]): Promise<{ ms: numb
   return { ms, mib: kib / 1024 };
 }
 
+/** Writes task lengths (ms) beside this script, for the contenders and Python to read; returns the file. */
+function durationsFile(benchmark: string, durations: readonly number[]): string {
+  const file = fileURLToPath(new URL(`./pool/${benchmark}-${durations.length}.json`, import.meta.url));
+  writeFileSync(file, JSON.stringify(durations));
+  return file;
+}
+
+/** What a list of task lengths holds, and the ratio a work-conserving pool without overhead would reach on it. */
+function lengthsNote(durations: readonly number[]): string {
+  const total = durations.reduce((sum, ms) => sum + ms, 0);
+  const ideal = idealMs(durations, workers);
+  return `${durations.length} tasks, ${format(total, 0)} ms in all, the longest ${format(Math.max(...durations), 0)} ms, ` +
+    `${durations.filter((ms) => ms >= 50).length} of 50 ms or more; ideal ${format(ideal, 0)} ms; each task in order ` +
+    `to the first free worker, with no overhead, would score ${format(greedyMs(durations, workers) / ideal, 3)}`;
+}
+
 function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length]!);
 }
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
-  const sizes = ctx.smoke ? { b1: 2000, b2: 200, b3: 4, b5: 40 } : { b1: 200_000, b2: 20_000, b3: 200, b5: 2000 };
+  const sizes = ctx.smoke
+    ? { b1: 2000, b2: 200, b3: 4, b5: 40, b6: 100, b7: 40 }
+    : { b1: 200_000, b2: 20_000, b3: 200, b5: 2000, b6: 2000, b7: 400 };
   const rounds = ctx.smoke ? 1 : Math.max(3, Math.min(ctx.rounds, 3));
   const workN = calibrate();
   const b3Repeats = ctx.smoke ? 1 : 3;
   const startupRepeats = ctx.smoke ? 1 : 5;
+  const lengths = { b6: variableDurations(sizes.b6), b7: stragglerDurations(sizes.b7) };
+  const lengthFiles = { b6: durationsFile('b6', lengths.b6), b7: durationsFile('b7', lengths.b7) };
   const runs: [string, Runner, number, string[]][] = [];
   for (const runner of [...contenders, 'python'] as const) {
     runs.push(['b1-call', runner, sizes.b1, []]);
@@ -78,6 +99,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       if (runner !== 'python') runs.push(['b3-transfer', runner, sizes.b3, []]);
     }
     runs.push(['b5', runner, sizes.b5, [String(workN)]]);
+    runs.push(['b6', runner, lengths.b6.length, [lengthFiles.b6]], ['b7', runner, lengths.b7.length, [lengthFiles.b7]]);
   }
   const results = new Map<string, Record<string, number>[]>();
   const steals: number[] = [];
@@ -136,8 +158,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const ratio = (a: number[], b: number[]): string => summarize(ratioPerRound(a, b).filter((v) => !Number.isNaN(v)), 2);
   const versusBest = (ours: number[], best: { name: Contender; values: number[] }): string => `${ratio(ours, best.values)} (${best.name})`;
   /** multiproc (thread) against the best peer on one figure of one benchmark. */
-  const versusBestOn = (benchmark: string, field: string): string =>
-    versusBest(series(benchmark, 'multiproc-thread', field), bestPeer((peer) => series(benchmark, peer, field)));
+  const versusBestOn = (benchmark: string, field: string, lowerIsBetter = false): string =>
+    versusBest(series(benchmark, 'multiproc-thread', field), bestPeer((peer) => series(benchmark, peer, field), lowerIsBetter));
   const bestCall = bestPeer((peer) => series('b1-call', peer, 'rate'));
 
   const names: Record<Runner, string> = {
@@ -151,7 +173,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       `${cell('b2', runner, 'median', 1)} / ${cell('b2', runner, 'p99', 0)} | ${cell('b2', runner, 'cpuPerCall', 1)} | ` +
       `${cell('b3-copy', runner, 'rate')} / ${cell('b3-transfer', runner, 'rate')} | ` +
       `${cell('b3-copy', runner, 'first')} / ${cell('b3-transfer', runner, 'first')} | ` +
-      `${over.length === 0 ? '-' : summarize(over, 0)} / ${format(median(startup.get(runner)?.mib ?? []), 0)} | ${cell('b5', runner, 'ratio')} |`;
+      `${over.length === 0 ? '-' : summarize(over, 0)} / ${format(median(startup.get(runner)?.mib ?? []), 0)} | ${cell('b5', runner, 'ratio')} | ` +
+      `${cell('b6', runner, 'ratio')} | ${cell('b7', runner, 'ratio')} |`;
   });
   const thread = 'multiproc-thread';
   const targets = [
@@ -166,6 +189,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ['B3 first round in a process: transferred / best peer', '>= 1', versusBestOn('b3-transfer', 'first')],
     ['B4 start-up overhead / best peer', '<= 1', versusBest(startupOver(thread), bestPeer(startupOver, true))],
     ['B5 wall / ideal', '<= 1.10', cell('b5', thread, 'ratio')],
+    ['B6 wall / ideal', '<= 1.05', cell('b6', thread, 'ratio')],
+    ['B6 wall / ideal, over the best peer\'s', '< 1', versusBestOn('b6', 'ratio', true)],
+    ['B6 wall / ideal, over Python\'s', '< 1', ratio(series('b6', thread, 'ratio'), series('b6', 'python', 'ratio'))],
+    ['B7 wall / ideal', '<= 1.05', cell('b7', thread, 'ratio')],
     ['process backend: B1 `map` / thread backend', '>= 0.5', ratio(series('b1-map', 'multiproc-process', 'rate'), series('b1-map', thread, 'rate'))],
     ['process backend: B2 median / thread backend', '<= 2', ratio(series('b2', 'multiproc-process', 'median'), series('b2', thread, 'median'))],
   ].map(([what, target, measured]) => `| ${what} | ${target} | ${measured} |`);
@@ -174,8 +201,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `2 workers, ${rounds} rounds, each measurement a fresh process, contenders rotating; median [min-max] over rounds. ` +
       `Host steal per round: ${steals.map((s) => `${s.toFixed(1)}%`).join(', ')}. \`work(n)\` calibrated to ~1 ms (n = ${workN}).`,
     '',
-    '| contender | B1 per call (tasks/s) | B1 chunks of 1000 by hand | B1 `map` auto chunks | B2 median / p99 (us) | B2 CPU per call (us, all threads and worker processes) | B3 copy / transfer (GB/s) | B3 first round in the process: copy / transfer (GB/s) | B4 start-up over bare (ms) / peak RSS (MiB) | B5 wall / ideal |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| contender | B1 per call (tasks/s) | B1 chunks of 1000 by hand | B1 `map` auto chunks | B2 median / p99 (us) | B2 CPU per call (us, all threads and worker processes) | B3 copy / transfer (GB/s) | B3 first round in the process: copy / transfer (GB/s) | B4 start-up over bare (ms) / peak RSS (MiB) | B5 wall / ideal | B6 variable lengths: wall / ideal | B7 straggler: wall / ideal |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `B1: ${sizes.b1} tasks \`x + 1\` submitted at once (Python: \`apply_async\` per call, \`Pool.map\` with its default chunksize; poolifier's ` +
@@ -184,7 +211,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       '(Python: numpy arrays, pickled), timed twice in each process: the first round pays for the C allocator\'s first sight of ' +
       '4 MiB blocks (glibc maps each one fresh and unmaps it on free, page faults and TLB shootdowns included, until the first ' +
       'such free raises its mmap threshold), the second is the warm figure the main columns give. B4: import, pool of 2, one task, shutdown, natural exit, minus a bare `node -e 0` (`python3 -c pass`) ' +
-      'run just before. B5: ' + `${sizes.b5} CPU-bound tasks; ideal = the same work single-threaded in that process, halved.`,
+      'run just before. B5: ' + `${sizes.b5} CPU-bound tasks; ideal = the same work single-threaded in that process, halved. ` +
+      'B6 and B7: each task busy-spins on the clock for its length, submitted by a call of its own in the list\'s order ' +
+      '(Python: `apply_async` per task); ideal = max(sum of lengths / 2, longest task). ' +
+      `B6: log-normal lengths (seed ${variable.seed}, mean ${variable.meanMs} ms, sigma ${variable.sigma}, capped at ` +
+      `${variable.maxMs} ms): ${lengthsNote(lengths.b6)}. B7: one ${format(lengths.b7[0]! / 1000, 1)} s task first, then ` +
+      `${sizes.b7} of ${lengths.b7[1]} ms: ${lengthsNote(lengths.b7)}.`,
     '',
     `### Targets (ratios computed per round, then the median; B3 runs ${b3Repeats} and B4 ${startupRepeats} times a round)`,
     '',
@@ -195,5 +227,5 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '|---|---|---|',
     ...targets,
   ].join('\n');
-  return { title: 'Pool (B1-B5)', markdown };
+  return { title: 'Pool (B1-B7)', replaces: ['Pool (B1-B5)'], markdown };
 }

@@ -40,13 +40,16 @@ for (const file of files) {
 }
 
 if (!smoke && sections.length > 0) {
-  // Sections from this run replace those of the same title; the others are kept as they were measured.
+  // Sections from this run replace those of the same title (or of a title they had before, in its place); the
+  // others are kept as they were measured.
   const reportFile = path.resolve(here, '../../BENCHMARKS.md');
+  const renamed = new Map(sections.flatMap((section) => (section.replaces ?? []).map((old) => [old, section.title] as const)));
   const kept = new Map<string, string>();
   if (existsSync(reportFile)) {
     for (const part of readFileSync(reportFile, 'utf8').split(/^## /m).slice(1)) {
       const newline = part.indexOf('\n');
-      kept.set(part.slice(0, newline).trim(), part.slice(newline + 1).trim());
+      const title = part.slice(0, newline).trim();
+      kept.set(renamed.get(title) ?? title, part.slice(newline + 1).trim());
     }
   }
   const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${filters.length > 0 ? ` -- ${filters.join(' ')}` : ''}\`._`;

@@ -11,6 +11,8 @@ export interface BenchContext {
 
 export interface BenchSection {
   title: string;
+  /** Earlier titles of this section: BENCHMARKS.md's section under one of them gives way to this one, in its place. */
+  replaces?: readonly string[];
   /** Markdown: the tables and a line on what was run. */
   markdown: string;
 }

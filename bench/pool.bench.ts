@@ -183,6 +183,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ['B1 per call / best peer per call', '>= 3', versusBest(series('b1-call', thread, 'rate'), bestCall)],
     ['B1 per call / raw worker_threads', '>= 0.67', ratio(series('b1-call', thread, 'rate'), series('b1-call', 'raw', 'rate'))],
     ['B2 median / piscina median', '<= 0.25', ratio(series('b2', thread, 'median'), series('b2', 'piscina', 'median'))],
+    ['B2 p99 / best peer\'s p99', '<= 1', versusBestOn('b2', 'p99', true)],
     ['B3 copied / best peer copied', '>= 1', versusBestOn('b3-copy', 'rate')],
     ['B3 transferred / best peer transferred', '>= 1', versusBestOn('b3-transfer', 'rate')],
     ['B3 first round in a process: copied / best peer', '>= 1', versusBestOn('b3-copy', 'first')],

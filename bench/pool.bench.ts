@@ -81,9 +81,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ? { b1: 2000, b2: 200, b3: 4, b5: 40, b6: 100, b7: 40 }
     : { b1: 200_000, b2: 20_000, b3: 200, b5: 2000, b6: 2000, b7: 400 };
   const rounds = ctx.smoke ? 1 : Math.max(3, Math.min(ctx.rounds, 3));
+  const selected = (benchmark: string): boolean => ctx.only.length === 0 || ctx.only.some((id) => benchmark.startsWith(id));
   const workN = calibrate();
   const b3Repeats = ctx.smoke ? 1 : 3;
-  const startupRepeats = ctx.smoke ? 1 : 5;
+  const startupRepeats = !selected('b4') ? 0 : ctx.smoke ? 1 : 5;
   const lengths = { b6: variableDurations(sizes.b6), b7: stragglerDurations(sizes.b7) };
   const lengthFiles = { b6: durationsFile('b6', lengths.b6), b7: durationsFile('b7', lengths.b7) };
   const runs: [string, Runner, number, string[]][] = [];
@@ -101,6 +102,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     runs.push(['b5', runner, sizes.b5, [String(workN)]]);
     runs.push(['b6', runner, lengths.b6.length, [lengthFiles.b6]], ['b7', runner, lengths.b7.length, [lengthFiles.b7]]);
   }
+  const chosen = runs.filter(([benchmark]) => selected(benchmark));
   const results = new Map<string, Record<string, number>[]>();
   const steals: number[] = [];
   const startup = new Map<string, { over: number[]; mib: number[] }>();
@@ -108,7 +110,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   for (let round = 0; round < rounds; round++) {
     ctx.log(`   round ${round + 1}/${rounds}`);
     const { steal } = await withSteal(async () => {
-      for (const [benchmark, runner, size, extra] of rotate(runs, round * 3)) {
+      for (const [benchmark, runner, size, extra] of rotate(chosen, round * 3)) {
         let value: Record<string, number>;
         try {
           value = await measure(runner, benchmark, size, extra);

@@ -5,6 +5,8 @@ export interface BenchContext {
   smoke: boolean;
   /** Rounds of interleaved contenders (>= 3, 5 where a round is short). */
   rounds: number;
+  /** Benchmark ids to run (`--only=b6,b7`; an id names all of its forms, `b1` is b1-call, b1-batch and b1-map); empty: all. */
+  only: readonly string[];
   /** Progress lines go here (stderr), never into the report. */
   log(text: string): void;
 }

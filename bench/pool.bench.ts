@@ -216,7 +216,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       'such free raises its mmap threshold), the second is the warm figure the main columns give. B4: import, pool of 2, one task, shutdown, natural exit, minus a bare `node -e 0` (`python3 -c pass`) ' +
       'run just before. B5: ' + `${sizes.b5} CPU-bound tasks; ideal = the same work single-threaded in that process, halved. ` +
       'B6 and B7: each task busy-spins on the clock for its length, submitted by a call of its own in the list\'s order ' +
-      '(Python: `apply_async` per task); ideal = max(sum of lengths / 2, longest task). ' +
+      '(Python: `apply_async` per task; raw worker_threads deals task i to worker i mod 2, what a fixed split costs); ' +
+      'ideal = max(sum of lengths / 2, longest task). ' +
       `B6: log-normal lengths (seed ${variable.seed}, mean ${variable.meanMs} ms, sigma ${variable.sigma}, capped at ` +
       `${variable.maxMs} ms): ${lengthsNote(lengths.b6)}. B7: one ${format(lengths.b7[0]! / 1000, 1)} s task first, then ` +
       `${sizes.b7} of ${lengths.b7[1]} ms: ${lengthsNote(lengths.b7)}.`,

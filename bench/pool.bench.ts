@@ -145,6 +145,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     return values.length === 0 || values.every(Number.isNaN) ? '-' : summarize(values.filter((v) => !Number.isNaN(v)), digits);
   };
   const startupOver = (runner: Runner): number[] => startup.get(runner)?.over ?? [];
+  const startupCell = (runner: Runner): string => {
+    const entry = startup.get(runner);
+    return entry === undefined ? '- / -' : `${summarize(entry.over, 0)} / ${format(median(entry.mib), 0)}`;
+  };
   /**
    * The best peer is the library with the best median in this run, and each of our measurements is paired
    * with that library's from the same round. Not the best of the four peers in each round: that is the
@@ -169,15 +173,13 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     workerpool: `workerpool ${version('workerpool')}`, poolifier: `poolifier ${version('poolifier')}`,
     'multiproc-thread': 'multiproc (thread)', 'multiproc-process': 'multiproc (process)', python: 'Python Pool(2)',
   };
-  const rows = ([...contenders, 'python'] as const).map((runner) => {
-    const over = startupOver(runner);
-    return `| ${names[runner]} | ${cell('b1-call', runner, 'rate')} | ${cell('b1-batch', runner, 'rate')} | ${cell('b1-map', runner, 'rate')} | ` +
+  const rows = ([...contenders, 'python'] as const).map((runner) =>
+    `| ${names[runner]} | ${cell('b1-call', runner, 'rate')} | ${cell('b1-batch', runner, 'rate')} | ${cell('b1-map', runner, 'rate')} | ` +
       `${cell('b2', runner, 'median', 1)} / ${cell('b2', runner, 'p99', 0)} | ${cell('b2', runner, 'cpuPerCall', 1)} | ` +
       `${cell('b3-copy', runner, 'rate')} / ${cell('b3-transfer', runner, 'rate')} | ` +
       `${cell('b3-copy', runner, 'first')} / ${cell('b3-transfer', runner, 'first')} | ` +
-      `${over.length === 0 ? '-' : summarize(over, 0)} / ${format(median(startup.get(runner)?.mib ?? []), 0)} | ${cell('b5', runner, 'ratio')} | ` +
-      `${cell('b6', runner, 'ratio')} | ${cell('b7', runner, 'ratio')} |`;
-  });
+      `${startupCell(runner)} | ${cell('b5', runner, 'ratio')} | ` +
+      `${cell('b6', runner, 'ratio')} | ${cell('b7', runner, 'ratio')} |`);
   const thread = 'multiproc-thread';
   const targets = [
     ['B1 `map` auto chunks / Python `Pool.map`', '>= 1', ratio(series('b1-map', thread, 'rate'), series('b1-map', 'python', 'rate'))],

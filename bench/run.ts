@@ -1,5 +1,7 @@
 // `npm run bench [-- FILTER]` runs every bench/*.bench.js and writes BENCHMARKS.md;
 // `npm run bench:smoke` runs each on tiny sizes (CI keeps them working) and writes nothing.
+// `--only=b6,b7` (either form, `npm run bench -- pool --only=b6,b7`) runs only those benchmarks of the pool file and
+// writes nothing: a section measured in part would replace a whole one.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const filters = args.filter((arg) => !arg.startsWith('--'));
+const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').filter((id) => id !== '') ?? [];
 
 const files = readdirSync(here)
   .filter((file) => file.endsWith('.bench.js'))
@@ -19,6 +22,7 @@ const files = readdirSync(here)
 const ctx: BenchContext = {
   smoke,
   rounds: smoke ? 1 : 5,
+  only,
   log: (text) => process.stderr.write(`${text}\n`),
 };
 
@@ -39,14 +43,17 @@ for (const file of files) {
   }
 }
 
-if (!smoke && sections.length > 0) {
-  // Sections from this run replace those of the same title; the others are kept as they were measured.
+if (!smoke && only.length === 0 && sections.length > 0) {
+  // Sections from this run replace those of the same title (or of a title they had before, in its place); the
+  // others are kept as they were measured.
   const reportFile = path.resolve(here, '../../BENCHMARKS.md');
+  const renamed = new Map(sections.flatMap((section) => (section.replaces ?? []).map((old) => [old, section.title] as const)));
   const kept = new Map<string, string>();
   if (existsSync(reportFile)) {
     for (const part of readFileSync(reportFile, 'utf8').split(/^## /m).slice(1)) {
       const newline = part.indexOf('\n');
-      kept.set(part.slice(0, newline).trim(), part.slice(newline + 1).trim());
+      const title = part.slice(0, newline).trim();
+      kept.set(renamed.get(title) ?? title, part.slice(newline + 1).trim());
     }
   }
   const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${filters.length > 0 ? ` -- ${filters.join(' ')}` : ''}\`._`;

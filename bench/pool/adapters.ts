@@ -15,7 +15,7 @@ export interface Adapter {
 export const contenders = ['raw', 'piscina', 'tinypool', 'workerpool', 'poolifier', 'multiproc-thread', 'multiproc-process'] as const;
 export type Contender = (typeof contenders)[number];
 
-const workers = 2;
+export const workers = 2;
 const tasksFile = fileURLToPath(new URL('./workers/tasks.js', import.meta.url));
 
 function raw(): Promise<Adapter> {

@@ -1,4 +1,4 @@
-"""Python multiprocessing.Pool on the pool benchmarks (B1-B5); one measurement per run, JSON on stdout."""
+"""Python multiprocessing.Pool on the pool benchmarks (B1-B7); one measurement per run, JSON on stdout."""
 import json
 import resource
 import sys
@@ -21,6 +21,14 @@ def work(n):
     for i in range(n):
         x = (x * 1664525 + 1013904223 + i) % 4294967296
     return x
+
+
+def spin(ms):
+    """Busy-spins for ms of wall time and returns it (B6, B7), as spin in bench/pool/workers/tasks.ts."""
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        pass
+    return ms
 
 
 def cpu_seconds():
@@ -95,6 +103,15 @@ def main():
             started = time.perf_counter()
             pool.map(work, [n] * size, chunksize=1)
             out = {"ratio": (time.perf_counter() - started) / ideal, "taskMs": 2 * ideal / size * 1000}
+        elif benchmark in ("b6", "b7"):
+            # One apply_async per task, in the list's order (bench/pool/durations.ts wrote the list).
+            with open(sys.argv[3]) as f:
+                durations = json.load(f)
+            started = time.perf_counter()
+            results = [pool.apply_async(spin, (ms,)) for ms in durations]
+            assert [r.get() for r in results] == durations
+            wall_ms = (time.perf_counter() - started) * 1000
+            out = {"ratio": wall_ms / max(sum(durations) / 2, max(durations))}
         else:
             raise SystemExit(f"unknown benchmark {benchmark}")
     print(json.dumps(out))

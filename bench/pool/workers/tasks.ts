@@ -21,4 +21,13 @@ export function work(n: number): number {
   return x;
 }
 
+/** Busy-spins for `ms` of wall time and returns it (B6, B7): each task lasts its length exactly, so the ideal span is known. */
+export function spin(ms: number): number {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+  return ms;
+}
+
 export default inc;

@@ -1,5 +1,5 @@
 // workerpool's worker script for the benchmark.
 import workerpool from 'workerpool';
-import { inc, incBatch, sum, work } from './tasks.js';
+import { inc, incBatch, spin, sum, work } from './tasks.js';
 
-workerpool.worker({ inc, incBatch, sum, work });
+workerpool.worker({ inc, incBatch, sum, work, spin });

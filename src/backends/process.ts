@@ -6,6 +6,7 @@ import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
+import { processExecArgv } from './worker-exec-argv.js';
 
 const entry = process.getBuiltinModule('node:url').fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
 
@@ -31,7 +32,7 @@ export class ProcessRuntime implements WorkerRuntime {
     this.channelRef = this.#segment.name;
     const env = options.env === undefined ? process.env : { ...options.env };
     this.#child = process.getBuiltinModule('node:child_process').fork(entry, [], {
-      execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
+      execArgv: [...processExecArgv(options.execArgv), ...limitFlags(options.resourceLimits)],
       env,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

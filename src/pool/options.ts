@@ -39,7 +39,13 @@ export interface PoolOptions {
   retries?: number;
   /** Heap limits per worker. */
   resourceLimits?: ResourceLimits;
-  /** Node flags of the workers. @default the parent's `process.execArgv` (so loaders such as tsx carry over) */
+  /**
+   * Node flags of the workers. Flags that would make a worker run other code than its entry (`-e`, `-p`, `-i`,
+   * `-c`, `--input-type`, `--test*`, `--watch*`) are dropped from the parent's and from this list alike; the
+   * parent's inspector flags are dropped too (no worker gets an inspector), those given here are kept
+   * (`['--inspect=0']` debugs each worker on a port of its own).
+   * @default the parent's `process.execArgv`, filtered as above (so loaders such as tsx carry over)
+   */
   execArgv?: readonly string[];
   /** Environment of the workers. @default the parent's `process.env` */
   env?: Readonly<Record<string, string | undefined>>;

@@ -3,11 +3,13 @@
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { encode } from '../serialize/index.js';
+import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
 import { defaultWorkers } from './default-workers.js';
 import { Engine, type SubmitOptions } from './engine.js';
+import { PoolBootstrapError } from './errors.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
 import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
@@ -81,7 +83,12 @@ export class Pool {
   readonly #timeout: number;
   readonly #retries: number;
 
+  /**
+   * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
+   * (keep the code that starts a pool under `if (!currentWorker())`, or tasks in a module of their own).
+   */
   constructor(options: PoolOptions = {}) {
+    if (importingTaskModule()) throw new PoolBootstrapError();
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     const workers = positiveInteger('workers', options.workers ?? defaultWorkers());
     const backend = options.backend ?? 'thread';

@@ -6,8 +6,13 @@ export type { BackendName, ResourceLimits };
 
 export interface PoolOptions {
   /**
-   * Number of workers.
-   * @default physical cores where they can be read (Linux), else `os.availableParallelism()`
+   * Number of workers, at most 1024.
+   * @default physical cores where they can be read (Linux), else `os.availableParallelism()` (at most 1024)
+   * @remarks A larger count throws a RangeError: the bound guards against a mistaken count (`1e9`), which would
+   * start workers until memory ran out, and leaves room for many more workers than cores (I/O-bound tasks).
+   * Each worker process (`backend: 'process'`) also takes a 512 KiB shared-memory channel in /dev/shm (or
+   * $MULTIPROC_SHM_DIR): when they do not all fit, the constructor throws `ERR_MP_SHM_NO_SPACE` before starting
+   * any worker.
    */
   workers?: number;
   /** Worker threads (one process) or child processes. @default 'thread' */

@@ -3,11 +3,13 @@
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { encode } from '../serialize/index.js';
+import { ensureRoom } from '../shm/free-space.js';
+import { channelBytes } from '../worker/channel.js';
 import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
-import { defaultWorkers } from './default-workers.js';
+import { defaultWorkers, maxWorkers } from './default-workers.js';
 import { Engine, type SubmitOptions } from './engine.js';
 import { PoolBootstrapError } from './errors.js';
 import type { PoolStats } from './stats.js';
@@ -33,6 +35,8 @@ export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
 export type LoadedTasks<M> = { readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends AnyFunction ? BoundTask<M[K]> : never };
 
 const orders: readonly Order[] = ['fifo', 'shuffle', 'longest-first'];
+/** Bytes of each ring of a worker's channel: the engine's `ringBytes`. */
+const channelRingBytes = 256 * 1024;
 
 function positiveInteger(name: string, value: unknown, infinity = false): number {
   if ((infinity && value === Infinity) || (Number.isInteger(value) && (value as number) > 0)) return value as number;
@@ -91,6 +95,7 @@ export class Pool {
     if (importingTaskModule()) throw new PoolBootstrapError();
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     const workers = positiveInteger('workers', options.workers ?? defaultWorkers());
+    if (workers > maxWorkers) throw new RangeError(expected('workers', `a positive integer up to ${maxWorkers}`, workers));
     const backend = options.backend ?? 'thread';
     if (backend !== 'thread' && backend !== 'process') throw new TypeError(expected('backend', "'thread' or 'process'", backend));
     const initializer = options.initializer === undefined ? undefined : checkTask(options.initializer);
@@ -109,6 +114,8 @@ export class Pool {
     if (typeof abortGraceMs !== 'number' || !(abortGraceMs >= 0 && Number.isFinite(abortGraceMs))) {
       throw new TypeError(expected('abortGraceMs', 'a non-negative finite number of milliseconds', abortGraceMs));
     }
+    // Each worker process's channel is a segment: all of them must fit before the first worker starts.
+    if (backend === 'process') ensureRoom(workers, channelBytes(channelRingBytes), `the channels of ${workers} pool worker processes`);
     this.#workers = workers;
     this.#engine = new Engine({
       workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,

@@ -233,9 +233,17 @@ export class Pool {
     return this.#engine.stats();
   }
 
-  /** `await using pool = new Pool()`: closes (finishing queued work) and waits for the workers. */
+  /**
+   * `await using pool = new Pool()`: at the end of the block, terminates the pool, as Python's `with Pool()`
+   * does: tasks still running or queued reject with `ERR_MP_POOL_TERMINATED`, and it resolves once the workers
+   * are gone. The block's own awaits come first, so await the results it needs inside it; a stuck task cannot
+   * hold the block open. `await pool.close()` (or `close()` then `join()`) is the way to let queued work
+   * finish; a pool already closed, terminated or broken is only waited for.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    const state = this.#engine.state;
+    if (state === 'running' || state === 'closing') await this.terminate();
+    else await this.join();
   }
 
   #submitOptions(options: CallOptions | MapOptions): SubmitOptions {

@@ -223,9 +223,13 @@ export class Pool {
     return this.#engine.join();
   }
 
-  /** Stops every worker now; unfinished tasks reject with `ERR_MP_POOL_TERMINATED`. */
+  /** Stops every worker now; unfinished tasks reject with `ERR_MP_POOL_TERMINATED`. Resolves once they are gone. */
   terminate(): Promise<void> {
-    return this.#engine.terminate();
+    // The event loop is held until the workers' exits are seen: a result read after the kill could let an idle
+    // worker's handle go again, and an `await pool.terminate()` at a module's top level then ended the program
+    // with exit code 13 (an unsettled top-level await) before the exit arrived.
+    const hold = setInterval(() => {}, 2 ** 30);
+    return this.#engine.terminate().finally(() => clearInterval(hold));
   }
 
   /** A plain snapshot: per worker tasks done, busy/idle/init time, current task; queue length. */

@@ -71,6 +71,7 @@ export {
   TaskTimeoutError,
   PoolTerminatedError,
   PoolStateError,
+  PoolBootstrapError,
   InitializerError,
   RemoteError,
   RemoteStack,

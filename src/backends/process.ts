@@ -6,6 +6,7 @@ import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
+import { processExecArgv } from './worker-exec-argv.js';
 
 const entry = process.getBuiltinModule('node:url').fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
 
@@ -34,7 +35,7 @@ export class ProcessRuntime implements WorkerRuntime {
     // The child checks its parent against this pid (serve-worker.ts): read in the child, `process.ppid` would
     // already name init if the pool died while the child started.
     this.#child = process.getBuiltinModule('node:child_process').fork(entry, [String(process.pid)], {
-      execArgv: [...(options.execArgv ?? process.execArgv), ...limitFlags(options.resourceLimits)],
+      execArgv: [...processExecArgv(options.execArgv), ...limitFlags(options.resourceLimits)],
       env,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

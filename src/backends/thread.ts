@@ -4,6 +4,7 @@ import { fromWorker, type ToWorker } from '../worker/protocol.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { atomicsWaitOps } from '../worker/wait-ops.js';
 import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
+import { threadExecArgv } from './worker-exec-argv.js';
 
 const entry = runtimeFileUrl('backends/worker-entry.js');
 
@@ -23,10 +24,11 @@ export class ThreadRuntime implements WorkerRuntime {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     const env = options.env === undefined ? undefined : { ...options.env };
+    const execArgv = threadExecArgv(options.execArgv);
     this.#worker = new Worker(entry, {
       workerData: { port: port2 },
       transferList: [port2],
-      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(execArgv === undefined ? {} : { execArgv }),
       ...(env === undefined ? {} : { env }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });

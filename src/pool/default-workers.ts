@@ -1,6 +1,14 @@
-// The default number of workers: physical cores where Linux tells them, else the available parallelism.
+// How many workers a pool has: by default the physical cores where Linux tells them, else the available
+// parallelism; at most `maxWorkers`.
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
+
+/**
+ * The most workers a pool may have. Not a resource check: a guard against a mistaken count (`1e9`, a byte count),
+ * which would start workers until memory or /dev/shm ran out and never return. It leaves room for pools of many
+ * more workers than cores (I/O-bound tasks) on any machine, so a program that runs on one runs on another.
+ */
+export const maxWorkers = 1024;
 
 export function physicalCores(): number | undefined {
   try {
@@ -18,5 +26,5 @@ export function physicalCores(): number | undefined {
 }
 
 export function defaultWorkers(): number {
-  return physicalCores() ?? process.getBuiltinModule('node:os').availableParallelism();
+  return Math.min(maxWorkers, physicalCores() ?? process.getBuiltinModule('node:os').availableParallelism());
 }

@@ -38,7 +38,7 @@ export interface SubmitOptions {
 }
 
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
-const ringBytes = 256 * 1024;
+export const ringBytes = 256 * 1024;
 const settled = Promise.resolve();
 
 export class Engine {

@@ -41,6 +41,21 @@ export class InitializerError extends MultiprocError {
   }
 }
 
+/**
+ * A pool was created while a pool worker was importing a task module: the module that starts the pool is
+ * (or imports) a task module, so every worker would start a pool of its own, and so on without end. As
+ * Python's "An attempt has been made to start a new process before the current process has finished its
+ * bootstrapping phase".
+ */
+export class PoolBootstrapError extends MultiprocError {
+  constructor(message = 'A Pool was created while a pool worker was importing a task module: the code that starts the pool ' +
+    'runs in every worker that imports this module, and each would start a pool of its own, without end. Start the pool ' +
+    'only in the main program: put that code under `if (!currentWorker()) { ... }` (as Python\'s `if __name__ == ' +
+    '"__main__":`), or keep the task functions in a module of their own that does not start a pool.') {
+    super('ERR_MP_POOL_IN_BOOTSTRAP', message);
+  }
+}
+
 /** A task threw something that is not an Error (a string, a number...): it is kept as `value`. */
 export class RemoteError extends MultiprocError {
   readonly value: unknown;

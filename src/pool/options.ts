@@ -6,8 +6,13 @@ export type { BackendName, ResourceLimits };
 
 export interface PoolOptions {
   /**
-   * Number of workers.
-   * @default physical cores where they can be read (Linux), else `os.availableParallelism()`
+   * Number of workers, at most 1024.
+   * @default physical cores where they can be read (Linux), else `os.availableParallelism()` (at most 1024)
+   * @remarks A larger count throws a RangeError: the bound guards against a mistaken count (`1e9`), which would
+   * start workers until memory ran out, and leaves room for many more workers than cores (I/O-bound tasks).
+   * Each worker process (`backend: 'process'`) also takes a 512 KiB shared-memory channel in /dev/shm (or
+   * $MULTIPROC_SHM_DIR): when they do not all fit, the constructor throws `ERR_MP_SHM_NO_SPACE` before starting
+   * any worker.
    */
   workers?: number;
   /** Worker threads (one process) or child processes. @default 'thread' */
@@ -39,7 +44,13 @@ export interface PoolOptions {
   retries?: number;
   /** Heap limits per worker. */
   resourceLimits?: ResourceLimits;
-  /** Node flags of the workers. @default the parent's `process.execArgv` (so loaders such as tsx carry over) */
+  /**
+   * Node flags of the workers. Flags that would make a worker run other code than its entry (`-e`, `-p`, `-i`,
+   * `-c`, `--input-type`, `--test*`, `--watch*`) are dropped from the parent's and from this list alike; the
+   * parent's inspector flags are dropped too (no worker gets an inspector), those given here are kept
+   * (`['--inspect=0']` debugs each worker on a port of its own).
+   * @default the parent's `process.execArgv`, filtered as above (so loaders such as tsx carry over)
+   */
   execArgv?: readonly string[];
   /** Environment of the workers. @default the parent's `process.env` */
   env?: Readonly<Record<string, string | undefined>>;

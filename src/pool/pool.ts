@@ -4,12 +4,16 @@ import { EventEmitter } from 'node:events';
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { encode } from '../serialize/index.js';
+import { ensureRoom } from '../shm/free-space.js';
+import { channelBytes } from '../worker/channel.js';
+import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AbortGroup } from './abort-group.js';
 import { AsyncResult } from './async-result.js';
 import { chunksizeFor, submissionOrder } from './chunking.js';
-import { defaultWorkers } from './default-workers.js';
-import { Engine, type SubmitOptions } from './engine.js';
+import { defaultWorkers, maxWorkers } from './default-workers.js';
+import { Engine, ringBytes, type SubmitOptions } from './engine.js';
+import { PoolBootstrapError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
@@ -93,10 +97,16 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #timeout: number;
   readonly #retries: number;
 
+  /**
+   * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
+   * (keep the code that starts a pool under `if (!currentWorker())`, or tasks in a module of their own).
+   */
   constructor(options: PoolOptions = {}) {
     super();
+    if (importingTaskModule()) throw new PoolBootstrapError();
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     const workers = positiveInteger('workers', options.workers ?? defaultWorkers());
+    if (workers > maxWorkers) throw new RangeError(expected('workers', `a positive integer up to ${maxWorkers}`, workers));
     const backend = options.backend ?? 'thread';
     if (backend !== 'thread' && backend !== 'process') throw new TypeError(expected('backend', "'thread' or 'process'", backend));
     const initializer = options.initializer === undefined ? undefined : checkTask(options.initializer);
@@ -115,6 +125,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (typeof abortGraceMs !== 'number' || !(abortGraceMs >= 0 && Number.isFinite(abortGraceMs))) {
       throw new TypeError(expected('abortGraceMs', 'a non-negative finite number of milliseconds', abortGraceMs));
     }
+    // Each worker process's channel is a segment: all of them must fit before the first worker starts.
+    if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
     this.#workers = workers;
     this.#engine = new Engine({
       workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,
@@ -223,7 +235,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     return this.#engine.join();
   }
 
-  /** Stops every worker now; unfinished tasks reject with `ERR_MP_POOL_TERMINATED`. */
+  /** Stops every worker now; unfinished tasks reject with `ERR_MP_POOL_TERMINATED`. Resolves once they are gone. */
   terminate(): Promise<void> {
     return this.#engine.terminate();
   }
@@ -233,9 +245,17 @@ export class Pool extends EventEmitter<PoolEvents> {
     return this.#engine.stats();
   }
 
-  /** `await using pool = new Pool()`: closes (finishing queued work) and waits for the workers. */
+  /**
+   * `await using pool = new Pool()`: at the end of the block, terminates the pool, as Python's `with Pool()`
+   * does: tasks still running or queued reject with `ERR_MP_POOL_TERMINATED`, and it resolves once the workers
+   * are gone. The block's own awaits come first, so await the results it needs inside it; a stuck task cannot
+   * hold the block open. `await pool.close()` (or `close()` then `join()`) is the way to let queued work
+   * finish; a pool already closed, terminated or broken is only waited for.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    const state = this.#engine.state;
+    if (state === 'running' || state === 'closing') await this.terminate();
+    else await this.join();
   }
 
   #submitOptions(options: CallOptions | MapOptions): SubmitOptions {

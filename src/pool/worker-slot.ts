@@ -221,10 +221,14 @@ export class WorkerSlot {
     else this.runtime.kill();
   }
 
-  /** Stops the worker now; it keeps the process alive until it is gone, so its exit is always observed. */
+  /**
+   * Stops the worker now; it keeps the process alive until it is gone, so its exit is always observed (an
+   * answer read meanwhile must not let an idle worker go: `stopping` refuses that).
+   */
   kill(): void {
     if (this.state === 'gone') return;
     this.keepAlive(true);
+    this.state = 'stopping';
     this.runtime.kill();
   }
 

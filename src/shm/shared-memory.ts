@@ -10,12 +10,11 @@ import {
   SharedMemoryNotFoundError,
   systemDetails,
 } from './errors.js';
-import { locate, posixShmDir, randomName, resolveDir, shmDirEnv, validateSize, type SegmentLocation } from './location.js';
+import { folderSpace, formatBytes, noSpaceRemedy } from './free-space.js';
+import { locate, posixShmDir, randomName, resolveDir, validateSize, type SegmentLocation } from './location.js';
 import { removeRecord, writeRecord } from './owner-records.js';
 import { registerSegment, unregisterSegment } from './tracker-client.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
-
-const { statfsSync } = process.getBuiltinModule('node:fs');
 
 export interface SharedMemoryOptions {
   /** The segment's name (no leading slash). Generated as `psm_xxxxxxxx` when creating without one. */
@@ -37,28 +36,11 @@ export interface SharedMemoryOptions {
 
 const retriesForFreshName = 100;
 
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 function noSpaceAdvice(location: SegmentLocation, size: number): string {
-  let free = '';
-  try {
-    const stats = statfsSync(location.dir);
-    free = ` (${formatBytes(stats.bavail * stats.bsize)} free of ${formatBytes(stats.blocks * stats.bsize)})`;
-  } catch {
-    // no figures to add
-  }
+  const space = folderSpace(location.dir);
+  const free = space === undefined ? '' : ` (${formatBytes(space.free)} free of ${formatBytes(space.total)})`;
   return `Not enough space in ${location.dir} for the ${formatBytes(size)} shared memory segment '${location.name}'${free}. ` +
-    `Docker's default /dev/shm is only 64 MiB: raise it (docker run --shm-size=2g), or keep segments in a folder ` +
-    `on a larger filesystem with the \`dir\` option or $${shmDirEnv}.`;
+    noSpaceRemedy('dir');
 }
 
 function translate(error: unknown, location: SegmentLocation, size: number): unknown {

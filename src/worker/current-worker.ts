@@ -13,7 +13,9 @@ export interface WorkerInfo {
  * copy must give the same answer.
  */
 const slot = Symbol.for('multiproc.currentWorker');
-const global = globalThis as { [slot]?: WorkerInfo };
+/** How many task module imports this thread's worker loop has under way (same global-object reason). */
+const importsSlot = Symbol.for('multiproc.taskImports');
+const global = globalThis as { [slot]?: WorkerInfo; [importsSlot]?: number };
 
 /** Called by the worker runtime only. */
 export function setCurrentWorker(info: WorkerInfo): void {
@@ -23,4 +25,22 @@ export function setCurrentWorker(info: WorkerInfo): void {
 /** The pool worker running the calling code, or `undefined` outside pool workers (e.g. on the main thread). */
 export function currentWorker(): WorkerInfo | undefined {
   return global[slot];
+}
+
+/** Called by the worker loop as it starts importing a task module (the initializer's included). */
+export function enterTaskImport(): void {
+  global[importsSlot] = (global[importsSlot] ?? 0) + 1;
+}
+
+/** Called by the worker loop once that import has settled, whichever way. */
+export function leaveTaskImport(): void {
+  global[importsSlot] = Math.max(0, (global[importsSlot] ?? 0) - 1);
+}
+
+/**
+ * Whether this thread's worker loop is importing a task module: the top level of a task module may be
+ * running now. A pool started there would be started again by every worker that imports the module.
+ */
+export function importingTaskModule(): boolean {
+  return (global[importsSlot] ?? 0) > 0;
 }

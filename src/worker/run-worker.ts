@@ -5,7 +5,7 @@ import { importModule } from '../import-module.js';
 import { encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
-import { setCurrentWorker } from './current-worker.js';
+import { enterTaskImport, leaveTaskImport, setCurrentWorker } from './current-worker.js';
 import { TaskNotFoundError } from './errors.js';
 import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import { Spinner } from './spinner.js';
@@ -60,7 +60,8 @@ function resolveFunction(name: FunctionName): Promise<TaskFunction> {
 }
 
 async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
-  const module = (await importModule(name.url)) as Record<string, unknown>;
+  enterTaskImport();
+  const module = (await importModule(name.url).finally(leaveTaskImport)) as Record<string, unknown>;
   // Its exported classes and functions can now travel in arguments and results.
   registerModule(name.url, module);
   const fn = module[name.name];

@@ -5,7 +5,7 @@ import {
   AsyncResult, currentWorker, Pool, RemoteError, RemoteStack, taskRef, type BackendName, type Progress,
 } from '../../src/index.js';
 import { ValidationError } from '../fixtures/pool-tasks.js';
-import { fixture, runNode } from '../helpers/spawn.js';
+import { fixture, runNode, waitUntil } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
 export function poolConformance(backend: BackendName): void {
@@ -236,15 +236,39 @@ export function poolConformance(backend: BackendName): void {
       }
     });
 
-    it('supports await using', async () => {
+    it('await using terminates at the end of the block: a stuck task is rejected and its worker is gone', async () => {
       let pool: Pool | undefined;
+      let stuck: Promise<unknown> | undefined;
+      let left = 0;
       {
         await using scoped = new Pool({ workers: 1, backend });
         pool = scoped;
         assert.equal(await within(scoped.apply(taskRef(tasksUrl, 'square'), [5])), 25);
+        stuck = scoped.apply(taskRef(tasksUrl, 'spin'), [60_000]);
+        stuck.catch(() => {});
+        await waitUntil(() => scoped.stats().workers[0]?.current?.name === 'spin', 10_000, 'the stuck task to start');
+        left = Date.now();
       }
+      const ms = Date.now() - left;
+      assert.ok(ms < 3000, `leaving the block took ${ms} ms`);
+      assert.equal((await rejection(stuck)).code, 'ERR_MP_POOL_TERMINATED');
+      assert.equal(pool.stats().state, 'terminated');
+      const [worker] = pool.stats().workers;
+      assert.equal(worker?.state, 'gone');
+      if (backend === 'process') assert.throws(() => process.kill(worker.pid, 0), { code: 'ESRCH' }, 'the worker process is gone');
+    });
+
+    it('await using after close() only waits: the queued work finished and the pool stays closed', async () => {
+      let pool: Pool | undefined;
+      let queued: Promise<unknown>[] = [];
+      {
+        await using scoped = new Pool({ workers: 1, backend });
+        pool = scoped;
+        queued = [1, 2, 3].map((x) => scoped.apply(taskRef(tasksUrl, 'slowSquare'), [x, 50]));
+        await within(scoped.close());
+      }
+      assert.deepEqual(await Promise.all(queued), [1, 4, 9]);
       assert.equal(pool.stats().state, 'closed');
-      assert.ok(pool.stats().workers.every((worker) => worker.state === 'gone'));
     });
 
     it('validates its arguments', async () => {

@@ -118,12 +118,23 @@ export class Engine {
     return task;
   }
 
-  /** Forgets a task without stopping its worker: queued, it is removed; running, its result is ignored. */
+  /**
+   * Forgets a task without stopping its worker: queued, it is removed; handed over and not started, it is
+   * taken back (it never starts); running, its result is ignored.
+   */
   drop(task: Task): void {
     if (task.settled) return;
     task.settled = true;
     task.cleanup?.();
-    if (task.slot === undefined) this.#queue.remove(task);
+    const slot = task.slot;
+    if (slot === undefined) {
+      this.#queue.remove(task);
+      return;
+    }
+    // What the worker has not started comes back; the other calls among it go back to the queue's head.
+    const back = slot.takeBackUnstarted(true) ?? [];
+    for (let i = back.length - 1; i >= 0; i--) if (!back[i]!.settled) this.#queue.unshift(back[i]!);
+    if (back.length > 0) this.#scheduleFlush();
   }
 
   /** Aborts a task as its signal would (see `Faults.abort`). */

@@ -118,14 +118,14 @@ export class WorkerSlot {
 
   /**
    * Takes back the tasks this worker holds and has not started, while it runs another. Undefined when it has
-   * not started the first it holds yet (it is about to: that one is left to it, and so, for now, the rest).
-   * Tasks whose buffers moved to the worker stay: they cannot be sent again.
+   * not started the first it holds yet (it is about to: that one is left to it, and so, for now, the rest),
+   * unless `all`. Tasks whose buffers moved to the worker stay: they cannot be sent again.
    */
-  takeBackUnstarted(): Task[] | undefined {
-    if (this.#held.size < 2 || this.state === 'gone') return [];
+  takeBackUnstarted(all = false): Task[] | undefined {
+    if (this.#held.size < (all ? 1 : 2) || this.state === 'gone') return [];
     const started = this.#lastStarted();
     const first = this.#held.values().next().value as Task;
-    if (first.seq > started) return undefined;
+    if (first.seq > started && !all) return undefined;
     let last = 0;
     for (const task of this.#held.values()) {
       if (task.seq <= started) continue;

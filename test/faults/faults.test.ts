@@ -3,7 +3,7 @@
 // FAULT_SEED=<n> replays the injector scenarios with other seeds (the seed is in each test's name).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Pool, RawArray, taskRef, type BackendName, type CallOptions, type PoolOptions } from '../../src/index.js';
+import { Pool, RawArray, taskRef, type BackendName, type CallOptions, type CrashReport, type PoolOptions } from '../../src/index.js';
 import { always, markSlots, valueOf, type Answer, type Plan } from '../fixtures/fault-tasks.js';
 import { waitUntil } from '../helpers/spawn.js';
 import { within } from '../pool/harness.js';
@@ -77,6 +77,8 @@ for (const backend of ['thread', 'process'] as const) {
     }
 
     it('a timer that throws after its call returned, while the worker is idle, fails no call', () => withFaultPool(backend, {}, async ({ pool, runs }) => {
+      const crashes: CrashReport[] = [];
+      pool.on('workerError', (crash) => crashes.push(crash));
       const first = await within(pool.apply(run, [0, { kind: 'throw-later', ms: 20 }]));
       assert.equal(first[0], valueOf(0));
       await new Promise((resolve) => setTimeout(resolve, 150));
@@ -85,6 +87,13 @@ for (const backend of ['thread', 'process'] as const) {
       assert.deepEqual(runs([0, 1]), [1, 1]);
       await workersBack(pool, 1);
       assert.ok(pool.stats().replaced <= 1, `replaced ${pool.stats().replaced}`);
+      // The worker's death is reported as such, with its error and no task to blame.
+      assert.equal(crashes.length, 1);
+      assert.equal(crashes[0]!.task, undefined);
+      assert.match(String((crashes[0]!.error as Error).message), /injected error of call 0, thrown after it returned/);
+      assert.equal(crashes[0]!.exitCode, 1);
+      assert.equal(pool.stats().crashes, 1);
+      assert.equal(pool.stats().lastCrash, crashes[0]);
     }));
 
     it('a timer that throws after its call returned fails no later call, however soon that call comes', () => withFaultPool(backend, {}, async ({ pool, runs }) => {

@@ -135,6 +135,26 @@ for (const backend of ['thread', 'process'] as const) {
       assert.ok(late.length <= 1, `items that had not started when the map rejected ran afterwards: ${late.join(', ')} (${counts})`);
     }));
 
+    it('a running chunk of a map that a crash rejected is still held to its time limit', () => withFaultPool(backend, { workers: 2 }, async ({ pool, runs }) => {
+      // Chunk 0 loops (never checking for an abort); chunk 1, on the other worker, exits 100 ms in and rejects
+      // the map. The loop's result no longer matters, but its worker must not stay taken past the time limit
+      // and grace period.
+      await workersBack(pool, 2);
+      const items = [
+        { id: 0, plan: { kind: 'hang', cooperative: false } as const },
+        { id: 1, plan: { kind: 'exit', crashRuns: always, ms: 100, async: true, exitCode: 9 } as const },
+      ];
+      const error = await within(pool.map(runItem, items, { chunksize: 1, timeout: 1000 }).then(() => undefined, (reason: unknown) => reason as { code?: string }), 20_000, 'the map');
+      assert.equal(error?.code, 'ERR_MP_WORKER_CRASHED', `the map settled with ${JSON.stringify(error)}; runs ${runs([0, 1]).join(', ')}`);
+      const rejected = Date.now();
+      // 1 s limit (counted from the chunk's start, before the rejection) and 1 s of grace (the pool's default): 5 s is ample.
+      const freed = await waitUntil(() => pool.stats().workers.every((worker) => worker.current === undefined) && pool.stats().inflight === 0, 5000, 'the looping chunk to be stopped')
+        .then(() => true, () => false);
+      const running = pool.stats().workers.filter((worker) => worker.current !== undefined).map((worker) => `${worker.index}: ${worker.current!.name} for ${worker.current!.runningMs} ms`);
+      assert.ok(freed, `${Date.now() - rejected} ms after the map rejected, still running: ${running.join('; ')}`);
+      assert.deepEqual(runs([0, 1]), [1, 1]);
+    }));
+
     for (const scenario of scenarios(backend)) {
       it(`injected faults: ${describeScenario(scenario)}`, async () => {
         const verdict = await runScenario(scenario);

@@ -25,7 +25,8 @@
 //     queue and from the workers' rings. "Not started" is judged from the run counts copied when the
 //     rejection arrived; a chunk whose items all had zero runs then and that ran later started after the
 //     rejection. One such chunk per surviving worker may be a race (the worker took it in the instant the
-//     pool decided, before its first item counted), so up to workers - 1 are let through.
+//     pool decided, before its first item counted), so up to workers - 1 are let through. A chunk of a
+//     rejected map that is still running is still held to its time limit (it must not keep its worker).
 // - Afterwards the pool again has its configured number of workers, all ready; stats().replaced equals the
 //   worker deaths the plans caused (a crash run each, and each stubborn hang); after terminate() no worker
 //   process and no shared-memory segment created by this process or its workers is left.
@@ -285,8 +286,9 @@ export async function runScenario(options: ScenarioOptions): Promise<Verdict> {
       }
     })();
     await submission;
-    // Judged from here on: whatever settles later (terminate() rejects what is left) does not count.
     const allSettled = await settledWithin(pending, deadline - Date.now());
+    // What settles after the deadline (terminate() rejects what is left) counts as never settled: a hang.
+    const inTime = (settlement: Settlement | undefined): Settlement | undefined => (settlement !== undefined && settlement.at <= deadline ? settlement : undefined);
 
     // Let the pool go quiet (dropped or requeued work that still runs would count late), then check its size.
     await poll(() => {
@@ -324,9 +326,10 @@ export async function runScenario(options: ScenarioOptions): Promise<Verdict> {
         figures.hangCalls++;
         if (!plan.cooperative && ran > 0) expectedDeaths++;
       }
-      if (!inMap.has(id)) judgeCall(id, plan, ran, settlements[id], settleCounts[id]!, options.retries, figures, violate);
+      if (!inMap.has(id)) judgeCall(id, plan, ran, inTime(settlements[id]), settleCounts[id]!, options.retries, figures, violate);
     }
-    for (const record of maps) judgeMap(record, plans, final, options, workers, figures, violate);
+    for (const record of maps) judgeMap({ ...record, settlement: inTime(record.settlement) }, plans, final, options, workers, figures, violate);
+    if (nextId < options.calls) violate('hang', `the deadline (${settleMs} ms) passed with ${nextId} of ${options.calls} calls submitted`);
 
     // Recovery: from each crash to the first result of the replacement worker in the same slot.
     for (const crash of crashEvents) {

@@ -104,7 +104,7 @@ export function judgeCall(id: number, plan: Plan, ran: number, settlement: Settl
   if (settleCount > 1) violate('wrong-result', `${label} settled ${settleCount} times`);
   if (settlement === undefined) {
     figures.hangs++;
-    violate('hang', `${label} never settled`);
+    violate('hang', `${label} did not settle within the scenario's deadline`);
     if (plan.kind === 'ok' && ran === 0) {
       figures.losses++;
       violate('loss', `${label} never ran`);
@@ -200,7 +200,7 @@ export function judgeMap(record: MapRecord, plans: readonly (Plan | undefined)[]
   if (settlement?.ok === false) figures.mapsRejected++;
   if (settlement === undefined) {
     figures.hangs++;
-    violate('hang', `${label} never settled`);
+    violate('hang', `${label} did not settle within the scenario's deadline`);
     return;
   }
   if (failures.size === 0) {

@@ -61,7 +61,8 @@ export function slotStats(slots: readonly WorkerSlot[]): { workers: WorkerStats[
  */
 export function watchTimeout(task: Task, slot: WorkerSlot, expire: () => void): void {
   const check = (): void => {
-    if (task.settled || task.slot !== slot || slot.state === 'gone' || !slot.holds(task)) return;
+    // A task dropped while it runs (its map rejected) is settled but still holds its worker: still watched.
+    if (task.slot !== slot || slot.state === 'gone' || !slot.holds(task)) return;
     const running = slot.running();
     let wait = Math.min(task.timeout, 50);
     if (running.id === task.id) {

@@ -39,6 +39,8 @@ export const AbortKind = { Aborted: 1, TimedOut: 2 } as const;
 export type AbortKind = (typeof AbortKind)[keyof typeof AbortKind];
 
 const headerBytes = 128;
+/** The payload of every frame that has none (not one allocation each). */
+const noPayload = new Uint8Array(0);
 const wrapMarker = -1;
 
 export interface Frame {
@@ -138,7 +140,7 @@ class Ring {
       id: i32[(base >> 2) + 2]!,
       aux: i32[(base >> 2) + 3]!,
       seq: i32[(base >> 2) + 4]!,
-      payload: this.#u8.slice(start, start + length),
+      payload: length === 0 ? noPayload : this.#u8.slice(start, start + length),
     };
     const next = at + 4 + ((frameHeaderBytes + length + 3) & ~3);
     Atomics.store(i32, this.#read, next === this.#capacity ? 0 : next);

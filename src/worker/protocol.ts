@@ -98,8 +98,11 @@ export const fromWorker = (value: unknown): FromWorker => check(value, fromWorke
  *   number seq + i), payload = encoded `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one
  *   wake for all of them.
  * - Fault: the worker is dying of an uncaught error; id = the task it ran (0: none), payload = the encoded error.
+ * - OkSmall: Ok for a result that needs no codec: flags = a `SmallResult`, seq = the value of an Int32. Small
+ *   integers and `undefined` are what most tiny calls return; each answering alone, they skip an encode, a
+ *   copy out of the ring and a decode.
  */
-export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, Fault: 8 } as const;
+export const FrameKind = { Task: 1, Define: 2, Doorbell: 3, Ok: 4, Error: 5, Batch: 6, Fault: 8, OkSmall: 9 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Task flags. */
@@ -110,6 +113,15 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 export const TaskFlag = { Chunk: 1, Spread: 2, Short: 4 } as const;
 
 export const frameHeaderBytes = 16;
+
+/** What an OkSmall frame holds. */
+export const SmallResult = { Int32: 0, Undefined: 1 } as const;
+
+/** The `SmallResult` for a value an OkSmall frame can carry, or undefined. */
+export function smallResult(value: unknown): number | undefined {
+  if (value === undefined) return SmallResult.Undefined;
+  return typeof value === 'number' && (value | 0) === value && !Object.is(value, -0) ? SmallResult.Int32 : undefined;
+}
 
 /**
  * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.

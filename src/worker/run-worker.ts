@@ -7,7 +7,7 @@ import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { enterTaskImport, leaveTaskImport, setCurrentWorker } from './current-worker.js';
 import { TaskNotFoundError } from './errors.js';
-import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, smallResult, SmallResult, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import { Spinner } from './spinner.js';
 import type { WaitOps } from './wait-ops.js';
 
@@ -344,27 +344,43 @@ class WorkerLoop {
 
   /** `more`: further calls of the same batch follow (the pool is not woken for this one). */
   #succeed(id: number, value: unknown, started: number, more = false): void {
+    const micros = this.#ended(started, more);
+    const small = smallResult(value);
+    if (small !== undefined && this.#sendSmall(id, small, small === SmallResult.Int32 ? (value as number) : 0, micros, more)) return;
     let packet: Packet;
     try {
       packet = encode(value);
     } catch (error) {
-      this.#fail(id, error, started, more);
+      this.#send(FrameKind.Error, id, false, encodeError(error), micros, more);
       return;
     }
-    this.#send(FrameKind.Ok, id, true, packet, started, more);
+    this.#send(FrameKind.Ok, id, true, packet, micros, more);
   }
 
   #fail(id: number, error: unknown, started: number, more = false): void {
-    this.#send(FrameKind.Error, id, false, encodeError(error), started, more);
+    this.#send(FrameKind.Error, id, false, encodeError(error), this.#ended(started, more), more);
   }
 
-  #send(kind: FrameKind, id: number, ok: boolean, packet: Packet, started: number, more: boolean): void {
+  /** The run time of a call that ends now, in microseconds; the frame's, too, once its last call ends. */
+  #ended(started: number, more: boolean): number {
     const at = now();
-    const micros = Math.min(0x7fffffff, Math.round((at - started) * 1000));
     if (!more) {
       const frameMicros = (at - this.#frameStarted) * 1000;
       this.#frameMicros = this.#frameMicros === Infinity ? frameMicros : this.#frameMicros * 0.75 + frameMicros * 0.25;
     }
+    return Math.min(0x7fffffff, Math.round((at - started) * 1000));
+  }
+
+  /** A result that needs no codec, in the frame header alone; false when the ring is full. */
+  #sendSmall(id: number, small: number, value: number, micros: number, more: boolean): boolean {
+    const wake = !more && this.#runningLow();
+    if (!this.#channel.send(FrameKind.OkSmall, small, id, micros, undefined, wake, value)) return false;
+    if (!wake) this.#unannounced++;
+    this.#finished();
+    return true;
+  }
+
+  #send(kind: FrameKind, id: number, ok: boolean, packet: Packet, micros: number, more: boolean): void {
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
     // when there are as many workers as cores), and the pool reads every result it finds once woken. Held
@@ -378,6 +394,11 @@ class WorkerLoop {
     } else {
       this.#writing = this.#transport.post({ type: 'result', v: protocolVersion, id, ok, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
     }
+    this.#finished();
+  }
+
+  /** The call is over: nothing runs until the next is claimed. */
+  #finished(): void {
     Atomics.store(this.#channel.words, Word.Running, 0);
     endCurrentTask();
   }

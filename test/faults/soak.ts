@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { BackendName } from '../../src/index.js';
 import type { CrashKind } from '../fixtures/fault-tasks.js';
 import { describeScenario, runScenario, type ScenarioOptions } from './injector.js';
-import { report, tally, type Category, type Verdict } from './verdict.js';
+import { report, tally, type Category, type Figures, type Verdict } from './verdict.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const { values: args } = parseArgs({
@@ -47,26 +47,13 @@ function rotation(backend: BackendName): Omit<ScenarioOptions, 'seed'>[] {
   ];
 }
 
-interface Totals {
+/** One backend's soak: the scenarios' figures summed, and what the soak adds. */
+interface Totals extends Figures {
   backend: BackendName;
   scenarios: number;
-  calls: number;
-  crashes: number;
-  crashesByKind: Partial<Record<CrashKind, number>>;
-  hangCalls: number;
-  hangs: number;
-  wrongRejections: number;
-  wrongResults: number;
-  reRuns: number;
-  losses: number;
-  maps: number;
-  mapsRejected: number;
-  lateChunks: number;
   violations: Partial<Record<Category, number>>;
-  recoveryMs: number[];
   rssBefore: number;
   rssAfter: number;
-  elapsedMs: number;
   reachedTarget: boolean;
   failed: Verdict[];
   firstSeed: number;
@@ -80,8 +67,8 @@ function rss(): number {
 
 async function soak(backend: BackendName, seedFrom: number): Promise<Totals> {
   const totals: Totals = {
-    backend, scenarios: 0, calls: 0, crashes: 0, crashesByKind: {}, hangCalls: 0, hangs: 0, wrongRejections: 0, wrongResults: 0, reRuns: 0,
-    losses: 0, maps: 0, mapsRejected: 0, lateChunks: 0, violations: {}, recoveryMs: [], rssBefore: rss(), rssAfter: 0, elapsedMs: 0,
+    backend, scenarios: 0, calls: 0, crashCalls: 0, crashes: 0, crashesByKind: {}, hangCalls: 0, hangs: 0, wrongRejections: 0, wrongResults: 0, reRuns: 0,
+    losses: 0, maps: 0, mapsRejected: 0, lateChunks: 0, violations: {}, recoveryMs: [], replacedExpected: 0, replacedSeen: 0, rssBefore: rss(), rssAfter: 0, elapsedMs: 0,
     reachedTarget: false, failed: [], firstSeed: seedFrom, lastSeed: seedFrom,
   };
   const started = Date.now();
@@ -93,7 +80,10 @@ async function soak(backend: BackendName, seedFrom: number): Promise<Totals> {
     totals.scenarios++;
     totals.lastSeed = options.seed;
     totals.calls += figures.calls;
+    totals.crashCalls += figures.crashCalls;
     totals.crashes += figures.crashes;
+    totals.replacedExpected += figures.replacedExpected;
+    totals.replacedSeen += figures.replacedSeen;
     for (const [kind, count] of Object.entries(figures.crashesByKind) as [CrashKind, number][]) totals.crashesByKind[kind] = (totals.crashesByKind[kind] ?? 0) + count;
     totals.hangCalls += figures.hangCalls;
     totals.hangs += figures.hangs;

@@ -61,6 +61,7 @@ export type { CtypeRef } from './sharedctypes/shared-ctype.js';
 export type { QueueRef } from './queue/queue-core.js';
 export type { ConnectionRef } from './queue/pipe.js';
 export type { ConditionRef } from './sync/condition.js';
+export { Process, ProcessStateError, ProcessTargetError, activeChildren, cpuCount, currentProcess, parentProcess, type ProcessOptions, type ProcessInfo } from './process/process.js';
 export { Pool, type BoundTask, type LoadedTasks, type PoolEvents } from './pool/pool.js';
 export type { CrashReport } from './pool/faults.js';
 export { taskRef, type TaskRef } from './pool/task-ref.js';

@@ -4,10 +4,12 @@
 import path from 'node:path';
 import { isMainThread, receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { importModule } from '../import-module.js';
+import { bytesToPacket } from '../serialize/index.js';
 import { dieWithParent } from '../native/parent-death.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { futexWaitOps } from '../worker/futex-wait-ops.js';
 import { toWorker, type ToWorker } from '../worker/protocol.js';
+import { isProcessStart, processTargetFlag, runProcess } from '../worker/run-process.js';
 import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
 import { atomicsWaitOps } from '../worker/wait-ops.js';
 
@@ -37,6 +39,11 @@ async function runImportFlags(): Promise<void> {
 }
 
 async function serveThread(): Promise<void> {
+  const { processStart } = workerData as { processStart?: unknown };
+  if (isProcessStart(processStart)) {
+    await runImportFlags();
+    process.exit(await runProcess(processStart));
+  }
   const { port } = workerData as { port: MessagePort };
   const next = (): Promise<ToWorker> => new Promise((resolve) => port.once('message', (value) => resolve(toWorker(value))));
   const transport: WorkerTransport = {
@@ -65,7 +72,18 @@ function poolPid(): number {
   return Number.isSafeInteger(given) && given > 0 ? given : process.ppid;
 }
 
+/** A `Process` of the process backend: its start comes first over IPC; a daemon dies with its parent. */
+async function serveProcessTarget(): Promise<void> {
+  const start = await new Promise<unknown>((resolve) => process.once('message', resolve));
+  if (!isProcessStart(start)) throw new TypeError('A Process child must start with a process-start message');
+  if (start.current.daemon) dieWithParent(start.parent.pid);
+  process.disconnect();
+  // It came as bytes (backends/child.ts).
+  process.exit(await runProcess({ ...start, packet: bytesToPacket(start.packet.data) }));
+}
+
 async function serveProcess(): Promise<void> {
+  if (process.argv[3] === processTargetFlag) return serveProcessTarget();
   // A CPU-bound task blocks the event loop, so 'disconnect' below cannot end this process while one runs:
   // the kernel (or, without PR_SET_PDEATHSIG, the addon's polling thread) kills it when the pool dies.
   dieWithParent(poolPid());

@@ -18,7 +18,7 @@ const N = 4;
 
 describe('Barrier (CPython _TestBarrier)', { timeout: 120_000 }, () => {
   for (const place of ['thread', 'process'] as const) {
-    it(`test_action (${place}s): the action runs exactly once per cycle, before any party is released`, async () => {
+    it(`test_action (${place === 'thread' ? 'threads' : 'processes'}): the action runs exactly once per cycle, before any party is released`, async () => {
       using counter = new RawValue('i', 0);
       countInto(counter);
       using barrier = new Barrier(N, { action: countRun });
@@ -35,7 +35,7 @@ describe('Barrier (CPython _TestBarrier)', { timeout: 120_000 }, () => {
       assert.equal(counter.value, passes, 'one run per cycle, wherever the last party arrived');
     });
 
-    it(`test_default_timeout (${place}s): a party later than the barrier's timeout breaks it for everyone`, async () => {
+    it(`test_default_timeout (${place === 'thread' ? 'threads' : 'processes'}): a party later than the barrier's timeout breaks it for everyone`, async () => {
       using barrier = new Barrier(N, { timeout: 500 });
       const late = Math.floor(N / 2);
       const parties = Array.from({ length: N - 1 }, () => run(place, 'barrier-late', { barrier, late, lateMs: 1000 }));
@@ -45,7 +45,7 @@ describe('Barrier (CPython _TestBarrier)', { timeout: 120_000 }, () => {
       assert.deepEqual([mine, ...await Promise.all(parties)], Array(N).fill({ error: 'ERR_MP_BROKEN_BARRIER' }));
     });
 
-    it(`test_timeout (${place}s): wait(timeout) breaks the barrier for every party when one is late`, async () => {
+    it(`test_timeout (${place === 'thread' ? 'threads' : 'processes'}): wait(timeout) breaks the barrier for every party when one is late`, async () => {
       using barrier = new Barrier(N);
       const late = Math.floor(N / 2);
       const parties = Array.from({ length: N - 1 }, () => run(place, 'barrier-late', { barrier, late, lateMs: 1000, timeout: 500 }));

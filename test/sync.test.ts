@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   Barrier, BoundedSemaphore, Condition, Event, Lock, RawValue, RLock, Semaphore, SyncSegmentError,
 } from '../src/index.js';
+import { countInto, countRun } from './fixtures/sync-actions.js';
 import { inProcess, inThread, nextMessage, startProcess, startThread } from './helpers/agents.js';
 import { firstLine, waitUntil } from './helpers/spawn.js';
 import { rejectsWithCode, throwsCode } from './helpers/codes.js';
@@ -262,13 +263,14 @@ describe('Barrier', () => {
     await rejectsWithCode(barrier.wait(), 'ERR_MP_BROKEN_BARRIER');
     barrier.reset();
     assert.equal(barrier.broken, false);
-    using two = new Barrier(2, { action: () => (actions += 1) });
-    let actions = 0;
+    using actions = new RawValue('i', 0);
+    countInto(actions);
+    using two = new Barrier(2, { action: countRun });
     const thread = inThread('barrier', { barrier: two });
     await waitUntil(() => two.nWaiting === 1, 10_000, 'the thread to arrive');
     assert.equal(await two.wait(), 1);
     assert.deepEqual(await thread, [{ index: 0 }]);
-    assert.equal(actions, 1, 'the action runs once, where the last party arrives');
+    assert.equal(actions.value, 1, 'the action runs once, where the last party arrives');
     const pending = two.wait();
     two.abort();
     await rejectsWithCode(pending, 'ERR_MP_BROKEN_BARRIER');

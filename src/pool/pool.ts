@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
-import { encode } from '../serialize/index.js';
+import { encode, registry } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
+import { Region } from '../sync/region.js';
 import { channelBytes } from '../worker/channel.js';
 import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
@@ -69,6 +70,20 @@ function checkTask(task: unknown): FunctionName {
     throw new TypeError(expected('task', "a task reference (pool.load(url).name or taskRef(url, name)); functions cannot be sent to workers by value", task));
   }
   return { url: task.url, name: task.name };
+}
+
+/**
+ * Whether an argument itself (not something inside it) is a shared handle: a Lock, a Value, a Pipe end...
+ * Such a call is encoded when made, so the reference is taken then. A cheap look at the top level only:
+ * the hot path (numbers, strings, plain objects, arrays, typed arrays) costs a typeof or a prototype check.
+ */
+function holdsHandle(args: readonly unknown[]): boolean {
+  for (const arg of args) {
+    if (typeof arg !== 'object' || arg === null || Array.isArray(arg) || ArrayBuffer.isView(arg)) continue;
+    const proto: unknown = Object.getPrototypeOf(arg);
+    if (proto !== Object.prototype && proto !== null && registry.handleOf(arg) !== undefined) return true;
+  }
+  return false;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -182,12 +197,18 @@ export class Pool extends EventEmitter<PoolEvents> {
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
       const submit = this.#submitOptions(options);
       // Plain calls are encoded when dispatched, possibly batched with others; the rest now, so a value
-      // that cannot be sent fails this call right away.
-      const plain = options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
-      const payload = plain ? args : encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
-      return new Promise((resolve, reject) => {
+      // that cannot be sent fails this call right away, and a handle argument is referenced as it was
+      // when the call was made. The segments it references are held until the call settles, so the
+      // caller may close its own handle at once (as Python allows) without the worker missing it.
+      const handles = holdsHandle(args);
+      const plain = !handles && options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
+      const encodeArgs = (): ReturnType<typeof encode> => encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
+      const held = handles ? Region.holding(encodeArgs) : undefined;
+      const payload = plain ? args : held?.value ?? encodeArgs();
+      const settled = new Promise<Result<F>>((resolve, reject) => {
         this.#engine.submit(fn, TaskFlag.Spread, payload, 1, submit, resolve as (value: unknown) => void, reject);
       });
+      return held === undefined ? settled : settled.finally(held.release);
     } catch (error) {
       // Only argument checks and the codec throw here, always with Error instances.
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));

@@ -1,5 +1,6 @@
 // Barrier: Python's multiprocessing.Barrier. Arrivals are counted under an internal mutex; waiters sleep on
 // the generation word, and a broken generation is recorded so every waiter of it raises BrokenBarrierError.
+// The action and the default timeout travel in the reference, so they hold wherever the barrier goes.
 import { expected } from '../errors.js';
 import { futexWake } from '../native/futex.js';
 import { BrokenBarrierError } from './errors.js';
@@ -8,15 +9,26 @@ import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type Primi
 import { Kind } from './region.js';
 import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
+import { registry } from '../serialize/registry.js';
 
 // The first four words are the internal mutex (mutexWords).
 const enum Word { Count = 4, Generation, BrokenGeneration, Broken, Parties }
 const barrierWords = mutexWords + 5;
 
 export interface BarrierOptions {
-  /** Runs in the process whose arrival completes the barrier, before the others are released. */
+  /**
+   * Runs once per cycle, in the party whose arrival completes the barrier (whichever thread or process
+   * that is), before the others are released; if it throws, the barrier breaks. A barrier with an action
+   * travels to other workers only if the action is an exported function registered with
+   * `registerFunction` (it travels by reference, as Python pickles it).
+   */
   action?: () => void;
-  /** Default timeout of `wait` in ms. @default Infinity */
+  /** Default timeout of `wait` in ms, for every handle of this barrier. @default Infinity */
+  timeout?: number;
+}
+
+export interface BarrierRef extends PrimitiveRef {
+  action?: () => void;
   timeout?: number;
 }
 
@@ -38,8 +50,31 @@ export class Barrier extends SharedPrimitive {
     this.#timeout = options.timeout;
   }
 
-  static fromRef(ref: PrimitiveRef, options: BarrierOptions = {}): Barrier {
-    return new Barrier(0, options, attachPlacement(ref, [Kind.Barrier]));
+  /** Attaches to a barrier; `options` override the action and timeout its reference carries. */
+  static fromRef(ref: BarrierRef, options: BarrierOptions = {}): Barrier {
+    const action = options.action ?? ref.action;
+    const timeout = options.timeout ?? ref.timeout;
+    const placement = attachPlacement(ref, [Kind.Barrier]);
+    try {
+      return new Barrier(0, { ...(action === undefined ? {} : { action }), ...(timeout === undefined ? {} : { timeout }) }, placement);
+    } catch (error) {
+      placement.region.dispose();
+      throw error;
+    }
+  }
+
+  override toRef(): BarrierRef {
+    const ref: BarrierRef = super.toRef();
+    const action = this.#action;
+    if (action !== undefined) {
+      if (registry.functionOf(action) === undefined) {
+        throw new TypeError(`its action \`${action.name || 'anonymous'}\` is not a registered function: only exported functions travel; ` +
+          'export it and call registerFunction(action, import.meta.url), so the party that completes the barrier elsewhere can run it');
+      }
+      ref.action = action;
+    }
+    if (this.#timeout !== undefined) ref.timeout = this.#timeout;
+    return ref;
   }
 
   get parties(): number {
@@ -53,6 +88,10 @@ export class Barrier extends SharedPrimitive {
 
   get broken(): boolean {
     return Atomics.load(this.i32, this.at + Word.Broken) === 1;
+  }
+
+  protected override inspectState(): string {
+    return `Barrier parties=${this.parties} waiting=${this.nWaiting}${this.broken ? ' broken' : ''}`;
   }
 
   /**
@@ -173,4 +212,4 @@ export class Barrier extends SharedPrimitive {
   }
 }
 
-registerBuiltinHandle(refHandle('multiproc.Barrier', Barrier, (ref: PrimitiveRef) => Barrier.fromRef(ref)));
+registerBuiltinHandle(refHandle('multiproc.Barrier', Barrier, (ref: BarrierRef) => Barrier.fromRef(ref)));

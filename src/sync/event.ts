@@ -27,6 +27,10 @@ export class Event extends SharedPrimitive {
     return Atomics.load(this.i32, this.at) === 1;
   }
 
+  protected override inspectState(): string {
+    return `Event ${this.isSet() ? 'set' : 'unset'}`;
+  }
+
   /** Sets the flag and wakes every waiter, in every process. */
   set(): void {
     const i32 = this.i32;

@@ -2,7 +2,7 @@
 // re-entry and release mean.
 import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from './wait.js';
 import { SyncTimeoutError } from './errors.js';
-import { isLocked, lockWaiting, recoverMutex, tryLock } from './mutex.js';
+import { holderPid, isLocked, isMine, lockWaiting, recoverMutex, tryLock } from './mutex.js';
 import { SharedPrimitive } from './primitive.js';
 
 /** Releases the lock when disposed: `using held = lock.guardSync()` / `await using held = await lock.guard()`. */
@@ -86,6 +86,20 @@ export abstract class LockBase extends SharedPrimitive {
    */
   recover(): boolean {
     return recoverMutex(this.i32, this.at);
+  }
+
+  /** `none`, `pid 123` (another process), or `pid 123, this thread` / `pid 123, another thread`. */
+  protected owner(): string {
+    const i32 = this.i32;
+    if (!isLocked(i32, this.at)) return 'none';
+    const pid = holderPid(i32, this.at);
+    if (pid === 0) return 'unknown';
+    if (pid !== process.pid) return `pid ${pid}`;
+    return `pid ${pid}, ${isMine(i32, this.at) ? 'this' : 'another'} thread`;
+  }
+
+  protected override inspectState(): string {
+    return `${this.constructor.name}(owner=${this.owner()})`;
   }
 
   protected describe(): string {

@@ -28,6 +28,9 @@ export interface PrimitiveRef {
   kind: Kind;
 }
 
+/** `util.inspect.custom`, without importing node:util. @internal */
+export const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
 export abstract class SharedPrimitive implements Disposable {
   protected readonly region: Region;
   protected readonly at: number;
@@ -71,6 +74,16 @@ export abstract class SharedPrimitive implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** What `util.inspect` and `console.log` show: `<Semaphore(value=2)>`, never the segment's words. */
+  [inspectCustom](): string {
+    return this.closed ? `<${this.constructor.name} closed>` : `<${this.inspectState()}>`;
+  }
+
+  /** The inside of the angle brackets, read from the shared words (a snapshot). */
+  protected inspectState(): string {
+    return this.constructor.name;
   }
 }
 

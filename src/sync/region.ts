@@ -25,11 +25,15 @@ export interface RegionRef {
   dir?: string;
 }
 
+/** Regions whose reference was taken while `holdingRegions` ran (undefined outside it). */
+let collecting: Set<Region> | undefined;
+
 export class Region {
   readonly shm: SharedMemory;
   readonly i32: Int32Array;
   readonly kind: Kind;
   #disposed = false;
+  #holds = 0;
 
   private constructor(shm: SharedMemory, kind: Kind) {
     this.shm = shm;
@@ -81,6 +85,7 @@ export class Region {
   }
 
   get ref(): RegionRef {
+    collecting?.add(this);
     return this.shm.dir === posixShmDir ? { name: this.shm.name } : { name: this.shm.name, dir: this.shm.dir };
   }
 
@@ -92,6 +97,40 @@ export class Region {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (this.#holds === 0) this.#release();
+  }
+
+  /**
+   * Runs `take` (an encode) and holds every region whose reference it took: until `release()`, disposing
+   * of such a region's creating handle keeps its name (a receiver can still attach) and only marks the
+   * handle closed; the last release removes the name and unmaps. A pool call holds what its arguments
+   * reference until it settles, so the caller may close its own handles as soon as the call is made.
+   */
+  static holding<T>(take: () => T): { value: T; release: () => void } {
+    const outer = collecting;
+    const taken = new Set<Region>();
+    collecting = taken;
+    try {
+      const value = take();
+      const releases = [...taken].map((region) => region.#hold());
+      return { value, release: () => releases.forEach((release) => release()) };
+    } finally {
+      collecting = outer;
+      for (const region of taken) outer?.add(region);
+    }
+  }
+
+  #hold(): () => void {
+    this.#holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#holds === 0 && this.#disposed) this.#release();
+    };
+  }
+
+  #release(): void {
     if (this.shm.created) {
       try {
         this.shm.unlink();

@@ -46,6 +46,12 @@ export class RLock extends LockBase {
     if (--i32[this.at + mutexWords]! === 0) unlock(i32, this.at);
   }
 
+  protected override inspectState(): string {
+    // The count word is only meaningful while someone holds the lock.
+    const count = this.locked ? this.i32[this.at + mutexWords]! : 0;
+    return `RLock(owner=${this.owner()}, count=${count})`;
+  }
+
   /** Releases every level at once (Condition.wait); returns the count to restore. @internal */
   releaseAll(): number {
     const count = this.count;

@@ -11,8 +11,10 @@ import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.j
 const enum Word { Value, Sleepers, Bound }
 /** Int32 words a semaphore occupies. */
 export const semaphoreWords = 3;
-/** No upper bound. */
+/** No upper bound but the word's own. */
 const unbounded = -1;
+/** The largest value a semaphore word holds (Linux's SEM_VALUE_MAX): one more would wrap to negative. */
+const semaphoreMax = 0x7fffffff;
 
 export function initSemaphore(i32: Int32Array, at: number, value: number, bound: number): void {
   i32[at + Word.Value] = value;
@@ -45,17 +47,21 @@ export function* downWaiting(i32: Int32Array, at: number, deadline: number): Wai
   }
 }
 
-/** Adds `n`; a bounded semaphore refuses to pass its bound (nothing changes then). */
+/**
+ * Adds `n`; nothing changes when it would pass the bound: a BoundedSemaphore's initial value
+ * (`ERR_MP_SEMAPHORE_OVERFLOW`), or 2^31-1 for any semaphore (a RangeError: the word would wrap negative).
+ */
 export function up(i32: Int32Array, at: number, n = 1): void {
   const bound = Atomics.load(i32, at + Word.Bound);
-  if (bound === unbounded) {
-    Atomics.add(i32, at + Word.Value, n);
-  } else {
-    for (;;) {
-      const value = Atomics.load(i32, at + Word.Value);
-      if (value + n > bound) throw new SyncStateError('ERR_MP_SEMAPHORE_OVERFLOW', `BoundedSemaphore released too many times (value ${value}, bound ${bound})`);
-      if (Atomics.compareExchange(i32, at + Word.Value, value, value + n) === value) break;
+  for (;;) {
+    const value = Atomics.load(i32, at + Word.Value);
+    if (bound !== unbounded && value + n > bound) {
+      throw new SyncStateError('ERR_MP_SEMAPHORE_OVERFLOW', `BoundedSemaphore released too many times (value ${value}, bound ${bound})`);
     }
+    if (value + n > semaphoreMax) {
+      throw new RangeError(expected('n', `at most ${semaphoreMax - value} (a semaphore holds at most 2^31-1 = ${semaphoreMax}, and its value is ${value})`, n));
+    }
+    if (Atomics.compareExchange(i32, at + Word.Value, value, value + n) === value) break;
   }
   if (Atomics.load(i32, at + Word.Sleepers) > 0) futexWake(i32, at + Word.Value, n);
 }
@@ -106,7 +112,10 @@ export class Semaphore extends SharedPrimitive {
     return tryDown(this.i32, this.at);
   }
 
-  /** Gives back `n` units (Python's `release(n)`), waking as many sleepers. */
+  /**
+   * Gives back `n` units (Python's `release(n)`), waking as many sleepers. The value may not pass 2^31-1
+   * (a RangeError, nothing released); a BoundedSemaphore's not its initial value (`ERR_MP_SEMAPHORE_OVERFLOW`).
+   */
   release(n = 1): void {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(expected('n', 'a positive integer', n));
     up(this.i32, this.at, n);
@@ -125,6 +134,11 @@ export class Semaphore extends SharedPrimitive {
   /** The current value (Python's `get_value()`). */
   get value(): number {
     return semaphoreValue(this.i32, this.at);
+  }
+
+  protected override inspectState(): string {
+    const bound = Atomics.load(this.i32, this.at + Word.Bound);
+    return `${this.constructor.name}(value=${this.value}${bound === unbounded ? '' : `, maxvalue=${bound}`})`;
   }
 }
 

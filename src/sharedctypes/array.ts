@@ -98,7 +98,7 @@ export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
     return this.view as Uint8Array;
   }
 
-  #checkFits(what: string, bytes: unknown, length: number): asserts bytes is Uint8Array {
+  #checkFits(what: string, bytes: unknown, length: number): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(expected(what, 'a Uint8Array', bytes));
     if (bytes.length > length) throw new RangeError(expected(what, `at most ${length} bytes (Python: byte string too long)`, `${bytes.length} bytes`));
   }

@@ -1,9 +1,10 @@
 // Child process for the sharedctypes tests (argv: scenario, base64 payload): changes the values and arrays
 // it receives by reference, as the child processes of CPython's _TestValue and _TestArray do.
-import { bytesToPacket, decodeSync } from '../src/serialize/index.js';
+import { bytesToPacket, decode } from '../src/serialize/index.js';
 import type { RawArray, RawValue } from '../src/index.js';
 
-const payload = decodeSync(bytesToPacket(Buffer.from(process.argv[3] ?? '', 'base64'))) as Record<string, unknown>;
+// decode(), not decodeSync(): it imports the modules of the handles it meets (this script imports none).
+const payload = (await decode(bytesToPacket(Buffer.from(process.argv[3] ?? '', 'base64')))) as Record<string, unknown>;
 
 switch (process.argv[2]) {
   case 'set-values': {

@@ -89,7 +89,8 @@ export interface ShareableListOptions {
 
 /**
  * Python's `ShareableList`, with the same bytes in its segment. `T` is what the caller says the items
- * are (it is not checked when reading: a list Python wrote holds what Python put there).
+ * are, `new ShareableList<number>([1, 2])`; it is never inferred from the items (a Python list may change an
+ * item's type), and it is not checked when reading: a list Python wrote holds what Python put there.
  *
  * `list[i]` reads and `list[i] = v` writes like `get(i)`/`set(i, v)`: negative indexes count from the end and
  * an index out of range throws a RangeError (Python's IndexError) rather than giving `undefined`. Only
@@ -109,7 +110,7 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements D
    * Creates a list of `items` (with `name` if given), as Python's `ShareableList(sequence)`; with no items
    * and a `name`, attaches to that list; with neither, creates an empty list (Python's `ShareableList()`).
    */
-  constructor(items?: Iterable<T> | null, options: ShareableListOptions = {}) {
+  constructor(items?: Iterable<NoInfer<T>> | null, options: ShareableListOptions = {}) {
     let packed: Packed[] | undefined;
     const segmentOptions = options.dir === undefined ? {} : { dir: options.dir };
     if ((items === undefined || items === null) && options.name !== undefined) {
@@ -152,8 +153,8 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements D
     packed?.forEach((item, i) => this.#write(i, item, true));
   }
 
-  static create<T extends ShareableItem>(items: Iterable<T>, options: ShareableListOptions = {}): ShareableList<T> {
-    return new ShareableList(items, options);
+  static create<T extends ShareableItem = ShareableItem>(items: Iterable<NoInfer<T>>, options: ShareableListOptions = {}): ShareableList<T> {
+    return new ShareableList<T>(items, options);
   }
 
   static attach<T extends ShareableItem = ShareableItem>(name: string, options: Pick<ShareableListOptions, 'dir'> = {}): ShareableList<T> {

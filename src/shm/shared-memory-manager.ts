@@ -44,9 +44,9 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
   }
 
   /** A new ShareableList of `sequence`, owned by this manager: Python's `smm.ShareableList(sequence)`. */
-  shareableList<T extends ShareableItem>(sequence: Iterable<T>): ShareableList<T> {
+  shareableList<T extends ShareableItem = ShareableItem>(sequence: Iterable<NoInfer<T>>): ShareableList<T> {
     this.#checkStarted('shareableList()');
-    const list = new ShareableList(sequence, this.#options.dir === undefined ? {} : { dir: this.#options.dir });
+    const list = new ShareableList<T>(sequence, this.#options.dir === undefined ? {} : { dir: this.#options.dir });
     this.#segments.set(list.shm.name, list.shm);
     return list;
   }

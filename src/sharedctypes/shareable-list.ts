@@ -320,10 +320,10 @@ function itemKey(key: string | symbol): number | undefined {
 Object.setPrototypeOf(
   ShareableList.prototype,
   new Proxy(Object.prototype, {
-    get(target, key, receiver: unknown) {
+    get(target, key, receiver: unknown): unknown {
       const i = itemKey(key);
       if (i !== undefined && receiver instanceof ShareableList) return receiver.get(i);
-      return Reflect.get(target, key, receiver) as unknown;
+      return Reflect.get(target, key, receiver);
     },
     set(target, key, value: ShareableItem, receiver: unknown) {
       const i = itemKey(key);

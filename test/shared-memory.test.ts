@@ -138,7 +138,7 @@ describe('SharedMemory', () => {
   it('SharedMemoryManager unlinks everything it made at shutdown, also through await using', async () => {
     let names: string[];
     {
-      await using manager = new SharedMemoryManager();
+      await using manager = new SharedMemoryManager().start();
       const a = manager.sharedMemory(100);
       const b = manager.sharedMemory(200);
       names = manager.listSegments();

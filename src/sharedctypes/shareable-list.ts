@@ -2,6 +2,7 @@
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
 import { inspectCustom } from '../builtins.js';
 import { expected, MultiprocError } from '../errors.js';
+import { posixShmDir, resolveDir } from '../shm/location.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
@@ -18,12 +19,15 @@ const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 interface Packed {
   format: string;
   code: Code;
   /** The 8 bytes of a scalar, or the encoded str/bytes. */
   bytes: Uint8Array;
+  /** The slot Python gives this value when it creates a list: 8, or for str/bytes `8 * (len // 8 + 1)`. */
+  slot: number;
 }
 
 function scalar(write: (view: DataView) => void): Uint8Array {
@@ -32,27 +36,38 @@ function scalar(write: (view: DataView) => void): Uint8Array {
   return bytes;
 }
 
+/** Python's `len(s)`: code points, not UTF-16 units. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** Python sizes a str or bytes slot by `len(item)`, which counts characters for a str, never UTF-8 bytes. */
+function textSlot(length: number): number {
+  return 8 * (Math.floor(length / 8) + 1);
+}
+
 /** Python's type rules, checked before anything is written. */
 function pack(value: unknown, name: string): Packed {
-  if (value === null) return { format: noneFormat, code: Code.None, bytes: new Uint8Array(8) };
-  if (typeof value === 'boolean') return { format: boolFormat, code: Code.Value, bytes: scalar((v) => v.setUint8(7, value ? 1 : 0)) };
+  if (value === null) return { format: noneFormat, code: Code.None, bytes: new Uint8Array(8), slot: 8 };
+  if (typeof value === 'boolean') return { format: boolFormat, code: Code.Value, bytes: scalar((v) => v.setUint8(7, value ? 1 : 0)), slot: 8 };
   if (typeof value === 'bigint') {
     if (value < int64Min || value > int64Max) throw new RangeError(expected(name, 'an integer from -2^63 to 2^63-1 (struct.error: argument out of range)', value));
-    return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, value, true)) };
+    return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, value, true)), slot: 8 };
   }
   if (typeof value === 'number') {
     // JavaScript has one number type: a safe integer is stored as Python int, anything else as float.
-    if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, BigInt(value), true)) };
-    return { format: 'd', code: Code.Value, bytes: scalar((v) => v.setFloat64(0, value, true)) };
+    if (Number.isSafeInteger(value) && !Object.is(value, -0)) return { format: 'q', code: Code.Value, bytes: scalar((v) => v.setBigInt64(0, BigInt(value), true)), slot: 8 };
+    return { format: 'd', code: Code.Value, bytes: scalar((v) => v.setFloat64(0, value, true)), slot: 8 };
   }
-  if (typeof value === 'string') return { format: 's', code: Code.Str, bytes: utf8.encode(value) };
-  if (value instanceof Uint8Array) return { format: 's', code: Code.Bytes, bytes: value };
+  if (typeof value === 'string') {
+    // Python cannot encode a lone surrogate (UnicodeEncodeError); TextEncoder would store U+FFFD instead.
+    if (loneSurrogate.test(value)) throw new TypeError(expected(name, 'a string Python can encode as UTF-8 (no lone surrogate)', value));
+    return { format: 's', code: Code.Str, bytes: utf8.encode(value), slot: textSlot(codePoints(value)) };
+  }
+  if (value instanceof Uint8Array) return { format: 's', code: Code.Bytes, bytes: value, slot: textSlot(value.length) };
   throw new TypeError(expected(name, 'a number, bigint, boolean, string, Uint8Array or null (the types a Python ShareableList holds)', value));
-}
-
-/** Python's slot rule, on UTF-8 bytes: always at least one NUL after the value. */
-function slotWidth(packed: Packed): number {
-  return packed.format === 's' ? 8 * (Math.floor(packed.bytes.length / 8) + 1) : 8;
 }
 
 function stripTrailingNuls(bytes: Uint8Array): Uint8Array {
@@ -61,12 +76,29 @@ function stripTrailingNuls(bytes: Uint8Array): Uint8Array {
   return bytes.subarray(0, end);
 }
 
+function tooLarge(message: string): ShareableListError {
+  return new ShareableListError('ERR_MP_SL_ITEM_TOO_LARGE', message);
+}
+
 export interface ShareableListOptions {
   /** Create with this name, or attach to it when no items are given. */
   name?: string;
+  /** Keep the segment as a file in this folder instead of /dev/shm (Python only looks in /dev/shm). */
+  dir?: string;
 }
 
-export class ShareableList implements Disposable, Iterable<ShareableItem> {
+/**
+ * Python's `ShareableList`, with the same bytes in its segment. `T` is what the caller says the items
+ * are, `new ShareableList<number>([1, 2])`; it is never inferred from the items (a Python list may change an
+ * item's type), and it is not checked when reading: a list Python wrote holds what Python put there.
+ *
+ * `list[i]` reads and `list[i] = v` writes like `get(i)`/`set(i, v)`: negative indexes count from the end and
+ * an index out of range throws a RangeError (Python's IndexError) rather than giving `undefined`. Only
+ * integer keys (`0`, `-1`, never `'01'` or `1.5`) are items; `in`, `Object.keys` and spreading `{...list}`
+ * see no items, iterate the list for them.
+ */
+export class ShareableList<T extends ShareableItem = ShareableItem> implements Disposable, Iterable<T> {
+  [index: number]: T;
   readonly shm: SharedMemory;
   readonly #length: number;
   readonly #offsets: number[];
@@ -74,12 +106,15 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
   readonly #formatsStart: number;
   readonly #codesStart: number;
 
-  /** Creates a list of `items` (with `name` if given), or, with only `name`, attaches to an existing one. */
-  constructor(items?: Iterable<ShareableItem> | null, options: ShareableListOptions = {}) {
+  /**
+   * Creates a list of `items` (with `name` if given), as Python's `ShareableList(sequence)`; with no items
+   * and a `name`, attaches to that list; with neither, creates an empty list (Python's `ShareableList()`).
+   */
+  constructor(items?: Iterable<NoInfer<T>> | null, options: ShareableListOptions = {}) {
     let packed: Packed[] | undefined;
-    if (items === undefined || items === null) {
-      if (options.name === undefined) throw new TypeError(expected('name', 'a segment name when no items are given', options.name));
-      this.shm = SharedMemory.attach(options.name);
+    const segmentOptions = options.dir === undefined ? {} : { dir: options.dir };
+    if ((items === undefined || items === null) && options.name !== undefined) {
+      this.shm = SharedMemory.attach(options.name, segmentOptions);
       try {
         [this.#length, this.#offsets] = ShareableList.#readHeader(this.shm);
       } catch (error) {
@@ -87,17 +122,25 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
         throw error;
       }
     } else {
-      if (typeof items !== 'object' || !(Symbol.iterator in items)) throw new TypeError(expected('items', 'an iterable', items));
-      packed = [...items].map((item, i) => pack(item, `items[${i}]`));
+      const sequence: Iterable<unknown> = items ?? [];
+      if (typeof sequence !== 'string' && (typeof sequence !== 'object' || !(Symbol.iterator in sequence))) throw new TypeError(expected('items', 'an iterable', sequence));
+      packed = [...sequence].map((item, i) => pack(item, `items[${i}]`));
       const offsets = [0];
-      for (const item of packed) {
-        const width = slotWidth(item);
-        if (`${width}s`.length > 8) throw new RangeError(expected('items', 'str/bytes items shorter than 9,999,992 bytes (the format must fit 8 characters)', item.bytes.length));
-        offsets.push(offsets.at(-1)! + width);
-      }
+      packed.forEach((item, i) => {
+        // Python's struct format for the slot must fit the 8 bytes a format gets (Python: AssertionError).
+        if (`${item.slot}s`.length > 8) throw new RangeError(expected(`items[${i}]`, 'a str/bytes item shorter than 9,999,992 (the format must fit 8 characters)', `${item.bytes.length} bytes`));
+        if (item.bytes.length > item.slot) {
+          // Python would silently cut the UTF-8 bytes to the slot (and might not read them back): refuse instead.
+          throw tooLarge(
+            `items[${i}] is ${item.bytes.length} bytes of UTF-8 but Python sizes its slot by its characters: ${item.slot} bytes, and would ` +
+              'truncate it; store it as bytes (a Uint8Array of its UTF-8) to get a slot that fits',
+          );
+        }
+        offsets.push(offsets.at(-1)! + item.slot);
+      });
       const n = packed.length;
       const size = 8 * (n + 2) + offsets[n]! + 9 * n;
-      this.shm = SharedMemory.create(size, options.name === undefined ? {} : { name: options.name });
+      this.shm = SharedMemory.create(size, options.name === undefined ? segmentOptions : { ...segmentOptions, name: options.name });
       this.#length = n;
       this.#offsets = offsets;
       const view = new DataView(this.shm.buf);
@@ -110,12 +153,12 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
     packed?.forEach((item, i) => this.#write(i, item, true));
   }
 
-  static create(items: Iterable<ShareableItem>, options: ShareableListOptions = {}): ShareableList {
-    return new ShareableList(items, options);
+  static create<T extends ShareableItem = ShareableItem>(items: Iterable<NoInfer<T>>, options: ShareableListOptions = {}): ShareableList<T> {
+    return new ShareableList<T>(items, options);
   }
 
-  static attach(name: string): ShareableList {
-    return new ShareableList(null, { name });
+  static attach<T extends ShareableItem = ShareableItem>(name: string, options: Pick<ShareableListOptions, 'dir'> = {}): ShareableList<T> {
+    return new ShareableList<T>(null, { ...options, name });
   }
 
   static #readHeader(shm: SharedMemory): [number, number[]] {
@@ -145,24 +188,24 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
   }
 
   /** Item `index` (negative counts from the end). Integers outside +-2^53 read as bigint. */
-  get(index: number): ShareableItem {
+  get(index: number): T {
     const i = this.#index(index, 'index out of range');
     const format = this.#format(i);
     const code = new Int8Array(this.shm.buf, this.#codesStart + i, 1)[0]! as Code;
-    if (code === Code.None) return null;
+    if (code === Code.None) return null as T;
     const at = this.#dataStart + this.#offsets[i]!;
     const view = new DataView(this.shm.buf);
     if (format === 'q') {
       const value = view.getBigInt64(at, true);
-      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      return (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value) as T;
     }
-    if (format === 'd') return view.getFloat64(at, true);
-    if (/^x*\?x*$/.test(format)) return view.getUint8(at + format.indexOf('?')) !== 0;
+    if (format === 'd') return view.getFloat64(at, true) as T;
+    if (/^x*\?x*$/.test(format)) return (view.getUint8(at + format.indexOf('?')) !== 0) as T;
     const width = /^(\d*)s$/.exec(format);
     if (width !== null) {
       const raw = new Uint8Array(this.shm.buf, at, Number(width[1] === '' ? 1 : width[1]));
-      if (code === Code.Str) return strictUtf8.decode(stripTrailingNuls(raw));
-      return (code === Code.Bytes ? stripTrailingNuls(raw) : raw).slice();
+      if (code === Code.Str) return strictUtf8.decode(stripTrailingNuls(raw)) as T;
+      return (code === Code.Bytes ? stripTrailingNuls(raw) : raw).slice() as T;
     }
     throw new ShareableListError('ERR_MP_SL_FORMAT', `item ${i} has struct format '${format}', which a ShareableList never writes`);
   }
@@ -171,7 +214,7 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
    * Stores `value` in slot `index`, as Python's `sl[i] = v`. A str/bytes longer than the slot throws
    * `ERR_MP_SL_ITEM_TOO_LARGE` and changes nothing; so does every other error.
    */
-  set(index: number, value: ShareableItem): void {
+  set(index: number, value: T): void {
     const i = this.#index(index, 'assignment index out of range');
     this.#write(i, pack(value, 'value'), false);
   }
@@ -180,9 +223,7 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
     const width = this.#offsets[i + 1]! - this.#offsets[i]!;
     let format = packed.format;
     if (format === 's') {
-      if (packed.bytes.length > width) {
-        throw new ShareableListError('ERR_MP_SL_ITEM_TOO_LARGE', `bytes/str item exceeds available storage: ${packed.bytes.length} bytes into a ${width}-byte slot`);
-      }
+      if (packed.bytes.length > width) throw tooLarge(`bytes/str item exceeds available storage: ${packed.bytes.length} bytes into a ${width}-byte slot`);
       const current = fresh ? '' : this.#format(i);
       format = current.endsWith('s') ? current : `${width}s`;
     }
@@ -222,11 +263,11 @@ export class ShareableList implements Disposable, Iterable<ShareableItem> {
     return i;
   }
 
-  toArray(): ShareableItem[] {
+  toArray(): T[] {
     return Array.from({ length: this.#length }, (_, i) => this.get(i));
   }
 
-  *[Symbol.iterator](): IterableIterator<ShareableItem> {
+  *[Symbol.iterator](): IterableIterator<T> {
     for (let i = 0; i < this.#length; i++) yield this.get(i);
   }
 
@@ -264,9 +305,46 @@ function same(a: ShareableItem, b: ShareableItem): boolean {
   return a === b;
 }
 
+/** `'0'` and `'-1'` are item keys; `'01'`, `'1.5'`, `'-0'` and other names are not. */
+function itemKey(key: string | symbol): number | undefined {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 16) return undefined;
+  const first = key.charCodeAt(0);
+  if (first !== 0x2d && (first < 0x30 || first > 0x39)) return undefined;
+  const n = Number(key);
+  return Number.isSafeInteger(n) && String(n) === key ? n : undefined;
+}
+
+// `list[i]` without a Proxy per list: one Proxy sits between ShareableList.prototype and Object.prototype,
+// so it is consulted only for names neither the instance nor the class has. Method and field lookups never
+// reach it, and the receiver it is handed is the list itself, whose #private state get/set need.
+Object.setPrototypeOf(
+  ShareableList.prototype,
+  new Proxy(Object.prototype, {
+    get(target, key, receiver: unknown): unknown {
+      const i = itemKey(key);
+      if (i !== undefined && receiver instanceof ShareableList) return receiver.get(i);
+      return Reflect.get(target, key, receiver);
+    },
+    set(target, key, value: ShareableItem, receiver: unknown) {
+      const i = itemKey(key);
+      if (i !== undefined && receiver instanceof ShareableList) {
+        receiver.set(i, value);
+        return true;
+      }
+      return Reflect.set(target, key, value, receiver);
+    },
+  }),
+);
+
 registerBuiltinHandle<ShareableList>({
   name: 'multiproc.ShareableList',
   type: ShareableList,
-  toRef: (list) => ({ name: list.shm.name }),
-  fromRef: (ref) => ShareableList.attach((ref as { name: string }).name),
+  toRef: (list) => (list.shm.dir === (resolveDir(undefined) ?? posixShmDir) ? { name: list.shm.name } : { name: list.shm.name, dir: list.shm.dir }),
+  fromRef(ref) {
+    const { name, dir } = (typeof ref === 'object' && ref !== null ? ref : {}) as { name?: unknown; dir?: unknown };
+    if (typeof name !== 'string') throw new TypeError(expected('ref.name', 'a segment name', name));
+    // As for SharedMemory: a folder from elsewhere is accepted only when it is this side's own segment folder.
+    if (dir !== undefined && (typeof dir !== 'string' || dir !== resolveDir(undefined))) throw new TypeError(expected('ref.dir', "this process's own segment folder ($MULTIPROC_SHM_DIR)", dir));
+    return ShareableList.attach(name);
+  },
 });

@@ -1,13 +1,16 @@
 // RawValue and Value: one typed item in shared memory, as Python's sharedctypes.RawValue and Value.
 import { Kind } from '../sync/region.js';
 import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
-import { checkTypecode, toStored, type Typecode, type ValueOf } from './typecodes.js';
+import { checkTypecode, fromStored, toStored, type InputOf, type Typecode, type ValueOf } from './typecodes.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
-/** One item with no lock: Python's `RawValue(typecode, value)`. */
+/**
+ * One item with no lock: Python's `RawValue(typecode, value)`. Typecode `'c'` holds one byte and reads as a
+ * 1-byte Uint8Array, as Python's reads as a 1-byte `bytes`: `new RawValue('c', Uint8Array.of(0x78))`.
+ */
 export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
   /** `parts` is for attaching by reference. */
-  constructor(typecode: T, initial: ValueOf<T> | number = 0, parts?: Parts) {
+  constructor(typecode: T, initial: InputOf<T> = 0, parts?: Parts) {
     checkTypecode(typecode);
     const stored = parts === undefined ? toStored(typecode, initial, 'initial') : 0;
     super(typecode, parts ?? createParts(Kind.Value, typecode, 1, false));
@@ -19,10 +22,10 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
   }
 
   get value(): ValueOf<T> {
-    return this.view[0] as ValueOf<T>;
+    return fromStored(this.typecode, this.view[0]);
   }
 
-  set value(value: ValueOf<T> | number) {
+  set value(value: InputOf<T>) {
     this.view[0] = toStored(this.typecode, value);
   }
 }
@@ -32,7 +35,7 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
  * so hold the lock around it: `using _ = v.guardSync(); v.value += 1`.
  */
 export class Value<T extends Typecode = Typecode> extends RawValue<T> {
-  constructor(typecode: T, initial: ValueOf<T> | number = 0, options: SynchronizedOptions = {}, parts?: Parts) {
+  constructor(typecode: T, initial: InputOf<T> = 0, options: SynchronizedOptions = {}, parts?: Parts) {
     checkTypecode(typecode);
     const stored = toStored(typecode, initial, 'initial');
     super(typecode, initial, parts ?? createParts(Kind.Value, typecode, 1, options.lock ?? true));

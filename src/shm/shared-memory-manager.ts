@@ -1,5 +1,6 @@
-// SharedMemoryManager: creates segments on request and unlinks every one of them at shutdown.
+// SharedMemoryManager: creates segments and ShareableLists on request and unlinks every one of them at shutdown.
 import { MultiprocError } from '../errors.js';
+import { ShareableList, type ShareableItem } from '../sharedctypes/shareable-list.js';
 import { SharedMemory, type SharedMemoryOptions } from './shared-memory.js';
 
 export interface SharedMemoryManagerOptions {
@@ -9,7 +10,10 @@ export interface SharedMemoryManagerOptions {
 
 /**
  * Python's `SharedMemoryManager`, in-process: every segment it makes is closed and unlinked by
- * `shutdown()` (or `await using`). If the process dies first, the resource tracker unlinks them.
+ * `shutdown()` (or `using`/`await using`). If the process dies first, the resource tracker unlinks them.
+ * As in Python, it makes nothing before `start()` (`ERR_MP_MANAGER_NOT_STARTED`, Python's ValueError),
+ * starts once (`ERR_MP_MANAGER_ALREADY_STARTED`) and nothing after `shutdown()` (`ERR_MP_MANAGER_SHUT_DOWN`):
+ * `using smm = new SharedMemoryManager().start()`.
  */
 export class SharedMemoryManager implements AsyncDisposable, Disposable {
   readonly #options: SharedMemoryManagerOptions;
@@ -20,22 +24,31 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
     this.#options = options;
   }
 
-  /** Starts the manager (kept for Python parity; `sharedMemory()` starts it too). Returns `this`. */
+  /** Starts the manager. Returns `this`. */
   start(): this {
-    if (this.#state === 'shut down') throw new MultiprocError('ERR_MP_MANAGER_SHUT_DOWN', 'SharedMemoryManager was shut down; create a new one');
+    this.#refuseShutDown();
+    if (this.#state === 'started') throw new MultiprocError('ERR_MP_MANAGER_ALREADY_STARTED', 'SharedMemoryManager was started already');
     this.#state = 'started';
     return this;
   }
 
-  /** A new segment of `size` bytes, owned by this manager. */
+  /** A new segment of `size` bytes, owned by this manager: Python's `smm.SharedMemory(size)`. */
   sharedMemory(size: number, options: Pick<SharedMemoryOptions, 'name'> = {}): SharedMemory {
-    this.start();
+    this.#checkStarted('sharedMemory()');
     const segmentOptions: SharedMemoryOptions = { create: true, size };
     if (options.name !== undefined) segmentOptions.name = options.name;
     if (this.#options.dir !== undefined) segmentOptions.dir = this.#options.dir;
     const segment = new SharedMemory(segmentOptions);
     this.#segments.set(segment.name, segment);
     return segment;
+  }
+
+  /** A new ShareableList of `sequence`, owned by this manager: Python's `smm.ShareableList(sequence)`. */
+  shareableList<T extends ShareableItem = ShareableItem>(sequence: Iterable<NoInfer<T>>): ShareableList<T> {
+    this.#checkStarted('shareableList()');
+    const list = new ShareableList<T>(sequence, this.#options.dir === undefined ? {} : { dir: this.#options.dir });
+    this.#segments.set(list.shm.name, list.shm);
+    return list;
   }
 
   /** Names of the segments this manager owns. */
@@ -57,6 +70,16 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
     this.#segments.clear();
     this.#state = 'shut down';
     if (errors.length > 0) throw new AggregateError(errors, 'SharedMemoryManager could not unlink every segment');
+  }
+
+  #checkStarted(what: string): void {
+    this.#refuseShutDown();
+    // Python's manager has no server address before start() and raises ValueError from its Client.
+    if (this.#state === 'new') throw new MultiprocError('ERR_MP_MANAGER_NOT_STARTED', `SharedMemoryManager.${what} needs start() first`);
+  }
+
+  #refuseShutDown(): void {
+    if (this.#state === 'shut down') throw new MultiprocError('ERR_MP_MANAGER_SHUT_DOWN', 'SharedMemoryManager was shut down; create a new one');
   }
 
   [Symbol.dispose](): void {

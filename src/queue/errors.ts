@@ -27,3 +27,24 @@ export class PipeEofError extends MultiprocError {
     super('ERR_MP_PIPE_EOF', 'the other end of the pipe was closed and nothing is left to receive');
   }
 }
+
+/**
+ * `put` on a queue that was shut down, or `get` on one that is shut down and empty (or shut down with
+ * `immediate`): Python 3.13's queue.ShutDown.
+ */
+export class QueueShutDownError extends MultiprocError {
+  constructor(message = 'the queue is shut down') {
+    super('ERR_MP_QUEUE_SHUT_DOWN', message);
+  }
+}
+
+/** `recvBytesInto` got a message longer than the room left in the buffer; the message is in `bytes`. */
+export class BufferTooShortError extends MultiprocError {
+  /** The whole message, so it is not lost. */
+  readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, room: number) {
+    super('ERR_MP_BUFFER_TOO_SHORT', `a ${bytes.length}-byte message does not fit in the ${room} bytes left in the buffer`);
+    this.bytes = bytes;
+  }
+}

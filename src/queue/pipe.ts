@@ -3,11 +3,11 @@
 import { expected } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
-import { PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { BufferTooShortError, PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import type { QueueOptions } from './queue-core.js';
-import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
+import { initRing, Ring, ringCapacity, ringHeaderBytes, type WriteResult } from './ring.js';
 
 const enum Word { Open0, Open1, Duplex, Capacity }
 const pipeWords = 8;
@@ -24,6 +24,8 @@ export class Connection<T = unknown> implements Disposable {
   readonly #outgoing: Ring | undefined;
   readonly #sharers: { open: number };
   #closed = false;
+  /** Calls of this handle waiting now; `close()` rejects them and releases the mapping once they unwound. */
+  readonly #waiting = new Set<AbortController>();
 
   /** @internal Use `Pipe()` or a reference. */
   constructor(region: Region, end: 0 | 1, sharers: { open: number }) {
@@ -34,7 +36,7 @@ export class Connection<T = unknown> implements Disposable {
     const at = bodyOffset / 4;
     const duplex = i32[at + Word.Duplex] === 1;
     const ringWords = (ringHeaderBytes + i32[at + Word.Capacity]!) / 4;
-    const ring = (n: number): Ring => new Ring(region.shm.buf, at + pipeWords + n * ringWords);
+    const ring = (n: number): Ring => new Ring(region.shm.buf, at + pipeWords + n * ringWords, { prefix: `${region.shm.name}.${n}.`, dir: region.shm.dir });
     // Ring n carries messages to end n.
     this.#incoming = duplex || end === 0 ? ring(end) : undefined;
     this.#outgoing = duplex ? ring(1 - end) : end === 1 ? ring(0) : undefined;
@@ -85,26 +87,48 @@ export class Connection<T = unknown> implements Disposable {
     return this.#incoming;
   }
 
-  /** Sends raw bytes; waits (without blocking the event loop) only while the ring has no room. */
-  async sendBytes(bytes: Uint8Array, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
-    await this.#send([bytes], options);
+  /**
+   * Sends `size` bytes of `buf` from byte `offset` (Python's `send_bytes(buf, offset, size)`; default: all
+   * of it) as one message; waits (without blocking the event loop) only while the ring has no room.
+   */
+  async sendBytes(buf: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
+    await this.#send([bytesOf(buf, offset, size)], options);
+  }
+
+  sendBytesSync(buf: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): void {
+    this.#sendSync([bytesOf(buf, offset, size)]);
   }
 
   async #send(parts: Uint8Array[], options: Pick<WaitOptions, 'signal'> | undefined): Promise<void> {
     checkSignal(options?.signal);
     const ring = this.#out();
-    if (!ring.tryWrite(parts)) await driveAsync(ring.write(parts, Infinity), options?.signal);
+    if (!ring.tryWrite(parts)) this.#sent(ring, await this.#waitFor(ring.write(parts, Infinity), options?.signal));
   }
 
   #sendSync(parts: Uint8Array[]): void {
     const ring = this.#out();
-    if (!ring.tryWrite(parts)) driveSync(ring.write(parts, Infinity));
+    if (!ring.tryWrite(parts)) this.#sent(ring, driveSync(ring.write(parts, Infinity)));
   }
 
-  sendBytesSync(bytes: Uint8Array): void {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array', bytes));
-    this.#sendSync([bytes]);
+  #sent(ring: Ring, result: WriteResult): void {
+    if (result === 'written') return;
+    if (ring.readerClosed) throw new QueueStateError('ERR_MP_PIPE_CLOSED', 'the other end of the pipe is closed (broken pipe)');
+    throw new QueueStateError('ERR_MP_QUEUE_CLOSED', 'this Connection is closed');
+  }
+
+  /** As QueueCore's: the caller's signal, or closing this handle, rejects the wait. */
+  async #waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waiting.add(controller);
+    try {
+      return await driveAsync(waiting, controller.signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#waiting.delete(controller);
+      if (this.#closed && this.#waiting.size === 0) this.#release();
+    }
   }
 
   async send(value: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
@@ -123,7 +147,7 @@ export class Connection<T = unknown> implements Disposable {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     const ring = this.#in();
-    return this.#received(ring, ring.tryRead() ?? await driveAsync(ring.read(deadline), options?.signal));
+    return this.#received(ring, ring.tryRead() ?? await this.#waitFor(ring.read(deadline), options?.signal));
   }
 
   recvBytesSync(options?: Omit<WaitOptions, 'signal'>): Uint8Array {
@@ -137,6 +161,20 @@ export class Connection<T = unknown> implements Disposable {
     throw new QueueEmptyError('nothing received within the timeout');
   }
 
+  /**
+   * Python's `recv_bytes_into`: receives one message into `buffer` from byte `offset` and returns its
+   * length; `ERR_MP_BUFFER_TOO_SHORT` (with the message in `error.bytes`) when it does not fit.
+   */
+  async recvBytesInto(buffer: ArrayBufferView | ArrayBufferLike, offset = 0, options?: WaitOptions): Promise<number> {
+    const into = roomOf(buffer, offset);
+    return copyInto(into, await this.recvBytes(options));
+  }
+
+  recvBytesIntoSync(buffer: ArrayBufferView | ArrayBufferLike, offset = 0, options?: Omit<WaitOptions, 'signal'>): number {
+    const into = roomOf(buffer, offset);
+    return copyInto(into, this.recvBytesSync(options));
+  }
+
   async recv(options?: WaitOptions): Promise<T> {
     return (await decodeParts(await this.recvBytes(options))) as T;
   }
@@ -145,15 +183,19 @@ export class Connection<T = unknown> implements Disposable {
     return decodePartsSync(this.recvBytesSync(options)) as T;
   }
 
-  /** Whether a message (or end-of-file) is waiting, after up to `timeout` ms. @default timeout 0 */
-  async poll(options: WaitOptions = { timeout: 0 }): Promise<boolean> {
-    const deadline = deadlineOf({ timeout: 0, ...options });
+  /**
+   * Whether a message (or end-of-file) is waiting, after up to `timeout` ms: Python's `poll(timeout)`, so a
+   * negative timeout does not wait and `null` waits for ever. @default timeout 0
+   */
+  async poll(timeout: number | null | WaitOptions = 0): Promise<boolean> {
+    const options = pollOptions(timeout);
+    const deadline = deadlineOf(options);
     checkSignal(options.signal);
-    return driveAsync(this.#in().readable(deadline), options.signal);
+    return this.#waitFor(this.#in().readable(deadline), options.signal);
   }
 
-  pollSync(options: Omit<WaitOptions, 'signal'> = { timeout: 0 }): boolean {
-    return driveSync(this.#in().readable(deadlineOf({ timeout: 0, ...options })));
+  pollSync(timeout: number | null | Omit<WaitOptions, 'signal'> = 0): boolean {
+    return driveSync(this.#in().readable(deadlineOf(pollOptions(timeout))));
   }
 
   /** Closes this handle; when no handle of this end is left, the other end sees end-of-file. */
@@ -166,12 +208,60 @@ export class Connection<T = unknown> implements Disposable {
       this.#outgoing?.closeSide('writer');
       this.#incoming?.closeSide('reader');
     }
+    if (this.#waiting.size === 0) {
+      this.#release();
+      return;
+    }
+    const error = new QueueStateError('ERR_MP_QUEUE_CLOSED', 'this Connection was closed while a call on it was waiting');
+    for (const controller of this.#waiting) controller.abort(error);
+  }
+
+  #release(): void {
     if (--this.#sharers.open === 0) this.#region.dispose();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** The bytes `send_bytes(buf, offset, size)` sends, with Python's range checks. */
+function bytesOf(buf: ArrayBufferView | ArrayBufferLike, offset: number, size: number | undefined): Uint8Array {
+  const bytes = asBytes(buf, 'buf');
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(expected('offset', 'a non-negative integer', offset));
+  if (offset > bytes.length) throw new RangeError(expected('offset', `at most the buffer's length (${bytes.length} bytes)`, offset));
+  if (size === undefined) return bytes.subarray(offset);
+  if (!Number.isInteger(size) || size < 0) throw new RangeError(expected('size', 'a non-negative integer', size));
+  if (offset + size > bytes.length) throw new RangeError(expected('size', `at most the buffer's length less offset (${bytes.length - offset} bytes)`, size));
+  return bytes.subarray(offset, offset + size);
+}
+
+function asBytes(buf: unknown, name: string): Uint8Array {
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
+  throw new TypeError(expected(name, 'a TypedArray, DataView, ArrayBuffer or SharedArrayBuffer', buf));
+}
+
+/** The writable room `recv_bytes_into(buffer, offset)` fills, checked before anything is received. */
+function roomOf(buffer: ArrayBufferView | ArrayBufferLike, offset: number): Uint8Array {
+  const bytes = asBytes(buffer, 'buffer');
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(expected('offset', 'a non-negative integer', offset));
+  if (offset > bytes.length) throw new RangeError(expected('offset', `at most the buffer's length (${bytes.length} bytes)`, offset));
+  return bytes.subarray(offset);
+}
+
+function copyInto(room: Uint8Array, message: Uint8Array): number {
+  if (message.length > room.length) throw new BufferTooShortError(message, room.length);
+  room.set(message);
+  return message.length;
+}
+
+function pollOptions(timeout: number | null | WaitOptions): WaitOptions {
+  if (timeout === null) return {};
+  if (typeof timeout === 'number') return { timeout: Number.isNaN(timeout) ? timeout : Math.max(0, timeout) };
+  if (typeof timeout !== 'object') throw new TypeError(expected('timeout', 'a number of milliseconds, null or options', timeout));
+  const ms = timeout.timeout ?? 0;
+  return { ...timeout, timeout: typeof ms === 'number' && ms < 0 ? 0 : ms };
 }
 
 export interface PipeOptions extends QueueOptions {

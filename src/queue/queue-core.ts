@@ -1,22 +1,22 @@
 // What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
-// and the closed state of this handle.
+// and the closed state of this handle (closing it rejects the calls still waiting on it).
 import { expected } from '../errors.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
-import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../queue/ring.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
-import { QueueEmptyError, QueueStateError } from './errors.js';
+import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { QueueEmptyError, QueueShutDownError, QueueStateError } from './errors.js';
 
 export interface QueueOptions {
   /**
-   * Bytes of the shared ring the items travel through (rounded up to a power of two). Larger items still
-   * travel whole, streamed through the ring. @default 1048576
+   * Bytes of the shared ring the items travel through (rounded up to a power of two). An item larger than
+   * half of it travels in a shared-memory segment of its own, named in the ring. @default 1048576
    */
   bufferSize?: number;
 }
 
-/** Int32 words a queue keeps before its ring: the slots semaphore, unfinished tasks, maxsize. */
+/** Int32 words a queue keeps before its ring: tasks done (JoinableQueue), maxsize. */
 export const queueWords = 8;
 
 export interface QueueRef extends RegionRef {
@@ -48,10 +48,14 @@ export abstract class QueueCore<T> implements Disposable {
   /** Int32 index of the queue's own words. */
   protected readonly at = bodyOffset / 4;
   #closed = false;
+  /** Whether this handle put or got anything (a closed, unused queue still answers `empty()`, as Python's). */
+  #used = false;
+  /** Calls of this handle waiting now; `close()` rejects them and releases the mapping once they unwound. */
+  readonly #waiting = new Set<AbortController>();
 
   protected constructor(region: Region) {
     this.region = region;
-    this.ring = new Ring(region.shm.buf, this.at + queueWords);
+    this.ring = new Ring(region.shm.buf, this.at + queueWords, { prefix: `${region.shm.name}.`, dir: region.shm.dir });
   }
 
   protected static attachRegion(ref: QueueRef, type: QueueRef['type']): Region {
@@ -73,7 +77,26 @@ export abstract class QueueCore<T> implements Disposable {
 
   protected encodeItem(item: T): Uint8Array[] {
     this.assertOpen();
+    this.#used = true;
     return encodeParts(item);
+  }
+
+  /**
+   * Runs a slow path as a Promise that the caller's signal, or closing this handle, rejects. The
+   * generator's `finally` (which releases ring locks) runs before the mapping goes.
+   */
+  protected async waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waiting.add(controller);
+    try {
+      return await driveAsync(waiting, controller.signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#waiting.delete(controller);
+      if (this.#closed && this.#waiting.size === 0) this.region.dispose();
+    }
   }
 
   protected decodeItemSync(bytes: Uint8Array): T {
@@ -84,29 +107,33 @@ export abstract class QueueCore<T> implements Disposable {
     return (await decodeParts(bytes)) as T;
   }
 
-  /** Takes the oldest item, waiting without blocking the event loop; `ERR_MP_QUEUE_EMPTY` after `timeout` ms. */
+  /**
+   * Takes the oldest item, waiting without blocking the event loop; `ERR_MP_QUEUE_EMPTY` after `timeout` ms,
+   * `ERR_MP_QUEUE_SHUT_DOWN` once the queue is shut down and empty, `ERR_MP_QUEUE_CLOSED` when this handle
+   * is closed meanwhile.
+   */
   async get(options?: WaitOptions): Promise<T> {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     this.assertOpen();
-    const bytes = this.ring.tryRead() ?? await driveAsync(this.ring.read(deadline), options?.signal);
-    if (bytes === undefined) throw new QueueEmptyError();
-    this.taken();
-    return this.decodeItem(bytes);
+    this.#used = true;
+    const bytes = this.ring.tryRead() ?? await this.waitFor(this.ring.read(deadline), options?.signal);
+    return this.decodeItem(this.#took(bytes));
   }
 
   /** Blocking form, for worker threads and child processes. */
   getSync(options?: Omit<WaitOptions, 'signal'>): T {
     const deadline = deadlineOf(options);
     this.assertOpen();
-    const bytes = this.ring.tryRead() ?? driveSync(this.ring.read(deadline));
-    if (bytes === undefined) throw new QueueEmptyError();
-    this.taken();
-    return this.decodeItemSync(bytes);
+    this.#used = true;
+    return this.decodeItemSync(this.#took(this.ring.tryRead() ?? driveSync(this.ring.read(deadline))));
   }
 
-  /** Called after an item left the ring (a bounded Queue frees its slot). */
-  protected taken(): void {}
+  #took(bytes: Uint8Array | undefined): Uint8Array {
+    if (bytes !== undefined) return bytes;
+    if (this.ring.writerClosed) throw new QueueShutDownError();
+    throw new QueueEmptyError();
+  }
 
   /** Items put and not yet taken (a snapshot, as Python's `qsize()`). */
   qsize(): number {
@@ -114,8 +141,9 @@ export abstract class QueueCore<T> implements Disposable {
     return this.ring.count;
   }
 
-  /** Whether nothing is waiting to be taken (a snapshot). */
+  /** Whether nothing is waiting to be taken (a snapshot). True on a closed handle that was never used. */
   empty(): boolean {
+    if (this.closed && !this.#used) return true;
     this.assertOpen();
     return !this.ring.hasData;
   }
@@ -129,13 +157,19 @@ export abstract class QueueCore<T> implements Disposable {
   }
 
   /**
-   * Releases this handle: its puts and gets then throw `ERR_MP_QUEUE_CLOSED`. The creating handle also
-   * removes the segment's name; handles attached elsewhere keep working.
+   * Releases this handle: its puts and gets then throw `ERR_MP_QUEUE_CLOSED`, and those still waiting
+   * reject with it. The creating handle also removes the segment's name; handles attached elsewhere keep
+   * working.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.region.dispose();
+    if (this.#waiting.size === 0) {
+      this.region.dispose();
+      return;
+    }
+    const error = new QueueStateError('ERR_MP_QUEUE_CLOSED', `this ${this.constructor.name} was closed while a call on it was waiting`);
+    for (const controller of this.#waiting) controller.abort(error);
   }
 
   [Symbol.dispose](): void {

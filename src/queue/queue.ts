@@ -1,14 +1,19 @@
 // Queue: Python's multiprocessing.Queue, a bounded (or not) FIFO across threads and processes, built as
 // CPython builds it: a byte channel (here a shared ring) plus a semaphore counting free slots.
 import { expected } from '../errors.js';
-import { downWaiting, initSemaphore, semaphoreValue, tryDown, up } from '../sync/semaphore.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
-import { QueueFullError } from './errors.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions } from '../sync/wait.js';
+import { QueueFullError, QueueShutDownError } from './errors.js';
+import type { WriteResult } from './ring.js';
 import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 import type { Region } from '../sync/region.js';
 
-/** Words of the queue area: the free-slot semaphore (0-2), unfinished tasks (3), maxsize (4). */
-export const enum QueueWord { Slots = 0, Unfinished = 3, Maxsize = 4 }
+/** Words of the queue area: tasks marked done (JoinableQueue) and maxsize. The ring counts the items. */
+export const enum QueueWord { Done = 3, Maxsize = 4 }
+
+export interface ShutdownOptions {
+  /** Also discard the items waiting, so gets raise at once. @default false */
+  immediate?: boolean;
+}
 
 export class Queue<T = unknown> extends QueueCore<T> {
   /** `maxsize` 0 means unbounded (puts then wait only for room in the ring). */
@@ -17,7 +22,6 @@ export class Queue<T = unknown> extends QueueCore<T> {
       throw new RangeError(expected('maxsize', 'a non-negative integer (0: unbounded)', maxsize));
     }
     super(region ?? createQueueRegion(options, (i32, at) => {
-      initSemaphore(i32, at + QueueWord.Slots, maxsize, maxsize);
       i32[at + QueueWord.Maxsize] = maxsize;
     }));
   }
@@ -36,47 +40,36 @@ export class Queue<T = unknown> extends QueueCore<T> {
 
   /** Whether a bounded queue has no free slot (a snapshot). */
   full(): boolean {
-    return this.maxsize > 0 && semaphoreValue(this.words, this.at + QueueWord.Slots) === 0;
+    this.assertOpen();
+    return this.maxsize > 0 && this.ring.count >= this.maxsize;
   }
 
   /**
    * Adds an item, waiting without blocking the event loop for a free slot (and room in the ring);
-   * rejects with `ERR_MP_QUEUE_FULL` after `timeout` ms, with the signal's reason on abort.
+   * rejects with `ERR_MP_QUEUE_FULL` after `timeout` ms, `ERR_MP_QUEUE_SHUT_DOWN` once the queue is shut
+   * down, with the signal's reason on abort.
    */
   async put(item: T, options?: WaitOptions): Promise<void> {
     const parts = this.encodeItem(item);
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
-    const i32 = this.words;
-    const slots = this.at + QueueWord.Slots;
-    const bounded = this.maxsize > 0;
-    if (bounded && !tryDown(i32, slots) && !await driveAsync(downWaiting(i32, slots, deadline), options?.signal)) throw new QueueFullError();
-    this.beforePut();
-    let written = false;
-    try {
-      written = this.ring.tryWrite(parts) || await driveAsync(this.ring.write(parts, deadline), options?.signal);
-    } finally {
-      if (!written) this.undoPut(bounded);
-    }
-    if (!written) throw new QueueFullError('the queue is full: no room in its buffer within the timeout');
+    const maxsize = this.maxsize;
+    if (this.ring.tryWrite(parts, maxsize)) return;
+    this.#check(await this.waitFor(this.ring.write(parts, deadline, maxsize), options?.signal));
   }
 
   /** Blocking form, for worker threads and child processes. */
   putSync(item: T, options?: Omit<WaitOptions, 'signal'>): void {
     const parts = this.encodeItem(item);
     const deadline = deadlineOf(options);
-    const i32 = this.words;
-    const slots = this.at + QueueWord.Slots;
-    const bounded = this.maxsize > 0;
-    if (bounded && !tryDown(i32, slots) && !driveSync(downWaiting(i32, slots, deadline))) throw new QueueFullError();
-    this.beforePut();
-    let written = false;
-    try {
-      written = this.ring.tryWrite(parts) || driveSync(this.ring.write(parts, deadline));
-    } finally {
-      if (!written) this.undoPut(bounded);
-    }
-    if (!written) throw new QueueFullError('the queue is full: no room in its buffer within the timeout');
+    const maxsize = this.maxsize;
+    if (this.ring.tryWrite(parts, maxsize)) return;
+    this.#check(driveSync(this.ring.write(parts, deadline, maxsize)));
+  }
+
+  #check(result: WriteResult): void {
+    if (result === 'closed') throw new QueueShutDownError();
+    if (result === 'timeout') throw new QueueFullError();
   }
 
   /** Python's `put_nowait`: `ERR_MP_QUEUE_FULL` at once when there is no room. */
@@ -89,15 +82,29 @@ export class Queue<T = unknown> extends QueueCore<T> {
     return this.getSync({ timeout: 0 });
   }
 
-  protected override taken(): void {
-    if (this.maxsize > 0) up(this.region.i32, this.at + QueueWord.Slots);
+  /**
+   * Python 3.13's `shutdown`, for every handle in every process: puts raise `ERR_MP_QUEUE_SHUT_DOWN` from
+   * now on and gets once the queue is empty (`immediate`: at once, the items waiting are discarded).
+   * Waiting puts and gets wake and raise.
+   */
+  shutdown(options: ShutdownOptions = {}): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    const immediate = options.immediate ?? false;
+    if (typeof immediate !== 'boolean') throw new TypeError(expected('immediate', 'a boolean', immediate));
+    this.assertOpen();
+    this.ring.closeSide('writer', immediate);
+    if (immediate) this.discarded(driveSync(this.ring.discard()));
   }
 
-  /** Hook for JoinableQueue: count the task before the item can be seen. */
-  protected beforePut(): void {}
+  /** Whether `shutdown()` was called on this queue (by any handle). */
+  get isShutDown(): boolean {
+    this.assertOpen();
+    return this.ring.writerClosed;
+  }
 
-  protected undoPut(bounded: boolean): void {
-    if (bounded) up(this.region.i32, this.at + QueueWord.Slots);
+  /** Hook for JoinableQueue: `n` items were discarded by an immediate shutdown. */
+  protected discarded(n: number): void {
+    void n;
   }
 }
 

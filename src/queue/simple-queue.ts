@@ -1,6 +1,6 @@
 // SimpleQueue: Python's multiprocessing.SimpleQueue, an unbounded FIFO with just put, get and empty.
 import type { Region } from '../sync/region.js';
-import { checkSignal, driveAsync, driveSync, type WaitOptions } from '../sync/wait.js';
+import { checkSignal, driveSync, type WaitOptions } from '../sync/wait.js';
 import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 
 export class SimpleQueue<T = unknown> extends QueueCore<T> {
@@ -20,7 +20,7 @@ export class SimpleQueue<T = unknown> extends QueueCore<T> {
   async put(item: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
     const parts = this.encodeItem(item);
     checkSignal(options?.signal);
-    if (!this.ring.tryWrite(parts)) await driveAsync(this.ring.write(parts, Infinity), options?.signal);
+    if (!this.ring.tryWrite(parts)) await this.waitFor(this.ring.write(parts, Infinity), options?.signal);
   }
 
   putSync(item: T): void {

@@ -6,7 +6,8 @@ import { SharedMemoryError } from '../shm/errors.js';
 import { SyncSegmentError } from './errors.js';
 
 const magic = 0x4d505359; // 'MPSY'
-const version = 1;
+// 2: the queue ring (64-bit published counts, pid locks) and the Condition (three words) changed.
+const version = 2;
 const enum Header { Magic, Version, Kind, Ready }
 /** Where a primitive's own words start: one cache line after the header. */
 export const bodyOffset = 64;

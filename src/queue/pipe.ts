@@ -3,7 +3,8 @@
 import { expected } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { PendingWaits } from './pending-waits.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
 import { BufferTooShortError, PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import type { QueueOptions } from './queue-core.js';
@@ -25,7 +26,7 @@ export class Connection<T = unknown> implements Disposable {
   readonly #sharers: { open: number };
   #closed = false;
   /** Calls of this handle waiting now; `close()` rejects them and releases the mapping once they unwound. */
-  readonly #waiting = new Set<AbortController>();
+  readonly #waiting = new PendingWaits();
 
   /** @internal Use `Pipe()` or a reference. */
   constructor(region: Region, end: 0 | 1, sharers: { open: number }) {
@@ -117,19 +118,10 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   /** As QueueCore's: the caller's signal, or closing this handle, rejects the wait. */
-  async #waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.#waiting.add(controller);
-    try {
-      return await driveAsync(waiting, controller.signal);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.#waiting.delete(controller);
-      if (this.#closed && this.#waiting.size === 0) this.#release();
-    }
+  #waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+    return this.#waiting.run(waiting, signal, () => this.#closed, () => this.#release());
   }
+
 
   async send(value: T, options?: Pick<WaitOptions, 'signal'>): Promise<void> {
     await this.#send(encodeParts(value), options);
@@ -213,7 +205,7 @@ export class Connection<T = unknown> implements Disposable {
       return;
     }
     const error = new QueueStateError('ERR_MP_QUEUE_CLOSED', 'this Connection was closed while a call on it was waiting');
-    for (const controller of this.#waiting) controller.abort(error);
+    this.#waiting.abortAll(error);
   }
 
   #release(): void {

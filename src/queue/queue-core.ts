@@ -5,7 +5,8 @@ import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { PendingWaits } from './pending-waits.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
 import { QueueEmptyError, QueueShutDownError, QueueStateError } from './errors.js';
 
 export interface QueueOptions {
@@ -51,7 +52,7 @@ export abstract class QueueCore<T> implements Disposable {
   /** Whether this handle put or got anything (a closed, unused queue still answers `empty()`, as Python's). */
   #used = false;
   /** Calls of this handle waiting now; `close()` rejects them and releases the mapping once they unwound. */
-  readonly #waiting = new Set<AbortController>();
+  readonly #waiting = new PendingWaits();
 
   protected constructor(region: Region) {
     this.region = region;
@@ -85,19 +86,10 @@ export abstract class QueueCore<T> implements Disposable {
    * Runs a slow path as a Promise that the caller's signal, or closing this handle, rejects. The
    * generator's `finally` (which releases ring locks) runs before the mapping goes.
    */
-  protected async waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.#waiting.add(controller);
-    try {
-      return await driveAsync(waiting, controller.signal);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.#waiting.delete(controller);
-      if (this.#closed && this.#waiting.size === 0) this.region.dispose();
-    }
+  protected waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+    return this.#waiting.run(waiting, signal, () => this.#closed, () => this.region.dispose());
   }
+
 
   protected decodeItemSync(bytes: Uint8Array): T {
     return decodePartsSync(bytes) as T;
@@ -169,7 +161,7 @@ export abstract class QueueCore<T> implements Disposable {
       return;
     }
     const error = new QueueStateError('ERR_MP_QUEUE_CLOSED', `this ${this.constructor.name} was closed while a call on it was waiting`);
-    for (const controller of this.#waiting) controller.abort(error);
+    this.#waiting.abortAll(error);
   }
 
   [Symbol.dispose](): void {

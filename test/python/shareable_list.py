@@ -1,21 +1,10 @@
 # Python's side of the ShareableList interop tests: create a list or attach to one made by TypeScript.
 import json
-import math
 import sys
 from multiprocessing import resource_tracker
 from multiprocessing.shared_memory import ShareableList
 
-
-def enc(x):
-    if isinstance(x, bytes):
-        return {'bytes': list(x)}
-    if isinstance(x, bool) or x is None or isinstance(x, str):
-        return x
-    if isinstance(x, int):
-        return x if abs(x) < 2**53 else {'int': str(x)}
-    if isinstance(x, float):
-        return x if math.isfinite(x) else {'float': repr(x)}
-    return {'unknown': repr(x)}
+from values_json import enc
 
 
 def dump(sl):

@@ -4,34 +4,11 @@
 #   attach NAME     print the list TypeScript made (name, raw bytes, format, items)
 #   probe           read one JSON list; for each value, what a one-item list of it reads back as
 import json
-import math
 import sys
 from multiprocessing import resource_tracker
 from multiprocessing.shared_memory import ShareableList
 
-
-def dec(x):
-    if isinstance(x, dict):
-        if 'int' in x:
-            return int(x['int'])
-        if 'float' in x:
-            return float(x['float'])
-        if 'bytes' in x:
-            return bytes(x['bytes'])
-        raise ValueError(x)
-    return x
-
-
-def enc(x):
-    if isinstance(x, bytes):
-        return {'bytes': list(x)}
-    if isinstance(x, bool) or x is None or isinstance(x, str):
-        return x
-    if isinstance(x, int):
-        return x if abs(x) < 2**53 else {'int': str(x)}
-    if isinstance(x, float):
-        return x if math.isfinite(x) else {'float': repr(x)}
-    return {'unknown': repr(x)}
+from values_json import dec, enc
 
 
 def dump(sl):

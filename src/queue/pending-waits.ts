@@ -1,0 +1,31 @@
+// The waiting calls of one queue or pipe handle: each can be rejected by its caller's signal or by closing the
+// handle, and the handle's memory goes only once the last has unwound (their `finally` releases ring locks).
+import { driveAsync, type Waiting } from '../sync/wait.js';
+
+export class PendingWaits {
+  readonly #waiting = new Set<AbortController>();
+
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** Runs a slow path; `release` runs when it was the last one of a closed handle (see `abortAll`). */
+  async run<R>(waiting: Waiting<R>, signal: AbortSignal | undefined, closed: () => boolean, release: () => void): Promise<R> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waiting.add(controller);
+    try {
+      return await driveAsync(waiting, controller.signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#waiting.delete(controller);
+      if (closed() && this.#waiting.size === 0) release();
+    }
+  }
+
+  /** Rejects every waiting call with `error`. */
+  abortAll(error: Error): void {
+    for (const controller of this.#waiting) controller.abort(error);
+  }
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { JoinableQueue, Pipe, Queue, SimpleQueue } from '../src/index.js';
 import { inProcess, inThread, startProcess, startThread } from './helpers/agents.js';
 import { rejectsWithCode, throwsCode } from './helpers/codes.js';
@@ -21,6 +22,19 @@ async function collect(out: Queue<Item>, n: number): Promise<Set<string>> {
 }
 
 describe('Queue', () => {
+  it('prints its size and bound, never its segment words', () => {
+    const queue = new Queue<number>(10);
+    queue.putSync(1);
+    queue.putSync(2);
+    queue.putSync(3);
+    assert.equal(inspect(queue), '<Queue size=3 maxsize=10>');
+    queue.close();
+    assert.equal(inspect(queue), '<Queue closed>');
+    const simple = new SimpleQueue<number>();
+    assert.equal(inspect(simple), '<SimpleQueue size=0>');
+    simple.close();
+  });
+
   it('is FIFO with maxsize, Full and Empty errors, and close', async () => {
     const queue = new Queue<unknown>(2);
     await queue.put({ a: 1 });

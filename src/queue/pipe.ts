@@ -3,7 +3,7 @@
 import { expected } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
-import { PendingWaits } from './pending-waits.js';
+import { PendingWaits } from '../sync/pending-waits.js';
 import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
 import { BufferTooShortError, PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';

@@ -5,7 +5,8 @@ import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
-import { PendingWaits } from './pending-waits.js';
+import { PendingWaits } from '../sync/pending-waits.js';
+import { inspectCustom } from '../sync/primitive.js';
 import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
 import { QueueEmptyError, QueueShutDownError, QueueStateError } from './errors.js';
 
@@ -125,6 +126,13 @@ export abstract class QueueCore<T> implements Disposable {
     if (bytes !== undefined) return bytes;
     if (this.ring.writerClosed) throw new QueueShutDownError();
     throw new QueueEmptyError();
+  }
+
+  /** What `util.inspect` and `console.log` show: `<Queue size=3 maxsize=10>`, never the segment's words. */
+  [inspectCustom](): string {
+    if (this.closed) return `<${this.constructor.name} closed>`;
+    const maxsize = (this as { maxsize?: number }).maxsize;
+    return `<${this.constructor.name} size=${this.ring.count}${maxsize === undefined ? '' : ` maxsize=${maxsize}`}>`;
   }
 
   /** Items put and not yet taken (a snapshot, as Python's `qsize()`). */

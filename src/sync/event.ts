@@ -2,7 +2,7 @@
 import { futexWake } from '../native/futex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 function* flagWaiting(i32: Int32Array, index: number, deadline: number): Waiting<boolean> {
@@ -47,7 +47,7 @@ export class Event extends SharedPrimitive {
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
     if (Atomics.load(i32, this.at) === 1) return true;
-    return driveAsync(flagWaiting(i32, this.at, deadline), options?.signal);
+    return this.pendingWait(flagWaiting(i32, this.at, deadline), options?.signal);
   }
 
   waitSync(options?: Omit<WaitOptions, 'signal'>): boolean {

@@ -2,6 +2,8 @@
 // close/dispose (the creator's dispose also removes the segment's name).
 import { Kind, Region } from './region.js';
 import { SyncSegmentError, SyncStateError } from './errors.js';
+import { PendingWaits } from './pending-waits.js';
+import type { Waiting } from './wait.js';
 
 /** Where a primitive's words live: `at` is an Int32 index into the region. @internal */
 export interface Placement {
@@ -36,6 +38,7 @@ export abstract class SharedPrimitive implements Disposable {
   protected readonly at: number;
   readonly #owns: boolean;
   #closed = false;
+  readonly #waits = new PendingWaits();
 
   protected constructor(placement: Placement) {
     this.region = placement.region;
@@ -69,7 +72,18 @@ export abstract class SharedPrimitive implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#waits.size > 0) {
+      this.#waits.abortAll(new SyncStateError('ERR_MP_SYNC_CLOSED', `this ${this.constructor.name} handle was closed while a wait on it was pending`));
+      return;
+    }
     if (this.#owns) this.region.dispose();
+  }
+
+  /** An asynchronous wait that the caller's signal, or closing this handle, rejects (the segment goes after it). */
+  protected pendingWait<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+    return this.#waits.run(waiting, signal, () => this.#closed, () => {
+      if (this.#owns) this.region.dispose();
+    });
   }
 
   [Symbol.dispose](): void {

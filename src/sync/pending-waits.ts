@@ -1,6 +1,6 @@
-// The waiting calls of one queue or pipe handle: each can be rejected by its caller's signal or by closing the
-// handle, and the handle's memory goes only once the last has unwound (their `finally` releases ring locks).
-import { driveAsync, type Waiting } from '../sync/wait.js';
+// The waiting calls of one shared handle (a primitive, a queue, a pipe end): each can be rejected by its caller's
+// signal or by closing the handle, and the handle's memory goes only once the last has unwound.
+import { driveAsync, type Waiting } from './wait.js';
 
 export class PendingWaits {
   readonly #waiting = new Set<AbortController>();

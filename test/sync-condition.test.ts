@@ -87,7 +87,7 @@ describe('Condition (CPython _TestCondition)', { timeout: 120_000 }, () => {
   for (const [name, places] of Object.entries(layouts)) {
     it(`test_notify_n (${name}): notify(2) wakes two of six, notify(4) the rest, notify(3) nobody`, async () => {
       using lock = new Lock();
-    using cond = conditionFor(places, lock);
+      using cond = conditionFor(places, lock);
       using sleeping = new Semaphore(0);
       using woken = new Semaphore(0);
       const waiters = await startSleeping(places, { cond, sleeping, woken }, 30_000);

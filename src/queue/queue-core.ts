@@ -131,8 +131,12 @@ export abstract class QueueCore<T> implements Disposable {
   /** What `util.inspect` and `console.log` show: `<Queue size=3 maxsize=10>`, never the segment's words. */
   [inspectCustom](): string {
     if (this.closed) return `<${this.constructor.name} closed>`;
-    const maxsize = (this as { maxsize?: number }).maxsize;
-    return `<${this.constructor.name} size=${this.ring.count}${maxsize === undefined ? '' : ` maxsize=${maxsize}`}>`;
+    return `<${this.constructor.name} size=${this.ring.count}${this.inspectBound()}>`;
+  }
+
+  /** What `util.inspect` adds after the size: a bounded queue's `maxsize`. */
+  protected inspectBound(): string {
+    return '';
   }
 
   /** Items put and not yet taken (a snapshot, as Python's `qsize()`). */

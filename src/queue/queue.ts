@@ -38,6 +38,10 @@ export class Queue<T = unknown> extends QueueCore<T> {
     return this.region.i32[this.at + QueueWord.Maxsize]!;
   }
 
+  protected override inspectBound(): string {
+    return ` maxsize=${this.maxsize}`;
+  }
+
   /** Whether a bounded queue has no free slot (a snapshot). */
   full(): boolean {
     this.assertOpen();

@@ -1,13 +1,50 @@
-// The handle applyAsync and mapAsync return: Python's AsyncResult with get(timeout), ready(), successful().
-import { MultiprocError } from '../errors.js';
+// The handle applyAsync, mapAsync and starmapAsync return: Python's AsyncResult with get(timeout), ready(),
+// successful(), and its callback / error_callback.
+import { expected, MultiprocError } from '../errors.js';
 import { ResultTimeoutError } from './errors.js';
+
+/** Python's `callback` / `error_callback`: called once, on this thread, as the call ends. */
+export interface AsyncCallbacks<T> {
+  /** Called with the value when the call succeeds, before `get()` resolves. */
+  callback?: ((value: T) => void) | undefined;
+  /** Called with the error when the call fails, before `get()` rejects. */
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+/** Throws a TypeError now, before the call is made, when a callback is not a function. */
+export function checkCallbacks(options: AsyncCallbacks<never>): void {
+  for (const name of ['callback', 'errorCallback'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'function') throw new TypeError(expected(name, 'a function', value));
+  }
+}
+
+/**
+ * A callback that throws does not change the call's outcome (the AsyncResult still holds the task's value);
+ * its error is thrown again outside the promise chain, as an event listener's would be, so it is not lost.
+ */
+function invoke<V>(callback: (value: V) => void, value: V): void {
+  try {
+    callback(value);
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+}
 
 export class AsyncResult<T> {
   readonly #promise: Promise<T>;
   #state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
 
-  constructor(promise: Promise<T>) {
+  /** `callbacks` must have been checked (`checkCallbacks`). */
+  constructor(promise: Promise<T>, callbacks: AsyncCallbacks<T> = {}) {
     this.#promise = promise;
+    const { callback, errorCallback } = callbacks;
+    // Registered first, so they run before ready() turns true and before get() settles, as in Python.
+    if (callback !== undefined || errorCallback !== undefined) {
+      promise.then((value) => callback !== undefined && invoke(callback, value), (error: unknown) => errorCallback !== undefined && invoke(errorCallback, error));
+    }
     promise.then(() => (this.#state = 'fulfilled'), () => (this.#state = 'rejected'));
   }
 

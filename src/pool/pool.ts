@@ -10,8 +10,8 @@ import { channelBytes } from '../worker/channel.js';
 import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { AbortGroup } from './abort-group.js';
-import { AsyncResult } from './async-result.js';
-import { chunksizeFor, submissionOrder } from './chunking.js';
+import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result.js';
+import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
 import { defaultWorkers, maxWorkers } from './default-workers.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
 import { PoolBootstrapError } from './errors.js';
@@ -19,11 +19,17 @@ import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
 import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
-import { isTaskRef, moduleUrl, trustTaskModule, type AnyFunction, type TaskRef } from './task-ref.js';
+import { moduleUrl, taskOf, trustTaskModule, type AnyFunction, type Task, type TaskRef } from './task-ref.js';
 
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
 type Item<F extends AnyFunction> = Parameters<F>[0];
 type Input<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * Options a bound task applies to every call made through it (`tasks.resize.with({ timeout: 500 })`):
+ * those of `apply` for its calls, those of `map` for its map-like members (which never move buffers).
+ */
+export type BoundOptions<F extends AnyFunction> = CallOptions & MapOptions<Item<F>>;
 
 /** A task bound to a pool: call it for one call, or use its map-like members. */
 export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
@@ -33,10 +39,19 @@ export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
   starmap(items: Input<Parameters<F>>, options?: MapOptions<Parameters<F>>): Promise<Result<F>[]>;
   imap(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
   imapUnordered(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
+  /**
+   * The same task with options for each call made through it, checked now: a time limit, a signal,
+   * retries, chunking... Options given to a map-like member add to these. The arguments stay the
+   * arguments: `tasks.resize.with({ timeout: 500 })(image)`, `tasks.score.with({ signal }).map(rows)`.
+   */
+  with(options: BoundOptions<F>): BoundTask<F>;
 }
 
 /** The task functions of a module, bound to a pool. */
 export type LoadedTasks<M> = { readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends AnyFunction ? BoundTask<M[K]> : never };
+
+/** A first call of a task taking at least this long marks it long for 'auto' chunks (see #map). */
+const probeLongMicros = 1000;
 
 const orders: readonly Order[] = ['fifo', 'shuffle', 'longest-first'];
 
@@ -65,13 +80,6 @@ function checkRetries(value: unknown): number {
   throw new TypeError(expected('retries', 'a non-negative integer', value));
 }
 
-function checkTask(task: unknown): FunctionName {
-  if (!isTaskRef(task)) {
-    throw new TypeError(expected('task', "a task reference (pool.load(url).name or taskRef(url, name)); functions cannot be sent to workers by value", task));
-  }
-  return { url: task.url, name: task.name };
-}
-
 /**
  * Whether an argument itself (not something inside it) is a shared handle: a Lock, a Value, a Pipe end...
  * Such a call is encoded when made, so the reference is taken then. A cheap look at the top level only:
@@ -95,6 +103,23 @@ function checkInput(value: unknown): Input<unknown> {
   throw new TypeError(expected('items', 'an iterable or async iterable', value));
 }
 
+/**
+ * A pool dropped while running, never closed: Python 3.8+ warns with a ResourceWarning; so does this, and
+ * closes it, so its workers finish what is queued and stop instead of idling until the program ends.
+ * Nothing is lost: a call still pending holds its own promise, and no one can reach the pool to call more.
+ */
+const unclosedPools = new FinalizationRegistry<{ engine: Engine; workers: number; backend: string }>(({ engine, workers, backend }) => {
+  if (engine.state !== 'running') return;
+  process.emitWarning(`A running Pool (${workers} ${backend} workers) was garbage-collected without close() or terminate(); closing it. ` +
+    'Call `await pool.close()` when done with it, or create it with `await using pool = new Pool()`.', { type: 'ResourceWarning', code: 'MP_POOL_UNCLOSED' });
+  void engine.close();
+});
+
+/** The engine reports crashes to its pool through this, which holds the pool weakly so the pool can be collected. */
+function crashListener(pool: WeakRef<EventEmitter<PoolEvents>>): (crash: CrashReport) => void {
+  return (crash) => pool.deref()?.emit('workerError', crash);
+}
+
 /** What a pool tells its listeners. */
 export interface PoolEvents {
   /**
@@ -111,6 +136,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #order: Order;
   readonly #timeout: number;
   readonly #retries: number;
+  /** Measured run time per item of each task function, for `chunksize: 'auto'`. */
+  readonly #itemTimes = new ItemTimes();
 
   /**
    * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
@@ -124,7 +151,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (workers > maxWorkers) throw new RangeError(expected('workers', `a positive integer up to ${maxWorkers}`, workers));
     const backend = options.backend ?? 'thread';
     if (backend !== 'thread' && backend !== 'process') throw new TypeError(expected('backend', "'thread' or 'process'", backend));
-    const initializer = options.initializer === undefined ? undefined : checkTask(options.initializer);
+    const initializer = options.initializer === undefined ? undefined : taskOf(options.initializer, 'initializer');
     if (initializer !== undefined) trustTaskModule(initializer.url);
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new TypeError(expected('initargs', 'an array', initargs));
@@ -147,8 +174,9 @@ export class Pool extends EventEmitter<PoolEvents> {
       workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,
       maxTasksPerWorker: positiveInteger('maxTasksPerWorker', options.maxTasksPerWorker ?? Infinity, true),
       resourceLimits: options.resourceLimits, execArgv: options.execArgv, env: options.env,
-      onCrash: (crash) => this.emit('workerError', crash),
+      onCrash: crashListener(new WeakRef(this)),
     });
+    unclosedPools.register(this, { engine: this.#engine, workers, backend });
   }
 
   /** The number of workers. */
@@ -173,27 +201,40 @@ export class Pool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** One task bound to this pool (what `load` gives for each export). */
-  bind<F extends AnyFunction>(task: TaskRef<F>): BoundTask<F> {
-    const ref: TaskRef<F> = { url: task.url, name: task.name };
-    const call = (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args);
+  /**
+   * One task bound to this pool (what `load` gives for each export), with `options` for each call made
+   * through it (see `BoundTask.with`).
+   */
+  bind<F extends AnyFunction>(task: Task<F>, options: BoundOptions<F> = {}): BoundTask<F> {
+    const ref: TaskRef<F> = taskOf(task, 'task');
+    this.#submitOptions(options);
+    const hasOptions = Object.keys(options).length > 0;
+    const { transfer: _transfer, ...mapOptions } = options;
+    const forMap = <O extends object>(given: O | undefined): O => (hasOptions ? { ...mapOptions, ...given } : given ?? {}) as O;
+    const call = hasOptions
+      ? (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args, options)
+      : (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args);
     // A function's own `name` is read-only; the task's export name replaces it so the bound task is a TaskRef.
     Object.defineProperty(call, 'name', { value: ref.name });
     const members: Omit<BoundTask<F>, keyof TaskRef> & { url: string } = {
       url: ref.url,
-      applyAsync: (...args: Parameters<F>) => this.applyAsync(ref, args),
-      map: (items, options) => this.map(ref, items, options),
-      starmap: (items, options) => this.starmap(ref, items, options),
-      imap: (items, options) => this.imap(ref, items, options),
-      imapUnordered: (items, options) => this.imapUnordered(ref, items, options),
+      applyAsync: (...args: Parameters<F>) => this.applyAsync(ref, args, options),
+      map: (items, given) => this.map(ref, items, forMap(given)),
+      starmap: (items, given) => this.starmap(ref, items, forMap(given)),
+      imap: (items, given) => this.imap(ref, items, forMap(given)),
+      imapUnordered: (items, given) => this.imapUnordered(ref, items, forMap(given)),
+      with: (more) => this.bind(ref, { ...options, ...more }),
     };
     return Object.assign(call, members);
   }
 
-  /** Runs `task(...args)` in a worker. */
-  apply<F extends AnyFunction>(task: TaskRef<F>, args: Parameters<F> | readonly unknown[] = [], options: CallOptions = {}): Promise<Result<F>> {
+  /**
+   * Runs `task(...args)` in a worker. `task` is a task reference or an exported function registered with
+   * the codec (`registerFunction(fn, import.meta.url)` in its module), as Python's Pool takes a function.
+   */
+  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [], options: CallOptions = {}): Promise<Result<F>> {
     try {
-      const fn = checkTask(task);
+      const fn = taskOf(task, 'task');
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
       const submit = this.#submitOptions(options);
       // Plain calls are encoded when dispatched, possibly batched with others; the rest now, so a value
@@ -215,34 +256,43 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
   }
 
-  applyAsync<F extends AnyFunction>(task: TaskRef<F>, args: Parameters<F> | readonly unknown[] = [], options: CallOptions = {}): AsyncResult<Result<F>> {
-    return new AsyncResult(this.apply(task, args, options));
+  /** `apply` without awaiting: Python's `apply_async`, with its `callback` and `errorCallback`. */
+  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [],
+    options: CallOptions & AsyncCallbacks<Result<F>> = {}): AsyncResult<Result<F>> {
+    return this.#async(options, (call) => this.apply(task, args, call));
   }
 
   /** `task(item)` for every item; results in input order. */
-  map<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): Promise<Result<F>[]> {
+  map<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): Promise<Result<F>[]> {
     return this.#map(task, items, 0, options as MapOptions) as Promise<Result<F>[]>;
   }
 
-  mapAsync<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncResult<Result<F>[]> {
-    return new AsyncResult(this.map(task, items, options));
+  /** `map` without awaiting: Python's `map_async`; `callback` gets the whole list. */
+  mapAsync<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> & AsyncCallbacks<Result<F>[]> = {}): AsyncResult<Result<F>[]> {
+    return this.#async(options, (map) => this.map(task, items, map));
   }
 
   /** `task(...args)` for every tuple of arguments; results in input order. */
-  starmap<F extends AnyFunction>(task: TaskRef<F>, items: Input<Parameters<F>>, options: MapOptions<Parameters<F>> = {}): Promise<Result<F>[]> {
+  starmap<F extends AnyFunction>(task: Task<F>, items: Input<Parameters<F>>, options: MapOptions<Parameters<F>> = {}): Promise<Result<F>[]> {
     return this.#map(task, items, TaskFlag.Spread, options as MapOptions) as Promise<Result<F>[]>;
+  }
+
+  /** `starmap` without awaiting: Python's `starmap_async`; `callback` gets the whole list. */
+  starmapAsync<F extends AnyFunction>(task: Task<F>, items: Input<Parameters<F>>,
+    options: MapOptions<Parameters<F>> & AsyncCallbacks<Result<F>[]> = {}): AsyncResult<Result<F>[]> {
+    return this.#async(options, (map) => this.starmap(task, items, map));
   }
 
   /**
    * Lazy, ordered: reads `items` as workers free up and yields results in input order, whatever the
    * submission `order` (over a lazy input, `shuffle` and `longest-first` apply within each `orderWindow`).
    */
-  imap<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
+  imap<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, true, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 
   /** Lazy, yields results as they complete; `order` as for `imap`. */
-  imapUnordered<F extends AnyFunction>(task: TaskRef<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
+  imapUnordered<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, false, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 
@@ -279,6 +329,14 @@ export class Pool extends EventEmitter<PoolEvents> {
     else await this.join();
   }
 
+  /** Checks the callbacks before the call starts: a bad one throws a TypeError here, with nothing run. */
+  #async<T, O extends object>(options: O & AsyncCallbacks<T>, start: (call: O) => Promise<T>): AsyncResult<T> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    const { callback, errorCallback, ...call } = options;
+    checkCallbacks({ callback, errorCallback });
+    return new AsyncResult(start(call as unknown as O), { callback, errorCallback });
+  }
+
   #submitOptions(options: CallOptions | MapOptions): SubmitOptions {
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     const { signal } = options;
@@ -303,7 +361,10 @@ export class Pool extends EventEmitter<PoolEvents> {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
       task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encode(items), items.length, { ...submit, signal: undefined },
-        (values, micros) => resolve({ values: values as unknown[], micros }), reject);
+        (values, micros) => {
+          this.#itemTimes.observe(fn, items.length, micros);
+          resolve({ values: values as unknown[], micros });
+        }, reject);
     });
     if (task !== undefined) group?.add(task);
     return { promise, drop: () => task !== undefined && this.#engine.drop(task) };
@@ -313,32 +374,58 @@ export class Pool extends EventEmitter<PoolEvents> {
     return signal === undefined ? undefined : new AbortGroup(signal, (task, reason) => this.#engine.abort(task, reason));
   }
 
-  async #map(task: TaskRef, input: Input<unknown>, flags: number, options: MapOptions): Promise<unknown[]> {
-    const fn = checkTask(task);
+  async #map(task: Task, input: Input<unknown>, flags: number, options: MapOptions): Promise<unknown[]> {
+    const fn = taskOf(task, 'task');
     const submit = this.#submitOptions(options);
     const chunksize = checkChunksize('chunksize', options.chunksize ?? this.#chunksize);
     const order = checkOrder(options.order ?? this.#order);
+    const { cost } = options;
+    if (cost !== undefined && typeof cost !== 'function') throw new TypeError(expected('cost', 'a function of an item', cost));
     checkInput(input);
     const items: unknown[] = Array.isArray(input) ? input : [];
     if (!Array.isArray(input)) for await (const item of input) items.push(item);
     if (items.length === 0) return [];
-    const size = chunksizeFor(chunksize, items.length, this.#workers);
-    const indices = order === 'fifo' ? undefined : submissionOrder(items, order, options.cost);
+    const costs = cost === undefined ? undefined : costsOf(items, cost);
+    const indices = order === 'fifo' ? undefined : submissionOrder(items, order, cost, costs);
     const tracker = this.#tracker(options, items.length, fn.name);
     const results = new Array<unknown>(items.length);
     const handles: ChunkHandle[] = [];
     const group = this.#abortGroup(submit.signal);
+    /** Submits the items at submission positions [start, end) as one chunk. */
+    const submitChunk = (start: number, end: number): ChunkHandle => {
+      const chunkIndices = indices?.slice(start, end);
+      const chunk = chunkIndices === undefined ? items.slice(start, end) : chunkIndices.map((i) => items[i]);
+      const handle = this.#submitChunk(fn, flags, chunk, submit, group);
+      handles.push(handle);
+      handle.promise.then(({ values }) => {
+        if (chunkIndices === undefined) for (let i = 0; i < values.length; i++) results[start + i] = values[i];
+        else for (let i = 0; i < values.length; i++) results[chunkIndices[i]!] = values[i];
+        tracker?.add(values.length);
+      }, () => {});
+      return handle;
+    };
     try {
-      for (let start = 0; start < items.length; start += size) {
-        const chunkIndices = indices?.slice(start, start + size);
-        const chunk = chunkIndices === undefined ? items.slice(start, start + size) : chunkIndices.map((i) => items[i]);
-        const handle = this.#submitChunk(fn, flags, chunk, submit, group);
-        handles.push(handle);
-        handle.promise.then(({ values }) => {
-          if (chunkIndices === undefined) for (let i = 0; i < values.length; i++) results[start + i] = values[i];
-          else for (let i = 0; i < values.length; i++) results[chunkIndices[i]!] = values[i];
-          tracker?.add(values.length);
-        }, () => {});
+      let start = 0;
+      if (chunksize !== 'auto') {
+        for (; start < items.length; start += chunksize) submitChunk(start, start + chunksize);
+      } else {
+        // 'auto': Python's rule, with no chunk longer than the task's measured time allows. A task not
+        // measured yet runs one item on each worker first; the first to end sizes the rest's chunks if it
+        // took long enough to be sure it is a long task (a first call's cold start is a few hundred us).
+        let itemMicros = this.#itemTimes.get(fn);
+        if (itemMicros === undefined && autoChunksize(items.length, this.#workers) > 1) {
+          const probes: Promise<{ micros: number }>[] = [];
+          for (; start < Math.min(this.#workers, items.length); start++) probes.push(submitChunk(start, start + 1).promise);
+          // A probe that fails ends the map: Promise.all below rejects with its error, nothing more is sent.
+          const { micros } = await Promise.race(probes);
+          if (micros >= probeLongMicros) itemMicros = micros;
+        }
+        const restCosts = costs === undefined ? undefined : indices === undefined ? costs.slice(start) : indices.slice(start).map((i) => costs[i]!);
+        const sizes = autoChunks(items.length - start, this.#workers, itemMicros ?? 0, restCosts);
+        for (const size of sizes) {
+          submitChunk(start, start + size);
+          start += size;
+        }
       }
       await Promise.all(handles.map((handle) => handle.promise));
       return results;
@@ -351,8 +438,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     }
   }
 
-  #lazy(task: TaskRef, input: Input<unknown>, ordered: boolean, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
-    const fn = checkTask(task);
+  #lazy(task: Task, input: Input<unknown>, ordered: boolean, options: MapOptions): AsyncGenerator<unknown, void, undefined> {
+    const fn = taskOf(task, 'task');
     const submit = this.#submitOptions(options);
     const chunksize = checkChunksize('chunksize', options.chunksize ?? this.#chunksize);
     const source = checkInput(input);
@@ -364,9 +451,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     const maxInflight = 2 * this.#workers + 2;
     const workers = this.#workers;
     const group = this.#abortGroup(submit.signal);
+    // 'auto' over an array of a measured task: as map sizes its chunks; otherwise sized as results come.
+    const itemMicros = this.#itemTimes.get(fn);
     const results = lazyMap(source, {
       ordered,
-      chunksize: chunksize !== 'auto' ? chunksize : length === undefined ? undefined : chunksizeFor('auto', length, workers),
+      chunksize: chunksize !== 'auto' ? chunksize : length === undefined || itemMicros === undefined ? undefined : measuredChunksize(length, workers, itemMicros),
       maxInflight,
       // An array is known up front: it is reordered whole, as map does. A lazy input is reordered a window
       // at a time, so an endless generator still works in bounded memory (see DESIGN, the pool).

@@ -5,7 +5,7 @@ import { startChild, type Child } from '../backends/child.js';
 import type { BackendName } from '../backends/runtime.js';
 import { encode, registry } from '../serialize/index.js';
 import { currentProcess } from '../worker/current-process.js';
-import { isTaskRef, type TaskRef } from '../pool/task-ref.js';
+import { taskOf, type TaskRef } from '../pool/task-ref.js';
 
 export interface ProcessOptions {
   /** What the child runs: a task reference or an exported, registered function. @default this.run() of a subclass */
@@ -65,7 +65,7 @@ export class Process {
     if (backend !== 'process' && backend !== 'thread') throw new TypeError(expected('backend', "'process' or 'thread'", backend));
     if (typeof daemon !== 'boolean') throw new TypeError(expected('daemon', 'a boolean', daemon));
     if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError(expected('name', 'a string', options.name));
-    this.#target = target === undefined ? undefined : targetRef(target);
+    this.#target = target === undefined ? undefined : taskOf(target, 'target', (message) => new ProcessTargetError(message));
     this.#args = args;
     this.#backend = backend;
     this.name = options.name ?? `Process-${++counter}`;
@@ -167,17 +167,6 @@ export class Process {
     }
     return { moduleUrl: entry.moduleUrl, value: { instance: this } };
   }
-}
-
-function targetRef(target: unknown): TaskRef {
-  if (isTaskRef(target)) return { url: target.url, name: target.name };
-  if (typeof target === 'function') {
-    const entry = registry.functionOf(target);
-    if (entry !== undefined) return { url: entry.moduleUrl, name: entry.name };
-    throw new ProcessTargetError(`The target \`${target.name || 'anonymous'}\` cannot be sent to a child: export it from its module and ` +
-      `call registerFunction(${target.name || 'fn'}, import.meta.url), or pass taskRef(moduleUrl, name)`);
-  }
-  throw new TypeError(expected('target', 'a task reference or an exported, registered function', target));
 }
 
 /** Python's `active_children()`: the started Processes of this program that have not ended. */

@@ -227,7 +227,8 @@ class WorkerLoop {
             this.#fail(id, error, started);
             return;
           }
-          await this.#execute(id, resolved, flags, decoded, started);
+          // A task's time is its own: the module's import, once per worker, does not count in it.
+          await this.#execute(id, resolved, flags, decoded, fn === undefined ? now() : started);
         })();
       }
       return this.#execute(id, fn, flags, args, started);

@@ -1,7 +1,7 @@
 // How map-like calls cut their input: chunk sizes ('auto': Python's rule, bounded by measured run times)
 // and submission orders.
 import { describeValue } from '../errors.js';
-import type { Chunksize, Order } from './options.js';
+import type { Order } from './options.js';
 import type { TaskRef } from './task-ref.js';
 
 /** Python's rule: about len / (4 x workers), at least 1. */
@@ -72,7 +72,7 @@ export class ItemTimes {
 
   observe(fn: TaskRef, items: number, micros: number): void {
     let byName = this.#sums.get(fn.url);
-    if (byName === undefined) this.#sums.set(fn.url, (byName = new Map()));
+    if (byName === undefined) this.#sums.set(fn.url, (byName = new Map<string, { micros: number; items: number }>()));
     const sums = byName.get(fn.name);
     if (sums === undefined) {
       byName.set(fn.name, { micros, items: Math.max(1, items) });

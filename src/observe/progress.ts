@@ -35,24 +35,44 @@ export interface ProgressOptions {
   onProgress: ((progress: Progress) => void) | undefined;
   /** Where the bar goes. @default process.stderr */
   stream?: NodeJS.WriteStream;
+  /** The clock, in milliseconds (tests inject one). @default performance.now */
+  now?: () => number;
 }
 
+/**
+ * Counts a call's finished items. With `bar`, it draws the 0% frame at once, then at most one frame per
+ * interval (100 ms on a terminal, 1 s for plain lines): an update that comes sooner is drawn when the
+ * interval is up, by an unref'd timer, so the bar never lags behind the count. A count is drawn once;
+ * `finish()` ends the bar with the final count, exactly once.
+ */
 export class ProgressTracker {
   readonly #total: number | undefined;
   readonly #options: ProgressOptions;
   readonly #stream: NodeJS.WriteStream;
-  readonly #started = performance.now();
+  readonly #tty: boolean;
+  readonly #now: () => number;
+  readonly #started: number;
   #done = 0;
-  #lastDraw = -Infinity;
+  /** The count the bar shows, and when it was drawn. */
+  #drawnDone = -1;
+  #drawnAt = -Infinity;
+  /** The trailing-edge redraw of an update that came within the interval. */
+  #timer: NodeJS.Timeout | undefined;
+  #finished = false;
 
   constructor(total: number | undefined, options: ProgressOptions) {
     this.#total = total;
     this.#options = options;
     this.#stream = options.stream ?? process.stderr;
+    this.#tty = this.#stream.isTTY === true;
+    this.#now = options.now ?? (() => performance.now());
+    this.#started = this.#now();
+    // Before any task can end: a call whose first tasks are slow shows at once that it has started.
+    if (options.bar) this.#draw(false);
   }
 
   snapshot(): Progress {
-    const elapsedMs = performance.now() - this.#started;
+    const elapsedMs = this.#now() - this.#started;
     const rate = elapsedMs > 0 ? (1000 * this.#done) / elapsedMs : 0;
     const total = this.#total;
     const etaMs = total === undefined || rate === 0 ? undefined : (1000 * (total - this.#done)) / rate;
@@ -62,20 +82,39 @@ export class ProgressTracker {
   add(items: number): void {
     this.#done += items;
     this.#options.onProgress?.(this.snapshot());
-    if (this.#options.bar) this.#draw(false);
+    // A chunk that settles after its call has ended is counted but not drawn: the bar has ended.
+    if (this.#options.bar && !this.#finished) this.#update();
   }
 
   finish(): void {
-    if (this.#options.bar) this.#draw(true);
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#options.bar) return;
+    if (this.#done !== this.#drawnDone) this.#draw(true);
+    else if (this.#tty) this.#stream.write('\n');
+  }
+
+  #update(): void {
+    if (this.#done === this.#drawnDone || this.#timer !== undefined) return;
+    const wait = this.#drawnAt + (this.#tty ? ttyEveryMs : lineEveryMs) - this.#now();
+    if (wait <= 0) {
+      this.#draw(false);
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#done !== this.#drawnDone) this.#draw(false);
+    }, wait);
+    this.#timer.unref();
   }
 
   #draw(final: boolean): void {
-    const now = performance.now();
-    const tty = this.#stream.isTTY === true;
-    if (!final && now - this.#lastDraw < (tty ? ttyEveryMs : lineEveryMs)) return;
-    this.#lastDraw = now;
+    this.#drawnAt = this.#now();
+    this.#drawnDone = this.#done;
     const line = formatProgress(this.#options.label, this.snapshot());
     // On a terminal the bar redraws in place; elsewhere (CI logs, files) each update is a plain line.
-    this.#stream.write(tty ? `\r${line}\x1b[K${final ? '\n' : ''}` : `${line}\n`);
+    this.#stream.write(this.#tty ? `\r${line}\x1b[K${final ? '\n' : ''}` : `${line}\n`);
   }
 }

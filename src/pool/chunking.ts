@@ -26,17 +26,22 @@ export function measuredChunksize(length: number, workers: number, itemMicros: n
  * The sizes of the chunks `length` items go in with `chunksize: 'auto'`: Python's rule, with no chunk
  * holding more than `autoChunkMicros` of work by the measured `itemMicros`. With `costs` (the items'
  * relative costs in submission order, from a map's `cost` option), each item counts for its share of the
- * mean, so costly items go in smaller chunks.
+ * mean, so costly items go in smaller chunks (costs that cannot be amounts of work, some negative, are ignored).
  */
 export function autoChunks(length: number, workers: number, itemMicros: number, costs?: readonly number[]): number[] {
   const most = autoChunksize(length, workers);
   const sizes: number[] = [];
+  // Costs weigh chunks only when they can be read as amounts of work: none negative, some positive.
   let meanCost = 0;
+  let negative = false;
   if (costs !== undefined) {
-    for (const cost of costs) meanCost += cost;
+    for (const cost of costs) {
+      meanCost += cost;
+      negative ||= cost < 0;
+    }
     meanCost /= Math.max(1, costs.length);
   }
-  const weighted = costs !== undefined && meanCost > 0 && Number.isFinite(meanCost);
+  const weighted = costs !== undefined && !negative && meanCost > 0 && Number.isFinite(meanCost);
   if (!weighted) {
     const size = measuredChunksize(length, workers, itemMicros);
     for (let left = length; left > 0; left -= size) sizes.push(Math.min(size, left));
@@ -45,7 +50,7 @@ export function autoChunks(length: number, workers: number, itemMicros: number, 
   let size = 0;
   let micros = 0;
   for (let i = 0; i < length; i++) {
-    const estimate = (itemMicros * Math.max(0, costs[i]!)) / meanCost;
+    const estimate = (itemMicros * costs[i]!) / meanCost;
     if (size > 0 && (size === most || micros + estimate > autoChunkMicros)) {
       sizes.push(size);
       size = 0;
@@ -106,13 +111,13 @@ function defaultCost(item: unknown): number {
   return typeof length === 'number' ? length : 1;
 }
 
-/** The costs of `items` by `cost`, checked: each a finite non-negative number. */
+/** The costs of `items` by `cost`, checked: each a finite number (only their order matters to `longest-first`). */
 export function costsOf<T>(items: readonly T[], cost: ((item: T) => number) | undefined): number[] {
   const costOf = cost ?? defaultCost;
   return items.map((item, i) => {
     const value = costOf(item);
-    if (typeof value !== 'number' || !(value >= 0 && Number.isFinite(value))) {
-      throw new TypeError(`Expected \`cost\` to return a non-negative finite number, got ${describeValue(value)} for item ${i}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new TypeError(`Expected \`cost\` to return a finite number, got ${describeValue(value)} for item ${i}`);
     }
     return value;
   });

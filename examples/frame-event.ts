@@ -76,7 +76,7 @@ if (!parentProcess()) {
     let pythonAgrees = true;
     if (python !== undefined) {
       const run = spawnSync(python, ['-c', pythonReader, shm.name], { encoding: 'utf8', timeout: 60_000 });
-      process.stderr.write(run.stderr); // Python's warnings, if any, with ours
+      if (run.stderr) process.stderr.write(run.stderr); // Python's warnings, if any, with ours
       if (run.status !== 0) throw new Error(`${python} failed (${run.status ?? run.signal}): ${run.error?.message ?? 'see its output above'}`);
       const [pythonSum, ...verdict] = run.stdout.trim().split(' ');
       pythonAgrees = Number(pythonSum) === sum && verdict.join(' ') === 'layout ok';

@@ -1,9 +1,35 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runNode } from './helpers/spawn.js';
+import { listSegments } from '../src/index.js';
+import { finish, python, runNode, startNode, type RunResult } from './helpers/spawn.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+
+/** What a clean run looks like: exit 0, and no segment left for the resource tracker to unlink. */
+function assertClean(result: RunResult): void {
+  assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /exited without unlinking/);
+  assert.doesNotMatch(result.stderr, /leaked shared_memory/);
+}
+
+/**
+ * Runs an example with its segments (its children's too: they inherit the environment) kept in a folder
+ * of its own, and returns what is left in that folder once it has exited: other programs' segments in
+ * /dev/shm cannot be mistaken for a leak.
+ */
+async function runInOwnShmDir(script: string, args: string[], timeout: number): Promise<RunResult & { left: string[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mp-example-'));
+  try {
+    const result = await finish(startNode(script, args, { ...process.env, MULTIPROC_SHM_DIR: dir }), timeout);
+    return { ...result, left: readdirSync(dir) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('examples', () => {
   it('counter-value: 4 processes, one Value and its lock, an exact total', async () => {
@@ -17,5 +43,35 @@ describe('examples', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /60 frames of 1080x720x3 through 3 slots: \d+ frames\/s .*, 0 damaged or out of order/);
     assert.doesNotMatch(result.stderr, /exited without unlinking/);
+  });
+
+  it('frame-event: a writer Process fills a SharedMemory and sets an Event, a reader Process sums it, and Python reads the same bytes', async () => {
+    const child = startNode(example('frame-event.js'), [`--python=${python}`]);
+    const result = await finish(child, 60_000);
+    assertClean(result);
+    // The sum of the example's pattern, computed here on its own.
+    let expected = 0;
+    for (let y = 0; y < 720; y++) for (let x = 0; x < 1080; x++) for (let c = 0; c < 3; c++) expected += (x * 3 + y * 7 + c * 101) % 256;
+    const line = /^frame 1080x720x3 in (psm_[0-9a-f]{8}): writer exit 0, reader exit 0, sum (\d+), 0 bytes wrong; python: sum (\d+), layout ok$/m.exec(result.stdout);
+    assert.ok(line, `unexpected output: ${result.stdout}`);
+    const [, name, nodeSum, pythonSum] = line;
+    assert.equal(Number(nodeSum), expected, 'the reader summed the whole frame the writer wrote');
+    assert.equal(Number(pythonSum), expected, 'Python saw the same bytes');
+    assert.equal(existsSync(`/dev/shm/${name!}`), false, 'the example unlinked its frame (and Python did not unlink it first)');
+    assert.deepEqual(listSegments().filter((segment) => segment.pid === child.pid && segment.size !== undefined), [], 'no segment of the run is left');
+  });
+
+  it('producers-consumer: 2 producer Processes and a consumer share a Queue of frames; none lost, duplicated or damaged', async () => {
+    const result = await runInOwnShmDir(example('producers-consumer.js'), ['12'], 90_000);
+    assertClean(result);
+    assert.match(result.stdout, /^2 producers x 12 frames: 24 received, 0 lost, 0 duplicated, 0 damaged$/m);
+    assert.deepEqual(result.left, [], 'the queue, the counts and every frame spilled to a segment of its own are gone');
+  });
+
+  it('shareable-list-sum: two Processes sum the halves of a manager\'s ShareableList(range(2000)); shutdown leaves no segment', async () => {
+    const result = await runInOwnShmDir(example('shareable-list-sum.js'), [], 60_000);
+    assertClean(result);
+    assert.match(result.stdout, /^sum of range\(2000\) = 499500 \+ 1499500 = 1999000 \(expected 1999000\); manager shut down, 0 of its 2 segments left$/m);
+    assert.deepEqual(result.left, [], 'the manager unlinked both lists');
   });
 });

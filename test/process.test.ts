@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeChildren, cpuCount, currentProcess, Event, parentProcess, Process, ProcessStateError, Queue, RawArray, taskRef, type BackendName } from '../src/index.js';
-import { fixture } from './helpers/spawn.js';
+import { fixture, runNode } from './helpers/spawn.js';
 import { within } from './pool/harness.js';
 import { Producer } from './fixtures/process-targets.js';
 
@@ -97,5 +97,15 @@ describe('Process: bad input', () => {
     assert.throws(() => new Process({ args: 'x' as never }), { name: 'TypeError', message: /`args`/ });
     assert.throws(() => new Process({ backend: 'x' as never }), { name: 'TypeError', message: /`backend`/ });
     assert.throws(() => new Process({ daemon: 'yes' as never }), { name: 'TypeError', message: /`daemon`/ });
+  });
+});
+
+describe('Process: the main guard', () => {
+  it('a child importing an unguarded module that starts a Process gets ERR_MP_POOL_IN_BOOTSTRAP, not a child of its own', async () => {
+    const result = await runNode(fixture('process-unguarded.js'), [], 30_000);
+    assert.equal(result.code, 0, result.stderr);
+    // The main program's child failed at its import and exited 1; no grandchild ever ran the target.
+    assert.equal(result.stdout, 'exitcode 1 in main\n');
+    assert.match(result.stderr, /ERR_MP_POOL_IN_BOOTSTRAP|Process `Process-\d+` was started while a task module was being imported/);
   });
 });

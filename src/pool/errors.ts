@@ -48,11 +48,12 @@ export class InitializerError extends MultiprocError {
  * bootstrapping phase".
  */
 export class PoolBootstrapError extends MultiprocError {
-  constructor(message = 'A Pool was created while a pool worker was importing a task module: the code that starts the pool ' +
-    'runs in every worker that imports this module, and each would start a pool of its own, without end. Start the pool ' +
-    'only in the main program: put that code under `if (!currentWorker()) { ... }` (as Python\'s `if __name__ == ' +
-    '"__main__":`), or keep the task functions in a module of their own that does not start a pool.') {
-    super('ERR_MP_POOL_IN_BOOTSTRAP', message);
+  constructor(what = 'A Pool was created') {
+    super('ERR_MP_POOL_IN_BOOTSTRAP', `${what} while a task module was being imported (by a pool worker, or by a Process child ` +
+      'importing its target): the code that does it runs in every worker or child that imports this module, and each would ' +
+      'start more of its own, without end. Do it only in the main program: put that code under ' +
+      '`if (!currentWorker()) { ... }` (as Python\'s `if __name__ == "__main__":`; `if (!currentWorker() && !parentProcess())` ' +
+      'where Process children import the module too), or keep the task functions in a module of their own.');
   }
 }
 

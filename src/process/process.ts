@@ -5,6 +5,8 @@ import { startChild, type Child } from '../backends/child.js';
 import type { BackendName } from '../backends/runtime.js';
 import { encode, registry } from '../serialize/index.js';
 import { currentProcess } from '../worker/current-process.js';
+import { importingTaskModule } from '../worker/current-worker.js';
+import { PoolBootstrapError } from '../pool/errors.js';
 import { taskOf, type TaskRef } from '../pool/task-ref.js';
 
 export interface ProcessOptions {
@@ -79,6 +81,7 @@ export class Process {
 
   /** Starts the child. Arguments (or this instance, for a subclass) are encoded now. */
   start(): void {
+    if (importingTaskModule()) throw new PoolBootstrapError(`Process \`${this.name}\` was started`);
     if (this.#closed) throw new ProcessStateError(`Process \`${this.name}\` is closed`);
     if (this.#child !== undefined) throw new ProcessStateError(`Process \`${this.name}\` was already started; a process can be started once`);
     const { moduleUrl, value } = this.#startValue();

@@ -3,6 +3,7 @@
 import { importModule } from '../import-module.js';
 import { decode, registerModule, trustModules, type Packet } from '../serialize/index.js';
 import { setCurrentProcess, type ProcessInfo } from './current-process.js';
+import { enterTaskImport, leaveTaskImport } from './current-worker.js';
 
 /** The second argument of a child process that runs a `Process` (backends/child.ts), not a pool worker. */
 export const processTargetFlag = '--multiproc-process';
@@ -30,7 +31,9 @@ export async function runProcess(start: ProcessStart): Promise<number> {
   setCurrentProcess(start.current, start.parent);
   try {
     trustModules(start.moduleUrl);
-    const module = (await importModule(start.moduleUrl)) as Record<string, unknown>;
+    // While the module's top level runs, starting a Process or a Pool is refused (see PoolBootstrapError).
+    enterTaskImport();
+    const module = (await importModule(start.moduleUrl).finally(leaveTaskImport)) as Record<string, unknown>;
     registerModule(start.moduleUrl, module);
     const decoded = (await decode(start.packet)) as Start;
     if ('instance' in decoded) {

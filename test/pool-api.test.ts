@@ -126,6 +126,28 @@ for (const backend of backends) {
   });
 }
 
+describe('imap with a progress bar', () => {
+  it('draws nothing before the caller starts iterating, then its frames', async () => {
+    await withPool('thread', {}, async (pool, tasks) => {
+      const written: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+      try {
+        const results = tasks.square.imap([1, 2, 3], { progress: true });
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(written, [], 'no frame for an imap nobody iterates');
+        const values: number[] = [];
+        for await (const value of results) values.push(value);
+        assert.deepEqual(values, [1, 4, 9]);
+      } finally {
+        process.stderr.write = write;
+      }
+      assert.match(written[0] ?? '', /square\s+0%/);
+      assert.match(written.at(-1) ?? '', /100%/);
+    });
+  });
+});
+
 describe("'auto' chunk sizes", () => {
   it("bound Python's rule by the measured time per item", () => {
     assert.equal(measuredChunksize(10, 2, 1_000_000), 1);

@@ -348,12 +348,13 @@ export class Pool extends EventEmitter<PoolEvents> {
     };
   }
 
-  #tracker(options: MapOptions, total: number | undefined, name: string): ProgressTracker | undefined {
+  /** Checks the progress options now; the tracker (which draws its 0% frame at once) is made when the call starts. */
+  #tracker(options: MapOptions, total: number | undefined, name: string): (() => ProgressTracker) | undefined {
     if (options.progress !== true && options.onProgress === undefined) return undefined;
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
       throw new TypeError(expected('onProgress', 'a function', options.onProgress));
     }
-    return new ProgressTracker(total, { label: name, bar: options.progress === true, onProgress: options.onProgress });
+    return () => new ProgressTracker(total, { label: name, bar: options.progress === true, onProgress: options.onProgress });
   }
 
   /** One chunk of a map-like call; the call's signal reaches it through `group`, one listener for all chunks. */
@@ -387,7 +388,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (items.length === 0) return [];
     const costs = cost === undefined ? undefined : costsOf(items, cost);
     const indices = order === 'fifo' ? undefined : submissionOrder(items, order, cost, costs);
-    const tracker = this.#tracker(options, items.length, fn.name);
+    const tracker = this.#tracker(options, items.length, fn.name)?.();
     const results = new Array<unknown>(items.length);
     const handles: ChunkHandle[] = [];
     const group = this.#abortGroup(submit.signal);
@@ -453,7 +454,9 @@ export class Pool extends EventEmitter<PoolEvents> {
     const group = this.#abortGroup(submit.signal);
     // 'auto' over an array of a measured task: as map sizes its chunks; otherwise sized as results come.
     const itemMicros = this.#itemTimes.get(fn);
-    const results = lazyMap(source, {
+    const tracker = this.#tracker(options, length, fn.name);
+    // Nothing is read, sent or drawn before the caller starts iterating.
+    const start = (): AsyncGenerator<unknown, void, undefined> => lazyMap(source, {
       ordered,
       chunksize: chunksize !== 'auto' ? chunksize : length === undefined || itemMicros === undefined ? undefined : measuredChunksize(length, workers, itemMicros),
       maxInflight,
@@ -462,17 +465,17 @@ export class Pool extends EventEmitter<PoolEvents> {
       arrange: order === 'fifo' ? undefined : (items) => submissionOrder(items, order, cost),
       window: (size) => length ?? fixedWindow ?? Math.max(maxInflight * size, 4 * workers * size),
       submit: (items) => this.#submitChunk(fn, 0, items, submit, group),
-      tracker: this.#tracker(options, length, fn.name),
+      tracker: tracker?.(),
     });
-    return group === undefined ? results : closing(results, group);
+    return iterate(start, group);
   }
 }
 
-/** The lazy map's results, with its abort listener removed once it is over. */
-async function* closing(results: AsyncGenerator<unknown, void, undefined>, group: AbortGroup): AsyncGenerator<unknown, void, undefined> {
+/** The lazy map's results, started on the first `next()`, with its abort listener removed once it is over. */
+async function* iterate(start: () => AsyncGenerator<unknown, void, undefined>, group: AbortGroup | undefined): AsyncGenerator<unknown, void, undefined> {
   try {
-    yield* results;
+    yield* start();
   } finally {
-    group.close();
+    group?.close();
   }
 }

@@ -1,4 +1,5 @@
 // How map-like calls cut their input: chunk sizes ('auto' as Python does it) and submission orders.
+import { expected } from '../errors.js';
 import type { Chunksize, Order } from './options.js';
 
 /** Python's rule: about len / (4 x workers), at least 1. */
@@ -44,7 +45,12 @@ export function submissionOrder<T>(items: readonly T[], order: Order, cost: ((it
     }
   } else if (order === 'longest-first') {
     const costOf = cost ?? (defaultCost);
-    const costs = items.map((item) => costOf(item));
+    const costs = items.map((item) => {
+      const value = costOf(item);
+      // A NaN or a non-number would leave the sort order undefined rather than fail.
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(expected('cost(item)', 'a number', value));
+      return value;
+    });
     indices.sort((a, b) => costs[b]! - costs[a]!);
   }
   return indices;

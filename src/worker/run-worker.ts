@@ -1,6 +1,7 @@
 // The worker side shared by both backends: run the initializer, then take tasks from the fast lane (and
 // the slow lane it rings for), run them one at a time, and send results back.
 import { now } from '../clock.js';
+import { describeValue } from '../errors.js';
 import { importModule } from '../import-module.js';
 import { encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
@@ -27,6 +28,12 @@ export interface WorkerTransport {
 }
 
 type TaskFunction = (...args: unknown[]) => unknown;
+
+/** A starmap item: the arguments of one call. Checked here, where it is spread, so a lazy input costs nothing more. */
+function argumentsOf(item: unknown): unknown[] {
+  if (Array.isArray(item)) return item;
+  throw new TypeError(`Expected each item of \`starmap\` to be an array of the task's arguments, got ${describeValue(item)}`);
+}
 
 /**
  * Held results are announced once the work left in the ring would last about this long: time enough for the
@@ -259,7 +266,7 @@ class WorkerLoop {
       const items = args as unknown[];
       const results = new Array<unknown>(items.length);
       for (let i = 0; i < items.length; i++) {
-        const result = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+        const result = spread ? fn(...argumentsOf(items[i])) : fn(items[i]);
         if (isThenable(result)) return this.#finishChunkAsync(id, fn, spread, items, results, i, result, started);
         results[i] = result;
       }
@@ -275,7 +282,7 @@ class WorkerLoop {
     first: PromiseLike<unknown>, started: number): Promise<void> {
     try {
       results[from] = await first;
-      for (let i = from + 1; i < items.length; i++) results[i] = await (spread ? fn(...(items[i] as unknown[])) : fn(items[i]));
+      for (let i = from + 1; i < items.length; i++) results[i] = await (spread ? fn(...argumentsOf(items[i])) : fn(items[i]));
       this.#succeed(id, results, started);
     } catch (error) {
       this.#fail(id, error, started);

@@ -85,6 +85,7 @@ const cases: Case[] = [
   { what: 'SharedMemoryManager dir a number', call: () => new SharedMemoryManager({ dir: 5 as unknown as string }), error: TypeError, message: /`dir` to be a folder path/ },
   { what: 'ShareableList options a string', call: () => new ShareableList([1], 'x' as never), error: TypeError, message: /`options` to be an object/ },
   { what: 'ShareableList name a number', call: () => new ShareableList([1], { name: 7 as unknown as string }), error: TypeError, message: /`name` to be a segment name/ },
+  { what: 'ShareableList.attach options null', call: () => ShareableList.attach('x', null as never), error: TypeError, message: /`options` to be an object/ },
   { what: 'listSegments options null', call: () => listSegments(null as never), error: TypeError, message: /`options` to be an object/ },
   // Shared ctypes
   { what: "Value('i', NaN)", call: () => new Value('i', NaN), error: RangeError, message: /`initial` to be an integer for typecode 'i'/ },
@@ -132,6 +133,13 @@ const cases: Case[] = [
   { what: 'Pipe bufferSize -1', call: () => Pipe({ bufferSize: -1 }), error: RangeError, message: /`bufferSize` to be an integer from 1 to 2\^30 bytes/ },
   { what: 'Pipe options null', call: () => Pipe(null as never), error: TypeError, message: /`options` to be an object/ },
   { what: "Pipe bufferSize '1k'", call: () => Pipe({ bufferSize: '1k' as unknown as number }), error: TypeError, message: /`bufferSize`/ },
+  { what: "Connection.send options 'x'", call: () => {
+    const [left, right] = Pipe();
+    return left.send(1, 'x' as never).finally(() => {
+      left.close();
+      right.close();
+    });
+  }, error: TypeError, message: /`options` to be an object/ },
   { what: "Queue maxsize 'x'", call: () => new Queue('x' as unknown as number), error: TypeError, message: /`maxsize` to be a non-negative integer/ },
   { what: 'Queue bufferSize NaN', call: () => new Queue(0, { bufferSize: NaN }), error: RangeError, message: /`bufferSize`/ },
   { what: 'JoinableQueue internal region', call: () => new JoinableQueue(0, {}, 'x' as never), error: TypeError, message: /`region` to be nothing: JoinableQueue's/ },
@@ -262,6 +270,15 @@ describe('a pool whose workers cannot start', () => {
     assert.equal(outcome.state, 'broken');
     assert.deepEqual(outcome.workers, ['gone', 'gone'], 'join() resolved: every worker is gone');
     assert.match(result.stderr, /bad option: --no-such-flag/, "the workers' own stderr still reaches this process's stderr");
+  });
+
+  it('a heap limit too small to start a worker thread breaks the pool with an error naming resourceLimits; the workers are gone', async () => {
+    const pool = new Pool({ workers: 1, resourceLimits: { maxOldGenerationSizeMb: 1 } });
+    await assert.rejects(pool.apply(square, [2]), (error: Error & { code?: string }) => error.code === 'ERR_MP_WORKER_CRASHED' &&
+      /keep exiting during start-up .*memory limit.*`resourceLimits` \(\{"maxOldGenerationSizeMb":1\}\) is the likely cause/.test(error.message));
+    await pool.join();
+    assert.equal(pool.stats().state, 'broken');
+    assert.ok(pool.stats().workers.every((worker) => worker.state === 'gone'));
   });
 
   for (const backend of ['thread', 'process'] as const) {

@@ -105,6 +105,7 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   async #send(parts: Uint8Array[], options: Pick<WaitOptions, 'signal'> | undefined): Promise<void> {
+    if (options !== undefined) checkObject('options', options);
     checkSignal(options?.signal);
     const ring = this.#out();
     if (!ring.tryWrite(parts)) this.#sent(ring, await this.#waitFor(ring.write(parts, Infinity), options?.signal));

@@ -157,10 +157,13 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements D
   }
 
   static create<T extends ShareableItem = ShareableItem>(items: Iterable<NoInfer<T>>, options: ShareableListOptions = {}): ShareableList<T> {
+    checkObject('options', options);
     return new ShareableList<T>(items, options);
   }
 
   static attach<T extends ShareableItem = ShareableItem>(name: string, options: Pick<ShareableListOptions, 'dir'> = {}): ShareableList<T> {
+    checkObject('options', options);
+    if (typeof name !== 'string') throw new TypeError(expected('name', 'a segment name (a string)', name));
     return new ShareableList<T>(null, { ...options, name });
   }
 

@@ -128,10 +128,11 @@ for (const backend of backends) {
 
 describe('imap with a progress bar', () => {
   it('draws nothing before the caller starts iterating, then its frames', async () => {
-    await withPool('thread', {}, async (pool, tasks) => {
+    await withPool('thread', {}, async (_pool, tasks) => {
       const written: string[] = [];
-      const write = process.stderr.write;
-      process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+      const write = process.stderr.write.bind(process.stderr);
+      const capture = (chunk: string | Uint8Array): boolean => written.push(String(chunk)) > 0;
+      process.stderr.write = capture;
       try {
         const results = tasks.square.imap([1, 2, 3], { progress: true });
         await new Promise((resolve) => setImmediate(resolve));

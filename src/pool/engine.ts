@@ -14,7 +14,8 @@ import { slotStats, type PoolStats } from './stats.js';
 import { failTask, type Task } from './task.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { trustTaskModule } from './task-ref.js';
-import { startRuntime, WorkerSlot } from './worker-slot.js';
+import { defaults } from './options.js';
+import { checkStartFlags, startRuntime, WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions {
   workers: number;
@@ -57,6 +58,8 @@ export class Engine {
   #lastCrash: CrashReport | undefined;
   #flushQueued = false;
   readonly #flushNow = (): void => this.#flush();
+  /** A worker of the first round could not even be started (its runtime threw): the options are at fault. */
+  #startError: Error | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -66,13 +69,34 @@ export class Engine {
     this.#lifecycle = new Lifecycle(this.#slots, this.#queue);
     this.#faults = new Faults(this.#slots, this.#queue, this.#lifecycle, {
       backend: options.backend, abortGraceMs: options.abortGraceMs, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
-      report: (crash) => this.#onCrash(crash),
+      report: (crash) => this.#onCrash(crash), suspects: startupSuspects(options),
+      checkFlags: () => checkStartFlags(options.backend, { execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits }),
     });
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
       backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task), retry: scheduleFlush,
     });
     this.#results = new ResultReader(this.#slots, { spinMicros: options.spinMicros, fnMicros, dispatch: () => this.#dispatcher.dispatch(), scheduleFlush });
-    for (let index = 0; index < options.workers; index++) this.#spawn(index);
+    for (let index = 0; index < options.workers && !this.#lifecycle.stopped; index++) this.#spawn(index, true);
+  }
+
+  /** Why a new task would be refused now (closed, terminated, broken); undefined while the pool runs. */
+  refusal(): Error | undefined {
+    return this.#lifecycle.refusal();
+  }
+
+  /**
+   * The error of a worker that could not be started at construction, as the pool's caller should see it: a
+   * flag Node refuses for a worker thread is a TypeError naming `execArgv`. Undefined when all started.
+   */
+  startRefusal(): Error | undefined {
+    const error = this.#startError;
+    if (error === undefined) return undefined;
+    if ((error as { code?: unknown }).code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
+      // The message shape of expected(), with the list written out (describeValue would say `[object Array]`).
+      return new TypeError(`Expected \`execArgv\` to be flags Node accepts for a worker thread, got ${JSON.stringify(this.#options.execArgv)}: ${error.message}`,
+        { cause: error });
+    }
+    return error;
   }
 
   get state(): EngineState {
@@ -167,7 +191,7 @@ export class Engine {
     this.#options.onCrash(crash);
   }
 
-  #spawn(index: number): void {
+  #spawn(index: number, first = false): void {
     const options = this.#options;
     let slot: WorkerSlot;
     try {
@@ -176,7 +200,9 @@ export class Engine {
       });
       slot = new WorkerSlot(index, runtime);
     } catch (error) {
-      this.#lifecycle.break(error instanceof Error ? error : new Error(String(error)));
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (first) this.#startError ??= failure;
+      this.#lifecycle.break(failure);
       return;
     }
     this.#slots[index] = slot;
@@ -184,7 +210,7 @@ export class Engine {
     slot.runtime.onExit((info) => this.#faults.onExit(slot, info));
     slot.runtime.post({
       type: 'init', v: protocolVersion, index, channel: slot.runtime.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
-      blockingParkMs: 50, initializer: options.initializer, initargs: options.initargs,
+      blockingParkMs: defaults.blockingParkMs, initializer: options.initializer, initargs: options.initargs,
     });
   }
 
@@ -230,4 +256,17 @@ export class Engine {
     this.#results.wait();
     this.#lifecycle.finishCloseIfIdle();
   }
+}
+
+/**
+ * What to look at when workers die before they are ready: the options that reach Node before any code runs
+ * (the flags, the heap limits, NODE_OPTIONS in the environment), those given first.
+ */
+function startupSuspects(options: EngineOptions): string {
+  const given: string[] = [];
+  if (options.execArgv !== undefined) given.push(`\`execArgv\` (${JSON.stringify(options.execArgv)})`);
+  if (options.resourceLimits !== undefined) given.push(`\`resourceLimits\` (${JSON.stringify(options.resourceLimits)})`);
+  if (options.env?.['NODE_OPTIONS'] !== undefined) given.push(`\`env.NODE_OPTIONS\` (${JSON.stringify(options.env['NODE_OPTIONS'])})`);
+  if (given.length === 0) return "the Node flags workers inherit (this process's execArgv and NODE_OPTIONS) are the likely cause";
+  return `the pool's ${given.join(' or ')} ${given.length === 1 ? 'is' : 'are'} the likely cause`;
 }

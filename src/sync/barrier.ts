@@ -37,6 +37,8 @@ export class Barrier extends SharedPrimitive {
   readonly #timeout: number | undefined;
 
   constructor(parties: number, options: BarrierOptions = {}, placement?: Placement) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    if (placement === undefined && typeof parties !== 'number') throw new TypeError(expected('parties', 'a positive integer', parties));
     if (placement === undefined && (!Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)) {
       throw new RangeError(expected('parties', 'a positive integer', parties));
     }

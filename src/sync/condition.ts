@@ -117,6 +117,7 @@ export class Condition extends SharedPrimitive {
 
   /** Waits until `predicate()` is true (checked with the lock held); resolves its last result. */
   async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    if (typeof predicate !== 'function') throw new TypeError(expected('predicate', 'a function', predicate));
     const deadline = deadlineOf(options);
     for (let result = predicate(); ; result = predicate()) {
       if (result) return result;
@@ -127,6 +128,7 @@ export class Condition extends SharedPrimitive {
   }
 
   waitForSync<T>(predicate: () => T, options?: Omit<WaitOptions, 'signal'>): T {
+    if (typeof predicate !== 'function') throw new TypeError(expected('predicate', 'a function', predicate));
     const deadline = deadlineOf(options);
     for (let result = predicate(); ; result = predicate()) {
       if (result) return result;

@@ -76,7 +76,8 @@ export interface SemaphoreOptions {
 }
 
 function checkValue(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x3fffffff) {
+  if (typeof value !== 'number') throw new TypeError(expected('value', 'an integer from 0 to 2^30-1', value));
+  if (!Number.isInteger(value) || value < 0 || value > 0x3fffffff) {
     throw new RangeError(expected('value', 'an integer from 0 to 2^30-1', value));
   }
   return value;

@@ -29,7 +29,8 @@ export function deadlineOf(options: WaitOptions | undefined): number {
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
   const { timeout } = options;
   if (timeout === undefined || timeout === Infinity) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+  if (typeof timeout !== 'number') throw new TypeError(expected('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
+  if (Number.isNaN(timeout) || timeout < 0) {
     throw new RangeError(expected('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
   }
   return performance.now() + timeout;

@@ -272,7 +272,7 @@ export function poolConformance(backend: BackendName): void {
     });
 
     it('validates its arguments', async () => {
-      assert.throws(() => new Pool({ workers: 0, backend }), { name: 'TypeError', message: 'Expected `workers` to be a positive integer, got `0` (number)' });
+      assert.throws(() => new Pool({ workers: 0, backend }), { name: 'RangeError', message: 'Expected `workers` to be a positive integer, got `0` (number)' });
       assert.throws(() => new Pool({ backend: 'fiber' as BackendName }), TypeError);
       assert.throws(() => new Pool({ backend, chunksize: 0 }), /chunksize/);
       assert.throws(() => new Pool({ backend, order: 'random' as 'fifo' }), /order/);

@@ -49,7 +49,7 @@ export type { Typecode, TypedArrayOf, ValueOf } from './sharedctypes/typecodes.j
 export type { SynchronizedOptions } from './sharedctypes/shared-ctype.js';
 export { RawValue, Value } from './sharedctypes/value.js';
 export { RawArray, SharedArray, SharedArray as Array, type SizeOrInitializer } from './sharedctypes/array.js';
-export { ShareableList, ShareableListError, type ShareableItem, type ShareableListOptions } from './sharedctypes/shareable-list.js';
+export { ShareableList, ShareableListError, type ShareableItem, type ShareableListOptions } from './shm/shareable-list.js';
 export { QueueFullError, QueueEmptyError, QueueStateError, QueueShutDownError, PipeEofError, BufferTooShortError } from './queue/errors.js';
 export type { QueueOptions } from './queue/queue-core.js';
 export { Queue, type ShutdownOptions } from './queue/queue.js';

@@ -1,4 +1,4 @@
-// The interface both worker runtimes implement, and how the pool starts one of them.
+// The interface both worker runtimes implement (start.ts starts one of them).
 import type { FromWorker, ToWorker } from '../worker/protocol.js';
 import type { WaitOps } from '../worker/wait-ops.js';
 

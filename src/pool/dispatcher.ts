@@ -3,7 +3,7 @@
 import type { BackendName } from '../backends/runtime.js';
 import { encode, packetToBytes, type Packet } from '../serialize/index.js';
 import { inBand } from '../worker/protocol.js';
-import { watchTimeout } from './stats.js';
+import { watchTimeout } from './time-limit.js';
 import { failTask, type Task } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';

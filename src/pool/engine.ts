@@ -15,7 +15,8 @@ import { failTask, type Task } from './task.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { trustTaskModule } from './task-ref.js';
 import { defaults } from './options.js';
-import { checkStartFlags, startRuntime, WorkerSlot } from './worker-slot.js';
+import { checkStartFlags, startRuntime } from '../backends/start.js';
+import { WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions {
   workers: number;

@@ -3,8 +3,9 @@
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
 import { defaultWorkers, maxWorkers } from './default-workers.js';
 import type { TaskRef } from './task-ref.js';
+import type { Progress } from '../observe/progress.js';
 
-export type { BackendName, ResourceLimits };
+export type { BackendName, Progress, ResourceLimits };
 
 /**
  * The default of every option, read by the checks and by the doc comments below (`@default`), so a default
@@ -120,17 +121,6 @@ export interface CallOptions {
   retries?: number;
   /** Buffers moved to the worker instead of copied (they become unusable here): an array of distinct ArrayBuffers. */
   transfer?: readonly ArrayBuffer[];
-}
-
-export interface Progress {
-  done: number;
-  /** Undefined for inputs of unknown length. */
-  total: number | undefined;
-  elapsedMs: number;
-  /** Items per second so far. */
-  rate: number;
-  /** Estimated ms left; undefined when the total is unknown. */
-  etaMs: number | undefined;
 }
 
 export interface MapOptions<T = unknown> extends Omit<CallOptions, 'transfer'> {

@@ -1,8 +1,6 @@
 // The pool's side of one worker: its runtime and channel, the tasks it holds, and its counters.
 import { now } from '../clock.js';
-import { checkProcessFlags, ProcessRuntime } from '../backends/process.js';
-import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/runtime.js';
-import { ThreadRuntime } from '../backends/thread.js';
+import type { WorkerRuntime } from '../backends/runtime.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../worker/channel.js';
 import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
@@ -10,18 +8,6 @@ import { waitOver } from '../worker/wait-ops.js';
 import type { Task } from './task.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
-
-export function startRuntime(backend: BackendName, options: RuntimeOptions): WorkerRuntime {
-  return backend === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
-}
-
-/**
- * What Node says of the flags workers of `backend` start with, when it refuses them (processes only: a worker
- * thread's flags are refused at once, by its constructor).
- */
-export function checkStartFlags(backend: BackendName, options: Pick<RuntimeOptions, 'execArgv' | 'env' | 'resourceLimits'>): Promise<string | undefined> {
-  return backend === 'process' ? checkProcessFlags(options) : Promise.resolve(undefined);
-}
 
 /** What a worker that is gone held: the task it had started and not answered, and those it never started. */
 export interface Orphans {

@@ -1,6 +1,6 @@
 // SharedMemoryManager: creates segments and ShareableLists on request and unlinks every one of them at shutdown.
 import { checkObject, expected, MultiprocError } from '../errors.js';
-import { ShareableList, type ShareableItem } from '../sharedctypes/shareable-list.js';
+import { ShareableList, type ShareableItem } from './shareable-list.js';
 import { SharedMemory, type SharedMemoryOptions } from './shared-memory.js';
 
 export interface SharedMemoryManagerOptions {

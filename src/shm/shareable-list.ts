@@ -2,8 +2,8 @@
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
 import { inspectCustom } from '../builtins.js';
 import { checkObject, expected, MultiprocError } from '../errors.js';
-import { posixShmDir, resolveDir } from '../shm/location.js';
-import { SharedMemory } from '../shm/shared-memory.js';
+import { posixShmDir, resolveDir } from './location.js';
+import { SharedMemory } from './shared-memory.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** What a slot holds: int (number or bigint), float (number), bool, str, bytes (Uint8Array), None (null). */

@@ -184,6 +184,25 @@ for (const backend of ['thread', 'process'] as const) {
       await assertPoolGoesOn(pool);
     }));
 
+    it('an initializer whose module is missing or whose name is misspelled fails the calls, with that error as the cause', async () => {
+      await withTempDir(async (dir) => {
+        const cases = [
+          { initializer: taskRef(pathToFileURL(path.join(dir, 'no-init.js')), 'init'), cause: TaskModuleNotFoundError },
+          { initializer: taskRef(tasksUrl, 'sqare'), cause: TaskNotFoundError },
+        ];
+        for (const { initializer, cause } of cases) {
+          const pool = new Pool({ workers: 1, backend, initializer });
+          try {
+            const error = await rejection(pool.apply(taskRef(tasksUrl, 'square'), [2]));
+            assert.equal(error.code, 'ERR_MP_INITIALIZER_FAILED');
+            assert.ok(error.cause instanceof cause, `cause: ${String(error.cause)}`);
+          } finally {
+            await within(pool.terminate(), 10_000, 'terminate()');
+          }
+        }
+      });
+    });
+
     it('an EncodeError or DecodeError raised in a worker reaches the caller as its class, with its code', () => withPool(backend, async (pool) => {
       const tasks = pool.load<typeof Tasks>(tasksUrl);
       for (const error of [await rejection(tasks.returnSymbol()), await rejection(tasks.returnClosure(1))]) {
@@ -202,3 +221,31 @@ for (const backend of ['thread', 'process'] as const) {
     }));
   });
 }
+
+describe('task errors through the package entry (the bundle)', { timeout: 120_000 }, () => {
+  for (const backend of ['thread', 'process'] as const) {
+    it(`names the task module, not the bundle's loader, and keeps the classes (${backend})`, async () => {
+      const bundled = await import('multiproc');
+      const pool = new bundled.Pool({ workers: 1, backend });
+      try {
+        await withTempDir(async (dir) => {
+          const url = pathToFileURL(path.join(dir, 'gone.js')).href;
+          const missing = await rejection(pool.apply(bundled.taskRef(url, 'square'), [1]));
+          assert.ok(missing instanceof bundled.TaskModuleNotFoundError, `a ${missing.constructor.name}: ${missing.message}`);
+          assert.equal(missing.code, 'ERR_MP_TASK_MODULE_NOT_FOUND');
+          assert.ok(missing.message.includes(url), missing.message);
+          assertNotIntoLibrary(missing.message);
+        });
+        const tasks = pool.load<typeof Tasks>(tasksUrl);
+        const misspelled = await rejection((tasks as unknown as Record<string, () => Promise<unknown>>)['sqare']!());
+        assert.ok(misspelled instanceof bundled.TaskNotFoundError, `a ${misspelled.constructor.name}`);
+        assert.equal(misspelled.suggestion, 'square');
+        const encoding = await rejection(tasks.returnSymbol());
+        assert.ok(encoding instanceof bundled.EncodeError, `a ${encoding.constructor.name}`);
+        assert.equal(await within(tasks.square(4)), 16);
+      } finally {
+        await within(pool.terminate(), 10_000, 'terminate()');
+      }
+    });
+  }
+});

@@ -122,10 +122,10 @@ for (const backend of ['thread', 'process'] as const) {
         assert.equal(error.moduleUrl, tasksUrl.href);
         assert.equal(error.taskName, 'sqare');
         // Functions only, in the namespace's order: not the class `Point` nor the constant `answer`.
-        assert.deepEqual(error.exportedFunctions, ['add', 'echo', 'returnClosure', 'returnSymbol', 'slowSquare', 'square']);
+        assert.deepEqual(error.exportedFunctions, ['add', 'echo', 'returnClosure', 'returnSymbol', 'slowSquare', 'square', 'throwUnsendable']);
         assert.equal(error.suggestion, 'square');
         assert.ok(error.message.includes(tasksUrl.href), error.message);
-        assert.match(error.message, /`sqare`.*did you mean `square`\?.*add, echo, returnClosure, returnSymbol, slowSquare, square/);
+        assert.match(error.message, /`sqare`.*did you mean `square`\?.*add, echo, returnClosure, returnSymbol, slowSquare, square, throwUnsendable\./);
       }
       const caseOnly = await rejection(tasks['Add']!(1, 2));
       assert.ok(caseOnly instanceof TaskNotFoundError);
@@ -215,6 +215,9 @@ for (const backend of ['thread', 'process'] as const) {
       assert.ok(decoding instanceof DecodeError, `a ${decoding.constructor.name}: ${decoding.message}`);
       assert.equal(decoding.code, 'ERR_MP_DECODE_UNTRUSTED_MODULE');
       assert.match(decoding.message, /local-only\.js/);
+      const unsendable = await rejection(tasks.throwUnsendable());
+      assert.equal(unsendable.message, 'with a callback attached');
+      assert.equal(unsendable.code, 'E_FIXTURE', 'an error sent without its unsendable fields keeps its code');
       // A value both sides know still round-trips.
       assert.deepEqual(await tasks.echo({ a: [1, 2] }), { a: [1, 2] });
       await assertPoolGoesOn(pool);

@@ -74,7 +74,7 @@ export function taskModuleImportError(moduleUrl: string, error: unknown): Error 
   } else if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[mc]?tsx?$/.test(moduleUrl)) {
     hint = ' (TypeScript needs a loader: start the program with `node --import tsx`, and its workers inherit it)';
   } else if (code !== 'ERR_MODULE_NOT_FOUND') {
-    hint = ' (it threw while being imported; the original error, with its stack, is the cause)';
+    hint = ' (the original error, with its stack, is the cause)';
   }
   return withoutLoaderFrames(new TaskModuleFailedError(moduleUrl, `Task module ${moduleUrl} failed to load: ${summary(error)}${hint}`, error), moduleUrl);
 }

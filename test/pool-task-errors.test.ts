@@ -180,6 +180,13 @@ for (const backend of ['thread', 'process'] as const) {
         assert.equal(missingImport.moduleUrl, needy);
         assert.match(missingImport.message, /absent\.mjs/, 'names the module that is missing');
         assert.equal((missingImport.cause as { code?: string }).code, 'ERR_MODULE_NOT_FOUND');
+        // TypeScript with no loader: the hint says how to give the workers one.
+        const typed = pathToFileURL(path.join(dir, 'typed.ts')).href;
+        writeFileSync(path.join(dir, 'typed.ts'), 'export function square(x: number): number { return x * x; }\n');
+        const noLoader = await rejection(pool.apply(taskRef(typed, 'square'), [2]));
+        assert.ok(noLoader instanceof TaskModuleFailedError, `a ${noLoader.constructor.name}: ${noLoader.message}`);
+        assert.equal((noLoader.cause as { code?: string }).code, 'ERR_UNKNOWN_FILE_EXTENSION');
+        assert.match(noLoader.message, /--import tsx/);
       });
       await assertPoolGoesOn(pool);
     }));

@@ -79,6 +79,6 @@ export {
   RemoteStack,
   ResultTimeoutError,
 } from './pool/errors.js';
-export { TaskNotFoundError } from './worker/errors.js';
+export { TaskNotFoundError, TaskModuleNotFoundError, TaskModuleFailedError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';

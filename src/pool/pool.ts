@@ -9,6 +9,7 @@ import { Region } from '../sync/region.js';
 import { channelBytes } from '../worker/channel.js';
 import { importingTaskModule } from '../worker/current-worker.js';
 import { TaskFlag, type FunctionName } from '../worker/protocol.js';
+import { missingTaskModule } from '../worker/task-module.js';
 import { AbortGroup } from './abort-group.js';
 import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
@@ -149,10 +150,13 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /**
    * The task functions of a module, typed: `pool.load<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))`.
-   * Members are created on access; the module is imported by the workers, never here.
+   * Members are created on access; the module is imported by the workers, never here. Throws
+   * `ERR_MP_TASK_MODULE_NOT_FOUND` at once for a `file:` URL with no file (nor a TypeScript one a loader may serve for it).
    */
   load<M>(url: string | URL): LoadedTasks<M> {
     const href = moduleUrl(url);
+    const missing = missingTaskModule(href);
+    if (missing !== undefined) throw missing;
     const bound = new Map<string, unknown>();
     return new Proxy({} as LoadedTasks<M>, {
       get: (_target, name) => {

@@ -6,9 +6,9 @@ import { encode, registerModule, type Packet } from '../serialize/index.js';
 import { Channel, Word } from './channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { enterTaskImport, leaveTaskImport, setCurrentWorker } from './current-worker.js';
-import { TaskNotFoundError } from './errors.js';
 import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, smallResult, SmallResult, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
 import { Spinner } from './spinner.js';
+import { missingTask, taskModuleImportError } from './task-module.js';
 import type { WaitOps } from './wait-ops.js';
 
 /** What a backend's entry file gives the shared worker loop. */
@@ -61,14 +61,19 @@ function resolveFunction(name: FunctionName): Promise<TaskFunction> {
 
 async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
   enterTaskImport();
-  const module = (await importModule(name.url).finally(leaveTaskImport)) as Record<string, unknown>;
+  let module: Record<string, unknown>;
+  try {
+    module = (await importModule(name.url)) as Record<string, unknown>;
+  } catch (error) {
+    // Said of the task module, not of the loader's own file the import ran from.
+    throw taskModuleImportError(name.url, error);
+  } finally {
+    leaveTaskImport();
+  }
   // Its exported classes and functions can now travel in arguments and results.
   registerModule(name.url, module);
   const fn = module[name.name];
-  if (typeof fn !== 'function') {
-    throw new TaskNotFoundError(`Module ${name.url} has no exported function \`${name.name}\` (found ${typeof fn}); ` +
-      'a task must be a named export of its module');
-  }
+  if (typeof fn !== 'function') throw missingTask(name.url, name.name, module);
   loaded.set(key, fn as TaskFunction);
   return fn as TaskFunction;
 }
@@ -81,8 +86,11 @@ function encodeError(error: unknown): Packet {
   try {
     return encode(error);
   } catch {
-    const plain = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
-    return encode(Object.assign(new Error(plain.message), plain));
+    // Something in it cannot travel (a field holding a function, say): its name, message, stack and code can.
+    const plain: Record<string, unknown> = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { message: String(error) };
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') plain['code'] = code;
+    return encode(Object.assign(new Error(String(plain['message'])), plain));
   }
 }
 

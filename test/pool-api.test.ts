@@ -61,7 +61,7 @@ for (const backend of backends) {
         assert.equal(tasksDone(pool) - before, 10, 'then eight chunks of 1');
         assert.deepEqual([...runs], Array(8).fill(2), 'each item ran once per map');
         // Options are checked when with() is called, not when the first call fails.
-        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'TypeError', message: /`timeout`/ });
+        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'RangeError', message: /`timeout`/ });
         assert.throws(() => tasks.sleep.with({ signal: 'x' as never }), { name: 'TypeError', message: /`signal`/ });
       });
     });

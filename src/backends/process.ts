@@ -3,8 +3,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
-import { fromWorker, type FromWorker, type ToWorker } from '../worker/protocol.js';
-import { futexWaitOps } from '../worker/futex-wait-ops.js';
+import { fromWorker, type FromWorker, type ToWorker } from '../wire/protocol.js';
+import { futexWaitOps } from '../wire/futex-wait-ops.js';
 import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
 import { processExecArgv } from './worker-exec-argv.js';
 

@@ -1,6 +1,6 @@
 // The interface both worker runtimes implement (start.ts starts one of them).
-import type { FromWorker, ToWorker } from '../worker/protocol.js';
-import type { WaitOps } from '../worker/wait-ops.js';
+import type { FromWorker, ToWorker } from '../wire/protocol.js';
+import type { WaitOps } from '../wire/wait-ops.js';
 
 export type BackendName = 'thread' | 'process';
 

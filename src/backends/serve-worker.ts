@@ -7,11 +7,11 @@ import { importModule } from '../import-module.js';
 import { bytesToPacket } from '../serialize/index.js';
 import { dieWithParent } from '../native/parent-death.js';
 import { SharedMemory } from '../shm/shared-memory.js';
-import { futexWaitOps } from '../worker/futex-wait-ops.js';
-import { toWorker, type ToWorker } from '../worker/protocol.js';
+import { futexWaitOps } from '../wire/futex-wait-ops.js';
+import { toWorker, type ToWorker } from '../wire/protocol.js';
 import { isProcessStart, processTargetFlag, runProcess } from '../worker/run-process.js';
 import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
-import { atomicsWaitOps } from '../worker/wait-ops.js';
+import { atomicsWaitOps } from '../wire/wait-ops.js';
 
 /**
  * Node 20 gives worker threads the parent's execArgv, but loader hooks the parent registered (tsx through

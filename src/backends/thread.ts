@@ -1,8 +1,8 @@
 // The thread runtime: a worker_threads Worker with a private MessagePort for control messages.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { fromWorker, type ToWorker } from '../worker/protocol.js';
+import { fromWorker, type ToWorker } from '../wire/protocol.js';
 import { runtimeFileUrl } from '../runtime-files.js';
-import { atomicsWaitOps } from '../worker/wait-ops.js';
+import { atomicsWaitOps } from '../wire/wait-ops.js';
 import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
 import { threadExecArgv } from './worker-exec-argv.js';
 

@@ -3,10 +3,10 @@
 import { now } from '../clock.js';
 import type { BackendName, ResourceLimits } from '../backends/runtime.js';
 import type { Packet } from '../serialize/index.js';
-import { channelBytes } from '../worker/channel.js';
-import { decodeFast, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
+import { channelBytes } from '../wire/channel.js';
+import { protocolVersion, type FromWorker, type TaskRef } from '../wire/protocol.js';
 import { Dispatcher } from './dispatcher.js';
-import { InitializerError, toTaskError } from './errors.js';
+import { InitializerError } from './errors.js';
 import { Faults, type CrashReport } from './faults.js';
 import { Lifecycle, type EngineState } from './lifecycle.js';
 import { ResultReader } from './result-reader.js';
@@ -21,7 +21,7 @@ import { WorkerSlot } from './worker-slot.js';
 export interface EngineOptions {
   workers: number;
   backend: BackendName;
-  initializer: FunctionName | undefined;
+  initializer: TaskRef | undefined;
   initargs: Packet;
   maxTasksPerWorker: number;
   spinMicros: number;
@@ -105,7 +105,7 @@ export class Engine {
   }
 
   /** Queues one task; `done`/`fail` are called exactly once (unless the task is dropped). */
-  submit(fnName: FunctionName, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
+  submit(fnName: TaskRef, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
     done: (value: unknown, micros: number) => void, fail: (error: unknown) => void): Task {
     // By module, then export: a task ref's strings are the same each call and keep their hash, where a
     // joined key would be built and hashed again on every call.
@@ -229,8 +229,7 @@ export class Engine {
         break;
       case 'init-error': {
         const init = this.#options.initializer;
-        void Promise.resolve().then(() => decodeFast(message.error)).then((thrown) => {
-          const cause = toTaskError(thrown);
+        void this.#results.thrown(message.error).then((cause) => {
           this.#lifecycle.break(new InitializerError(`The pool's initializer \`${init?.name}\` (${init?.url}) threw in worker ${slot.index}: ${cause.message}`, cause));
         });
         break;

@@ -1,7 +1,7 @@
 // What the pool does when a task must stop or a worker is gone: aborts, timeouts, crashes, start-up
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
 import type { BackendName, ExitInfo } from '../backends/runtime.js';
-import { AbortKind } from '../worker/channel.js';
+import { AbortKind } from '../wire/channel.js';
 import { decodeSync } from '../serialize/index.js';
 import { TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';

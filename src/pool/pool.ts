@@ -3,15 +3,16 @@
 import { EventEmitter } from 'node:events';
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
-import { encode, registry } from '../serialize/index.js';
+import { registry, type Packet } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
 import { Region } from '../sync/region.js';
-import { channelBytes } from '../worker/channel.js';
+import { channelBytes } from '../wire/channel.js';
+import { TaskFlag } from '../wire/protocol.js';
 import { importingTaskModule } from '../worker/current-worker.js';
-import { TaskFlag, type FunctionName } from '../worker/protocol.js';
 import { missingTaskModule } from '../worker/task-module.js';
 import { AbortGroup } from './abort-group.js';
 import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result.js';
+import { encodeCall, encodeChunk } from './call-packets.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
 import { PoolBootstrapError } from './errors.js';
@@ -134,7 +135,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
     this.#workers = workers;
     this.#engine = new Engine({
-      workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
+      workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
       onCrash: crashListener(new WeakRef(this)),
     });
     // A flag a worker thread cannot start with fails its first worker at once: the options were at fault.
@@ -210,7 +211,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       // caller may close its own handle at once (as Python allows) without the worker missing it.
       const handles = holdsHandle(args);
       const plain = !handles && options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
-      const encodeArgs = (): ReturnType<typeof encode> => encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
+      const encodeArgs = (): Packet => encodeCall(args, options.transfer);
       const held = handles ? Region.holding(encodeArgs) : undefined;
       const payload = plain ? args : held?.value ?? encodeArgs();
       const settled = new Promise<Result<F>>((resolve, reject) => {
@@ -327,10 +328,10 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** One chunk of a map-like call; the call's signal reaches it through `group`, one listener for all chunks. */
-  #submitChunk(fn: FunctionName, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
+  #submitChunk(fn: TaskRef, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
-      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encode(items), items.length, { ...submit, signal: undefined },
+      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items), items.length, { ...submit, signal: undefined },
         (values, micros) => {
           this.#itemTimes.observe(fn, items.length, micros);
           resolve({ values: values as unknown[], micros });

@@ -2,10 +2,11 @@
 // dispatch, and waits for results (a bounded spin for short tasks, else an asynchronous park per worker).
 import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
-import { decodeFast, FrameKind, SmallResult } from '../worker/protocol.js';
+import { FrameKind, SmallResult } from '../wire/protocol.js';
 import { toTaskError } from './errors.js';
 import { settleTask, type Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
+import { decodeFast } from '../serialize/transport.js';
 
 const maxSpinPerTurnMs = 8;
 // Read once: in the bundle these come from the worker's script through a getter, per read otherwise.
@@ -49,6 +50,15 @@ export class ResultReader {
     const average = this.#fnMicros.get(task.fn);
     this.#fnMicros.set(task.fn, average === undefined ? micros : average * 0.75 + micros * 0.25);
     return task.settled ? undefined : task;
+  }
+
+  /** What a worker threw outside any task (its initializer), as the error the pool reports. */
+  async thrown(packet: Packet): Promise<Error> {
+    try {
+      return toTaskError(await decodeFast(packet));
+    } catch (error) {
+      return toTaskError(error);
+    }
   }
 
   /** A result that came through the slow lane (postMessage/IPC). */

@@ -2,10 +2,11 @@
 import { now } from '../clock.js';
 import type { WorkerRuntime } from '../backends/runtime.js';
 import type { Packet } from '../serialize/index.js';
-import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
-import { waitOver } from '../worker/wait-ops.js';
+import { Channel, Word } from '../wire/channel.js';
+import { FrameKind, protocolVersion, TaskFlag, type TaskRef } from '../wire/protocol.js';
+import { waitOver } from '../wire/wait-ops.js';
 import type { Task } from './task.js';
+import { inBand, movableBuffers } from '../serialize/transport.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
 
@@ -69,7 +70,7 @@ export class WorkerSlot {
    * the first task of that function, and by the engine as soon as a function is first called, so a worker
    * still starting finds the name waiting and imports the module while the pool learns it is ready.
    */
-  define(fn: number, fnName: FunctionName): boolean {
+  define(fn: number, fnName: TaskRef): boolean {
     if (this.#defined.has(fn)) return true;
     if (this.state === 'gone' || !this.channel.send(FrameKind.Define, 0, fn, 0, new TextEncoder().encode(JSON.stringify(fnName)))) return false;
     this.#defined.add(fn);

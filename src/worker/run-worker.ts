@@ -3,13 +3,14 @@
 import { now } from '../clock.js';
 import { importModule } from '../import-module.js';
 import { encode, registerModule, type Packet } from '../serialize/index.js';
-import { Channel, Word } from './channel.js';
+import { Channel, Word } from '../wire/channel.js';
 import { endCurrentTask, setTaskChannel } from './current-task.js';
 import { enterTaskImport, leaveTaskImport, setCurrentWorker } from './current-worker.js';
-import { decodeFast, FrameKind, inBand, movableBuffers, protocolVersion, smallResult, SmallResult, TaskFlag, type FromWorker, type FunctionName, type InitMessage, type ToWorker } from './protocol.js';
+import { FrameKind, protocolVersion, smallResult, SmallResult, TaskFlag, type FromWorker, type TaskRef, type InitMessage, type ToWorker } from '../wire/protocol.js';
 import { Spinner } from './spinner.js';
 import { missingTask, taskModuleImportError } from './task-module.js';
-import type { WaitOps } from './wait-ops.js';
+import type { WaitOps } from '../wire/wait-ops.js';
+import { decodeFast, inBand, movableBuffers } from '../serialize/transport.js';
 
 /** What a backend's entry file gives the shared worker loop. */
 export interface WorkerTransport {
@@ -35,16 +36,16 @@ type TaskFunction = (...args: unknown[]) => unknown;
  */
 const refillLeadMicros = 4000;
 
-const functions = new Map<number, FunctionName>();
+const functions = new Map<number, TaskRef>();
 const loaded = new Map<string, TaskFunction>();
 /** Imports in flight, so a task arriving meanwhile (or the name's early import) waits for the same one. */
 const loading = new Map<string, Promise<TaskFunction>>();
 
-function functionKey(name: FunctionName): string {
+function functionKey(name: TaskRef): string {
   return `${name.url}#${name.name}`;
 }
 
-function resolveFunction(name: FunctionName): Promise<TaskFunction> {
+function resolveFunction(name: TaskRef): Promise<TaskFunction> {
   const key = functionKey(name);
   const cached = loaded.get(key);
   if (cached !== undefined) return Promise.resolve(cached);
@@ -59,7 +60,7 @@ function resolveFunction(name: FunctionName): Promise<TaskFunction> {
   return pending;
 }
 
-async function importFunction(name: FunctionName, key: string): Promise<TaskFunction> {
+async function importFunction(name: TaskRef, key: string): Promise<TaskFunction> {
   enterTaskImport();
   let module: Record<string, unknown>;
   try {
@@ -147,7 +148,7 @@ class WorkerLoop {
             break;
           }
           case FrameKind.Define: {
-            const name = JSON.parse(new TextDecoder().decode(frame.payload)) as FunctionName;
+            const name = JSON.parse(new TextDecoder().decode(frame.payload)) as TaskRef;
             functions.set(frame.id, name);
             // Imported now, so the first task of it does not wait for the import (a failure is that task's to report).
             void resolveFunction(name);

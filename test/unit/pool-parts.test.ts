@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import { AdaptiveChunksize, autoChunksize, submissionOrder } from '../../src/pool/chunking.js';
 import { queueDepth } from '../../src/pool/dispatcher.js';
 import { FifoQueue } from '../../src/pool/task-queue.js';
-import { Channel, channelBytes, Word } from '../../src/worker/channel.js';
-import { FrameKind } from '../../src/worker/protocol.js';
-import { atomicsWaitOps } from '../../src/worker/wait-ops.js';
+import { Channel, channelBytes, Word } from '../../src/wire/channel.js';
+import { FrameKind } from '../../src/wire/protocol.js';
+import { atomicsWaitOps } from '../../src/wire/wait-ops.js';
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
 function random(seed: number): () => number {

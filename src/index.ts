@@ -1,7 +1,7 @@
 // Public API: re-exports only.
 export { MultiprocError } from './errors.js';
 export { NativeAddonError, nativeAvailable } from './native/binding.js';
-export { futexWait, futexWaitAsync, futexWake, type FutexWaitOptions, type WaitOutcome } from './native/futex.js';
+export { futexWait, futexWaitAsync, futexWake, type WaitOutcome } from './native/futex.js';
 export {
   SharedMemoryError,
   SharedMemoryNotFoundError,

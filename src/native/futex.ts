@@ -6,10 +6,11 @@ import { FutexResult, native } from './binding.js';
 
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
 
-export interface FutexWaitOptions {
+/** How long a wait may last, and what may cut it short: the same options for every wait in multiproc. */
+export interface WaitOptions {
   /** Milliseconds to wait at most. @default Infinity */
   timeout?: number;
-  /** Aborting rejects the wait with the signal's reason. */
+  /** Aborting rejects the wait with the signal's reason (async forms only). */
   signal?: AbortSignal;
 }
 
@@ -78,7 +79,7 @@ function deliver(id: number, result: FutexResult): void {
  * Waits without blocking the event loop while `array[index] === value`. A pending wait keeps the process
  * alive, like any other pending I/O. Aborting rejects with the signal's reason.
  */
-export function futexWaitAsync(array: Int32Array, index: number, value: number, options: FutexWaitOptions = {}): Promise<WaitOutcome> {
+export function futexWaitAsync(array: Int32Array, index: number, value: number, options: WaitOptions = {}): Promise<WaitOutcome> {
   checkSlot(array, index);
   checkValue(value);
   if (typeof options !== 'object' || options === null) throw new TypeError(expectedMessage('options', 'an object', options));

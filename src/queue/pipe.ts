@@ -4,7 +4,7 @@ import { checkObject, expected } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { PendingWaits } from '../sync/pending-waits.js';
-import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type WaitSteps } from '../sync/wait.js';
 import { BufferTooShortError, PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { checkBufferSize, type QueueOptions } from './queue-core.js';
@@ -123,7 +123,7 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   /** As QueueCore's: the caller's signal, or closing this handle, rejects the wait. */
-  #waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  #waitFor<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waiting.run(waiting, signal, () => this.#closed, () => this.#release());
   }
 

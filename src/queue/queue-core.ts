@@ -7,7 +7,7 @@ import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
 import { PendingWaits } from '../sync/pending-waits.js';
 import { inspectCustom } from '../sync/primitive.js';
-import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type WaitSteps } from '../sync/wait.js';
 import { QueueEmptyError, QueueShutDownError, QueueStateError } from './errors.js';
 
 export interface QueueOptions {
@@ -104,7 +104,7 @@ export abstract class QueueCore<T> implements Disposable {
    * Runs a slow path as a Promise that the caller's signal, or closing this handle, rejects. The
    * generator's `finally` (which releases ring locks) runs before the mapping goes.
    */
-  protected waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  protected waitFor<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waiting.run(waiting, signal, () => this.#closed, () => this.region.dispose());
   }
 

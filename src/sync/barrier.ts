@@ -7,7 +7,7 @@ import { BrokenBarrierError } from './errors.js';
 import { lockWaiting, mutexWords, tryLock, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type WaitSteps } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { registry } from '../serialize/registry.js';
 
@@ -180,7 +180,7 @@ export class Barrier extends SharedPrimitive {
     }
   }
 
-  *#sleep(arrival: { generation: number; index: number }, deadline: number): Waiting<number> {
+  *#sleep(arrival: { generation: number; index: number }, deadline: number): WaitSteps<number> {
     const i32 = this.i32;
     const index = this.at + Word.Generation;
     for (;;) {

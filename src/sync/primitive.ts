@@ -4,7 +4,7 @@ import { Kind, Region } from './region.js';
 import { expected } from '../errors.js';
 import { SyncSegmentError, SyncStateError } from './errors.js';
 import { PendingWaits } from './pending-waits.js';
-import type { Waiting } from './wait.js';
+import type { WaitSteps } from './wait.js';
 
 /** Where a primitive's words live: `at` is an Int32 index into the region. @internal */
 export interface Placement {
@@ -86,7 +86,7 @@ export abstract class SharedPrimitive implements Disposable {
   }
 
   /** An asynchronous wait that the caller's signal, or closing this handle, rejects (the segment goes after it). */
-  protected pendingWait<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  protected pendingWait<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waits.run(waiting, signal, () => this.#closed, () => {
       if (this.#owns) this.region.dispose();
     });

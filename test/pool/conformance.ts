@@ -236,7 +236,7 @@ export function poolConformance(backend: BackendName): void {
       await within(tasks.square(1));
       const running = rejection(tasks.sleep(5000));
       const queued = rejection(tasks.square(2));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil(() => pool.stats().workers[0]?.current?.name === 'sleep', 15_000, 'the sleep running');
       await within(pool.terminate());
       assert.equal((await running).code, 'ERR_MP_POOL_TERMINATED');
       assert.equal((await queued).code, 'ERR_MP_POOL_TERMINATED');

@@ -1,6 +1,7 @@
 // imap's engine without a pool: chunks are fakes a test settles by hand, counted while in flight.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ProgressTracker } from '../../src/observe/progress.js';
 import { lazyMap, type ChunkHandle, type LazyMapOptions } from '../../src/pool/lazy-map.js';
 
 interface Chunk {
@@ -324,5 +325,46 @@ describe('lazyMap: a window reordered before submission', () => {
       for await (const value of lazyMap(range(6), options(chunks, { arrange: reversed, window: () => 6 }))) out.push(value);
     }, (error) => error === boom);
     assert.deepEqual(out, [0, 10], 'items 4 and 5 succeeded, but come after the failure');
+  });
+
+  it('an input that throws while a window is read rejects with its error, submitting nothing of that window', async () => {
+    const chunks = new Chunks();
+    const boom = new Error('input failed');
+    function* failing(): Generator<number> {
+      yield* range(7);
+      throw boom;
+    }
+    const results = lazyMap(failing(), options(chunks, { arrange: reversed, window: () => 4, maxInflight: 8 }));
+    const out: unknown[] = [];
+    chunks.auto = (chunk) => setImmediate(() => chunk.resolve());
+    await assert.rejects(async () => {
+      for await (const value of results) out.push(value);
+    }, (error) => error === boom);
+    assert.deepEqual(chunks.all.map((chunk) => chunk.items), [[3, 2], [1, 0]], 'the incomplete second window was never submitted');
+    assert.ok(out.length <= 4);
+    assert.equal(chunks.inFlight, 0);
+  });
+});
+
+describe('lazyMap: progress', () => {
+  it('counts each result as it is yielded, and finishes once, also when the consumer stops early', async () => {
+    for (const [ordered, arrange] of [[true, undefined], [false, undefined], [true, (items: unknown[]) => items.map((_, i) => i)]] as const) {
+      const chunks = new Chunks();
+      settleShuffled(chunks, 2);
+      const events: string[] = [];
+      const tracker = { add: (n: number) => events.push(`add ${n}`), finish: () => events.push('finish') } as unknown as ProgressTracker;
+      let taken = 0;
+      for await (const _ of lazyMap(range(9), options(chunks, { ordered, arrange, window: () => 4, chunksize: 3, tracker }))) {
+        void _;
+        const added = events.filter((event) => event.startsWith('add')).reduce((sum, event) => sum + Number(event.slice(4)), 0);
+        taken++;
+        assert.ok(added >= taken, `counted before it is taken (${String(ordered)}, ${arrange === undefined ? 'fifo' : 'arranged'})`);
+        if (taken === 5) break;
+      }
+      assert.equal(events.at(-1), 'finish');
+      assert.equal(events.filter((event) => event === 'finish').length, 1);
+      const added = events.filter((event) => event.startsWith('add')).reduce((sum, event) => sum + Number(event.slice(4)), 0);
+      assert.ok(added >= 5 && added <= 9, `added ${added}`);
+    }
   });
 });

@@ -3,22 +3,22 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { driveAsync, driveSync, type Waiting } from '../src/sync/wait.js';
-import { futexWaitOps } from '../src/worker/futex-wait-ops.js';
-import { waitOver } from '../src/worker/wait-ops.js';
+import { driveAsync, driveSync, type WaitSteps } from '../src/sync/wait.js';
+import { futexWaiter } from '../src/wire/futex-word-waiter.js';
+import { waitOver } from '../src/wire/word-waiter.js';
 
-const futexModule = new URL('../src/worker/futex-wait-ops.js', import.meta.url).href;
+const futexModule = new URL('../src/wire/futex-word-waiter.js', import.meta.url).href;
 
 function word(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(8));
 }
 
-/** A thread that sets word 0 to 1 and wakes it with `futexWaitOps.wake`. */
+/** A thread that sets word 0 to 1 and wakes it with `futexWaiter.wake`. */
 function waker(i32: Int32Array): Worker {
   const code = `const { workerData } = require('node:worker_threads');
-    import(${JSON.stringify(futexModule)}).then(({ futexWaitOps }) => {
+    import(${JSON.stringify(futexModule)}).then(({ futexWaiter }) => {
       Atomics.store(workerData, 0, 1);
-      futexWaitOps.wake(workerData, 0);
+      futexWaiter.wake(workerData, 0);
     });`;
   return new Worker(code, { eval: true, workerData: i32 });
 }
@@ -30,18 +30,18 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-describe('futexWaitOps', () => {
+describe('futexWaiter', () => {
   it('wait returns at once when the word differs, and after its time when nobody wakes it', () => {
     const i32 = word();
-    futexWaitOps.wait(i32, 0, 1, 60_000);
-    futexWaitOps.wait(i32, 0, 0, 1);
+    futexWaiter.wait(i32, 0, 1, 60_000);
+    futexWaiter.wait(i32, 0, 0, 1);
   });
 
   it('a blocking wait is woken by another thread changing the word', async () => {
     const i32 = word();
     const worker = waker(i32);
     const exited = once(worker, 'exit');
-    futexWaitOps.wait(i32, 0, 0, 30_000);
+    futexWaiter.wait(i32, 0, 0, 30_000);
     assert.equal(Atomics.load(i32, 0), 1);
     await exited;
   });
@@ -49,7 +49,7 @@ describe('futexWaitOps', () => {
   it('waitAsync resolves once woken, not before', async () => {
     const i32 = word();
     const controller = new AbortController();
-    const pending = futexWaitOps.waitAsync(i32, 0, 0, controller.signal);
+    const pending = futexWaiter.waitAsync(i32, 0, 0, controller.signal);
     assert.equal(await settled(pending), false);
     const worker = waker(i32);
     await pending;
@@ -60,7 +60,7 @@ describe('futexWaitOps', () => {
   it('an abort ends waitAsync by resolving (the caller looks at its own state), never rejecting', async () => {
     const i32 = word();
     const controller = new AbortController();
-    const pending = futexWaitOps.waitAsync(i32, 0, 0, controller.signal);
+    const pending = futexWaiter.waitAsync(i32, 0, 0, controller.signal);
     controller.abort(waitOver);
     assert.equal(await pending, undefined);
     assert.equal(Atomics.load(i32, 0), 0, 'the word is as it was');
@@ -68,7 +68,7 @@ describe('futexWaitOps', () => {
 });
 
 describe('driveSync and driveAsync over the futex', () => {
-  function* untilSet(i32: Int32Array, log: string[]): Waiting<number> {
+  function* untilSet(i32: Int32Array, log: string[]): WaitSteps<number> {
     try {
       while (Atomics.load(i32, 0) === 0) {
         yield { i32, index: 0, value: 0, ms: 1000 };

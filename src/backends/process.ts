@@ -1,11 +1,11 @@
-// The process runtime: a forked Node process with an IPC channel for control messages and a shared-memory
+// A pool worker in a process: a forked Node process with an IPC channel for control messages and a shared-memory
 // segment for the fast lane.
 import type { ChildProcess } from 'node:child_process';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { fromWorker, type FromWorker, type ToWorker } from '../wire/protocol.js';
-import { futexWaitOps } from '../wire/futex-wait-ops.js';
-import type { ExitInfo, ResourceLimits, RuntimeOptions, WorkerRuntime } from './runtime.js';
+import { futexWaiter } from '../wire/futex-word-waiter.js';
+import type { ExitInfo, ResourceLimits, BackendWorkerOptions, BackendWorker } from './backend-worker.js';
 import { processExecArgv } from './worker-exec-argv.js';
 
 const entry = process.getBuiltinModule('node:url').fileURLToPath(runtimeFileUrl('backends/worker-entry.js'));
@@ -29,7 +29,7 @@ const flagCheckMs = 5000;
  * --version`, which parses the flags as a worker's start would and then exits at once, printing
  * `bad option: --x` on a refusal. Undefined when Node accepts them (the trouble is elsewhere).
  */
-export function checkProcessFlags(options: Pick<RuntimeOptions, 'execArgv' | 'env' | 'resourceLimits'>): Promise<string | undefined> {
+export function checkProcessFlags(options: Pick<BackendWorkerOptions, 'execArgv' | 'env' | 'resourceLimits'>): Promise<string | undefined> {
   const flags = [...processExecArgv(options.execArgv), ...limitFlags(options.resourceLimits), '--version'];
   return new Promise((resolve) => {
     const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, flags, {
@@ -42,15 +42,15 @@ export function checkProcessFlags(options: Pick<RuntimeOptions, 'execArgv' | 'en
   });
 }
 
-export class ProcessRuntime implements WorkerRuntime {
+export class ProcessWorker implements BackendWorker {
   readonly channel: SharedArrayBuffer;
   readonly channelRef: string;
-  readonly ops = futexWaitOps;
+  readonly ops = futexWaiter;
   readonly movesBuffers = false;
   readonly #child: ChildProcess;
   readonly #segment: SharedMemory;
 
-  constructor(options: RuntimeOptions) {
+  constructor(options: BackendWorkerOptions) {
     this.#segment = SharedMemory.create(options.channelBytes);
     this.channel = this.#segment.buf;
     this.channelRef = this.#segment.name;

@@ -1,6 +1,6 @@
 // Hands queued tasks to the workers' channels: how many each worker holds, which calls go together in one
 // batch frame, and when the time limit of a task starts being watched. This is the pool's hot path.
-import type { BackendName } from '../backends/runtime.js';
+import type { BackendName } from '../backends/backend-worker.js';
 import { packetToBytes, type Packet } from '../serialize/index.js';
 import { CallSizes, encodeBatch, encodeCall } from './call-packets.js';
 import { watchTimeout } from './time-limit.js';

@@ -1,7 +1,7 @@
 // The pool's engine: takes tasks, starts the workers and wires the parts that serve them (dispatch,
 // result reading, faults, life cycle). The facade (pool.ts) validates; this file assumes valid input.
 import { now } from '../clock.js';
-import type { BackendName, ResourceLimits } from '../backends/runtime.js';
+import type { BackendName, ResourceLimits } from '../backends/backend-worker.js';
 import type { Packet } from '../serialize/index.js';
 import { channelBytes } from '../wire/channel.js';
 import { protocolVersion, type FromWorker, type TaskRef } from '../wire/protocol.js';
@@ -15,7 +15,7 @@ import { failTask, type Task } from './task.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { trustTaskModule } from './task-ref.js';
 import { defaults } from './options.js';
-import { checkStartFlags, startRuntime } from '../backends/start.js';
+import { checkStartFlags, startWorker } from '../backends/start.js';
 import { WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions {
@@ -59,7 +59,7 @@ export class Engine {
   #lastCrash: CrashReport | undefined;
   #flushQueued = false;
   readonly #flushNow = (): void => this.#flush();
-  /** A worker of the first round could not even be started (its runtime threw): the options are at fault. */
+  /** A worker of the first round could not even be started (starting it threw): the options are at fault. */
   #startError: Error | undefined;
 
   constructor(options: EngineOptions) {
@@ -196,10 +196,10 @@ export class Engine {
     const options = this.#options;
     let slot: WorkerSlot;
     try {
-      const runtime = startRuntime(options.backend, {
+      const worker = startWorker(options.backend, {
         index, channelBytes: channelBytes(ringBytes), execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits,
       });
-      slot = new WorkerSlot(index, runtime);
+      slot = new WorkerSlot(index, worker);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       if (first) this.#startError ??= failure;
@@ -207,10 +207,10 @@ export class Engine {
       return;
     }
     this.#slots[index] = slot;
-    slot.runtime.onMessage((message) => this.#onMessage(slot, message));
-    slot.runtime.onExit((info) => this.#faults.onExit(slot, info));
-    slot.runtime.post({
-      type: 'init', v: protocolVersion, index, channel: slot.runtime.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
+    slot.worker.onMessage((message) => this.#onMessage(slot, message));
+    slot.worker.onExit((info) => this.#faults.onExit(slot, info));
+    slot.worker.post({
+      type: 'init', v: protocolVersion, index, channel: slot.worker.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
       blockingParkMs: defaults.blockingParkMs, initializer: options.initializer, initargs: options.initargs,
     });
   }
@@ -221,7 +221,7 @@ export class Engine {
         slot.pid = message.pid;
         slot.threadId = message.threadId;
         slot.readyAt = now();
-        slot.runtime.attached();
+        slot.worker.attached();
         if (slot.state === 'starting') slot.state = 'ready';
         this.#faults.started();
         slot.keepAlive(false);

@@ -1,6 +1,6 @@
 // What the pool does when a task must stop or a worker is gone: aborts, timeouts, crashes, start-up
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
-import type { BackendName, ExitInfo } from '../backends/runtime.js';
+import type { BackendName, ExitInfo } from '../backends/backend-worker.js';
 import { AbortKind } from '../wire/channel.js';
 import { decodeSync } from '../serialize/index.js';
 import { TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';

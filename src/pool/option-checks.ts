@@ -1,6 +1,6 @@
 // The checks of the pool's options and of its calls' options: a TypeError for a wrong type, a RangeError for
 // a value out of range, each naming the option (the rule is in DESIGN, "Argument checks").
-import type { ResourceLimits } from '../backends/runtime.js';
+import type { ResourceLimits } from '../backends/backend-worker.js';
 import { checkBoolean, checkObject, expected } from '../errors.js';
 import { defaults, type CallOptions, type Chunksize, type MapOptions, type Order, type PoolOptions, type Progress } from './options.js';
 

@@ -1,6 +1,6 @@
 // Every option of the pool and its calls, with defaults. Each option is checked by the call that takes it
 // (src/pool/option-checks.ts): a TypeError for a wrong type, a RangeError for a value out of range.
-import type { BackendName, ResourceLimits } from '../backends/runtime.js';
+import type { BackendName, ResourceLimits } from '../backends/backend-worker.js';
 import { defaultWorkers, maxWorkers } from './default-workers.js';
 import type { TaskRef } from './task-ref.js';
 import type { Progress } from '../observe/progress.js';

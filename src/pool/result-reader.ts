@@ -90,10 +90,10 @@ export class ResultReader {
     for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
       const kind = frame.kind;
       if (kind === OkSmall) {
-        const task = this.#answered(slot, frame.id, frame.aux);
-        if (task !== undefined) settleTask(task, frame.flags === Int32 ? frame.seq : undefined, true, frame.aux);
+        const task = this.#answered(slot, frame.id, frame.micros);
+        if (task !== undefined) settleTask(task, frame.flags === Int32 ? frame.seq : undefined, true, frame.micros);
       } else if (kind === Ok || kind === ErrorKind) {
-        this.#onResult(slot, frame.id, kind === Ok, frame.aux, { data: frame.payload, buffers: [] });
+        this.#onResult(slot, frame.id, kind === Ok, frame.micros, { data: frame.payload, buffers: [] });
       } else if (kind === Fault) {
         slot.fault = { taskId: frame.id, packet: { data: frame.payload, buffers: [] } };
       }

@@ -1,6 +1,6 @@
 // Plain snapshots of the pool for `pool.stats()`.
 import { now } from '../clock.js';
-import type { BackendName } from '../backends/runtime.js';
+import type { BackendName } from '../backends/backend-worker.js';
 import type { CrashReport } from './faults.js';
 import type { WorkerSlot } from './worker-slot.js';
 

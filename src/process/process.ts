@@ -2,7 +2,7 @@
 // arguments, or a subclass with `run()`, runs in a child process (or a worker thread); start, join, exit code.
 import { expected, MultiprocError } from '../errors.js';
 import { startChild, type Child } from '../backends/child.js';
-import type { BackendName } from '../backends/runtime.js';
+import type { BackendName } from '../backends/backend-worker.js';
 import { encode, registry } from '../serialize/index.js';
 import { currentProcess } from '../worker/current-process.js';
 import { importingTaskModule } from '../worker/current-worker.js';

@@ -96,14 +96,14 @@ export const toWorker = (value: unknown): ToWorker => check(value, toWorkerTypes
 export const fromWorker = (value: unknown): FromWorker => check(value, fromWorkerTypes, 'from a worker');
 
 /**
- * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][aux u32][seq u32]` then the payload:
- * - Task: aux = function number, seq = hand-over number, payload = encoded arguments (one tuple, or a chunk of them).
+ * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][fn or micros u32][seq u32]` then the payload:
+ * - Task: fn = function number, seq = hand-over number, payload = encoded arguments (one tuple, or a chunk of them).
  * - Define: id = function number, payload = UTF-8 JSON `TaskRef`.
  * - Doorbell: a control message waits on the slow lane (postMessage / IPC).
- * - Ok / Error: aux = run time in microseconds, payload = encoded value or error. Every call answers
+ * - Ok / Error: micros = run time in microseconds, payload = encoded value or error. Every call answers
  *   alone, a batched one too, as soon as it ends: a result written is a result the pool reads even if the
  *   worker dies next (the exactly-once accounting rests on it).
- * - Batch: many single calls of one function in one frame (aux = function number; call i has hand-over
+ * - Batch: many single calls of one function in one frame (fn = function number; call i has hand-over
  *   number seq + i), payload = encoded `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one
  *   wake for all of them.
  * - Fault: the worker is dying of an uncaught error; id = the task it ran (0: none), payload = the encoded error.

@@ -5,7 +5,7 @@ import { now } from '../clock.js';
 import { decodeFast, inBand } from '../serialize/transport.js';
 import { Channel, Word } from '../wire/channel.js';
 import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type InitMessage, type TaskRef, type ToWorker } from '../wire/protocol.js';
-import type { WaitOps } from '../wire/wait-ops.js';
+import type { WordWaiter } from '../wire/word-waiter.js';
 import { setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
 import { encodeError } from './error-packet.js';
@@ -16,7 +16,7 @@ import { TaskRunner } from './task-runner.js';
 
 /** What a backend's entry file gives the shared worker loop. */
 export interface WorkerTransport {
-  ops: WaitOps;
+  ops: WordWaiter;
   pid: number;
   threadId: number;
   /** The next control message (synchronously where the runtime can). */
@@ -60,12 +60,12 @@ class WorkerLoop {
         if ((frame.flags & TaskFlag.Short) === 0 || this.#replies.runningLow()) this.#replies.announce();
         switch (frame.kind) {
           case FrameKind.Task: {
-            const pending = this.#runner.runTask(frame.id, frame.aux, frame.flags, frame.seq, { data: frame.payload, buffers: [] });
+            const pending = this.#runner.runTask(frame.id, frame.fn, frame.flags, frame.seq, { data: frame.payload, buffers: [] });
             if (pending !== undefined) await this.#announced(pending);
             break;
           }
           case FrameKind.Batch: {
-            const pending = this.#runner.runBatch(frame.aux, frame.seq, { data: frame.payload, buffers: [] });
+            const pending = this.#runner.runBatch(frame.fn, frame.seq, { data: frame.payload, buffers: [] });
             if (pending !== undefined) await this.#announced(pending);
             break;
           }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from '../../src/queue/ring.js';
-import { driveSync, type Waiting } from '../../src/sync/wait.js';
+import { driveSync, type WaitSteps } from '../../src/sync/wait.js';
 
 /** Never used: only messages larger than half the ring spill, and these tests never write one through `write`. */
 const noSpill = { prefix: 'unit-ring.', dir: '/nonexistent' };
@@ -26,7 +26,7 @@ function bytes(length: number, seed: number): Uint8Array {
 }
 
 /** Runs a waiting to its end, failing if it would sleep. */
-function withoutSleeping<T>(waiting: Waiting<T>): T {
+function withoutSleeping<T>(waiting: WaitSteps<T>): T {
   const step = waiting.next();
   assert.equal(step.done, true, 'finished without sleeping');
   return step.value;

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, spinFor, spinWhile, type Waiting } from '../../src/sync/wait.js';
-import { atomicsWaitOps, waitOver } from '../../src/worker/wait-ops.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, left, spinFor, spinWhile, type WaitSteps } from '../../src/sync/wait.js';
+import { atomicsWaiter, waitOver } from '../../src/wire/word-waiter.js';
 
 function word(value = 0): Int32Array {
   const i32 = new Int32Array(new SharedArrayBuffer(8));
@@ -20,28 +20,28 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-describe('atomicsWaitOps', () => {
+describe('atomicsWaiter', () => {
   it('wait returns at once when the word no longer holds the value', () => {
     const i32 = word(1);
-    atomicsWaitOps.wait(i32, 1, 0, Infinity);
-    atomicsWaitOps.wait(i32, 1, 1, 0);
+    atomicsWaiter.wait(i32, 1, 0, Infinity);
+    atomicsWaiter.wait(i32, 1, 1, 0);
   });
 
   it('waitAsync resolves at once when the word differs, and otherwise only once woken', async () => {
     const i32 = word(5);
     const controller = new AbortController();
-    assert.equal(await settled(atomicsWaitOps.waitAsync(i32, 1, 4, controller.signal)), true);
-    const pending = atomicsWaitOps.waitAsync(i32, 1, 5, controller.signal);
+    assert.equal(await settled(atomicsWaiter.waitAsync(i32, 1, 4, controller.signal)), true);
+    const pending = atomicsWaiter.waitAsync(i32, 1, 5, controller.signal);
     assert.equal(await settled(pending), false, 'still waiting while the word holds the value');
     Atomics.store(i32, 1, 6);
-    atomicsWaitOps.wake(i32, 1);
+    atomicsWaiter.wake(i32, 1);
     assert.equal(await settled(pending), true);
   });
 
   it('an abort wakes the waits of its signal, adding one listener however many waits it serves', async () => {
     const i32 = word(0);
     const controller = new AbortController();
-    const waits = [0, 1, 2].map(() => atomicsWaitOps.waitAsync(i32, 1, 0, controller.signal));
+    const waits = [0, 1, 2].map(() => atomicsWaiter.waitAsync(i32, 1, 0, controller.signal));
     assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
     assert.deepEqual(await Promise.all(waits.map(settled)), [false, false, false]);
     controller.abort(waitOver);
@@ -53,8 +53,8 @@ describe('atomicsWaitOps', () => {
     const i32 = word(0);
     const controller = new AbortController();
     const other = new AbortController();
-    const mine = atomicsWaitOps.waitAsync(i32, 1, 0, controller.signal);
-    const theirs = atomicsWaitOps.waitAsync(i32, 0, 0, other.signal);
+    const mine = atomicsWaiter.waitAsync(i32, 1, 0, controller.signal);
+    const theirs = atomicsWaiter.waitAsync(i32, 0, 0, other.signal);
     controller.abort(waitOver);
     await mine;
     assert.equal(await settled(theirs), false);
@@ -111,7 +111,7 @@ describe('wait helpers', () => {
 
 describe('driveSync and driveAsync', () => {
   /** Sleeps on a word that already moved on `sleeps` times, then returns; records its own clean-up. */
-  function* moving(i32: Int32Array, sleeps: number, log: string[]): Waiting<string> {
+  function* moving(i32: Int32Array, sleeps: number, log: string[]): WaitSteps<string> {
     try {
       for (let n = 0; n < sleeps; n++) {
         yield { i32, index: 1, value: Atomics.load(i32, 1) + 1, ms: 1000 };
@@ -141,7 +141,7 @@ describe('driveSync and driveAsync', () => {
     const log: string[] = [];
     const reason = new Error('aborted');
     const i32 = word();
-    function* sleeper(): Waiting<string> {
+    function* sleeper(): WaitSteps<string> {
       try {
         yield { i32, index: 1, value: 0, ms: 1000 };
         log.push('resumed');
@@ -156,7 +156,7 @@ describe('driveSync and driveAsync', () => {
 
   it('an error thrown by the waiting itself rejects too', async () => {
     const boom = new Error('broken');
-    function* brokenAt(step: number): Waiting<never> {
+    function* brokenAt(step: number): WaitSteps<never> {
       for (let n = 0; ; n++) {
         if (n === step) throw boom;
         yield { i32: word(1), index: 1, value: 0, ms: 1000 };

@@ -65,7 +65,7 @@ class WorkerLoop {
             break;
           }
           case FrameKind.Batch: {
-            const pending = this.#runner.runBatch(frame.fn, frame.seq, { data: frame.payload, buffers: [] });
+            const pending = this.#runner.runBatch(frame.fn, frame.seq, frame.payload);
             if (pending !== undefined) await this.#announced(pending);
             break;
           }

@@ -4,10 +4,13 @@ import type { ErrorCode } from './error-codes.js';
 
 export type { ErrorCode } from './error-codes.js';
 
-/** Every instance carries it: what copies of the package from before per-class brands check. */
+/** Every instance of every copy carries it (copies from before per-class brands check only this one). */
 const brand = Symbol.for('multiproc.error');
 /** A static getter every error class inherits: that class's own brand (see brandOf). */
 const classBrand = Symbol.for('multiproc.error.brand');
+
+/** Each class's brand once made (`Symbol.for` looks its key up in a global table). */
+const brands = new WeakMap<object, symbol>();
 
 /**
  * A class's brand, `Symbol.for('multiproc.error.' + its name)`: the same symbol in every copy of the package,
@@ -41,19 +44,23 @@ export class MultiprocError extends Error {
   }
 
   static get [classBrand](): symbol {
-    return Symbol.for(`multiproc.error.${this.name}`);
+    let symbol = brands.get(this);
+    if (symbol === undefined) brands.set(this, (symbol = Symbol.for(`multiproc.error.${this.name}`)));
+    return symbol;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // Every copy's errors carry the common brand (older copies, only that one): without it, no class matches.
+    if ((value as Record<symbol, unknown>)[brand] !== true) return false;
+    if (this === MultiprocError) return true;
     // Another copy's error: walk its classes (their prototypes' constructors) for this class's brand.
     const wanted = (this as { [classBrand]: symbol })[classBrand];
     for (let proto: unknown = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
       if (Object.hasOwn(proto as object, 'constructor') && brandOf((proto as { constructor: unknown }).constructor) === wanted) return true;
     }
-    // An error from a copy older than per-class brands carries only the common one.
-    return this === MultiprocError && (value as Record<symbol, unknown>)[brand] === true;
+    return false;
   }
 }
 

@@ -49,7 +49,7 @@ describe('error classes across two copies of the package', () => {
     for (const name of named) assert.ok(errorClasses.includes(name), `${name} is exported as an error class`);
   });
 
-  it("matches a crashed worker's and a timed-out task's errors from the bundle's pool", async () => {
+  it("matches a crashed worker's, a timed-out or missing task's and a closed pool's errors from the bundle's pool", async () => {
     await using pool = new bundle.Pool({ workers: 1, backend: 'thread' });
     const tasks = pool.load<typeof import('./fixtures/package-tasks.js')>(tasksUrl);
     const crash = await rejection(pool.apply(tasks.exitWorker, [3], { timeout: 30_000 }));
@@ -59,6 +59,8 @@ describe('error classes across two copies of the package', () => {
     assertClass(timeout, 'TaskTimeoutError');
     const missing = await rejection(pool.apply(bundle.taskRef(tasksUrl, 'noSuchTask'), [], { timeout: 30_000 }));
     assertClass(missing, 'TaskNotFoundError');
+    pool.close();
+    assertClass(await rejection(pool.apply(tasks.exitWorker, [3])), 'PoolStateError');
   });
 
   it('matches codec, shared-memory, sync and queue errors from the bundle', () => {
@@ -95,6 +97,23 @@ describe('error classes across two copies of the package', () => {
         assert.equal(value instanceof compiled[name], false, `value ${i} instanceof (compiled) ${name}`);
         assert.equal(value instanceof bundle[name], false, `value ${i} instanceof (bundle) ${name}`);
       }
+    }
+  });
+
+  it('takes an error from a copy with only the common brand as a MultiprocError, and as no subclass', () => {
+    // What copies from before per-class brands made: the base class branded, its subclasses not.
+    class OlderBase extends Error {
+      get [Symbol.for('multiproc.error')](): true {
+        return true;
+      }
+    }
+    class WorkerCrashedError extends OlderBase {}
+    const older = new WorkerCrashedError('from an older copy');
+    assert.ok(older instanceof compiled.MultiprocError);
+    assert.ok(older instanceof bundle.MultiprocError);
+    for (const name of errorClasses.filter((other) => other !== 'MultiprocError')) {
+      assert.equal(older instanceof compiled[name], false, `instanceof (compiled) ${name}`);
+      assert.equal(older instanceof bundle[name], false, `instanceof (bundle) ${name}`);
     }
   });
 

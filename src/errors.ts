@@ -2,8 +2,6 @@
 
 import type { ErrorCode } from './error-codes.js';
 
-export type { ErrorCode } from './error-codes.js';
-
 /** Every instance of every copy carries it (copies from before per-class brands check only this one). */
 const brand = Symbol.for('multiproc.error');
 /** A static getter every error class inherits: that class's own brand (see brandOf). */

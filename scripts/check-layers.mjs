@@ -9,7 +9,7 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Bottom first. A file may import from its own layer's folder or from a layer below, never above. */
 export const layers = [
-  ['errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
+  ['error-codes.ts', 'errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
   ['serialize'],
   ['shm'],

@@ -9,14 +9,13 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
  * Bottom first. A file may import from its own layer's folder or from a layer below, never above. A file
- * named by its path (`backends/spawn-sidecar.ts`) is placed apart from its folder, in a lower layer: it must
- * import nothing from src/ at all, so whatever imports it gains no path upward.
+ * named by its path (`backends/spawn-sidecar.ts`) is placed apart from its folder, in a lower layer (so `shm`
+ * may use it): it must import nothing from src/ at all, so whatever imports it gains no path upward.
  */
 export const layers = [
-  ['backends/spawn-sidecar.ts'],
   ['errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize'],
+  ['serialize', 'backends/spawn-sidecar.ts'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue'],

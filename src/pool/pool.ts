@@ -200,7 +200,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * Runs `task(...args)` in a worker. `task` is a task reference or an exported function registered with
    * the codec (`registerFunction(fn, import.meta.url)` in its module), as Python's Pool takes a function.
    */
-  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [], options: CallOptions = {}): Promise<Result<F>> {
+  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>, options: CallOptions = {}): Promise<Result<F>> {
     try {
       const fn = taskOf(task, 'task');
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
@@ -225,7 +225,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** `apply` without awaiting: Python's `apply_async`, with its `callback` and `errorCallback`. */
-  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [],
+  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>,
     options: CallOptions & AsyncCallbacks<Result<F>> = {}): AsyncResult<Result<F>> {
     return this.#async(options, (call) => this.apply(task, args, call));
   }

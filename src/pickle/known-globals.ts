@@ -3,7 +3,7 @@
 import { dateFromState, dateTimeFromState, Timedelta, timeFromState, Timezone } from './datetime.js';
 import { PickleFormatError } from './errors.js';
 import { isKnownException, PythonError } from './python-error.js';
-import { ByteArray, Complex, Decimal, FrozenSet, OrderedDict, PickleGlobal, type Tuple } from './types.js';
+import { ByteArray, Complex, Decimal, Float, FrozenSet, OrderedDict, PickleGlobal, Tuple, tuple } from './types.js';
 
 /** What a known global's `REDUCE` may need from the reader: building an instance of another global. */
 export interface Instantiator {
@@ -48,6 +48,7 @@ function num(value: unknown, what: string): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Float) return value.value;
   throw new PickleFormatError(`${what} needs a number`);
 }
 
@@ -106,11 +107,11 @@ export const OBJECT = define('builtins', 'object', (args) => {
 // Protocols 0 and 1 write an instance of a plain class as copyreg._reconstructor(cls, object, None).
 define('copyreg', '_reconstructor', (args, reader) => {
   if (args.length !== 3 || args[1] !== OBJECT || args[2] !== null) throw new PickleFormatError('copyreg._reconstructor is read only for (cls, object, None)');
-  return reader.instantiate(args[0], [], 'new');
+  return reader.instantiate(args[0], new Tuple(), 'new');
 });
 define('copyreg', '__newobj__', (args, reader) => {
   if (args.length === 0) throw new PickleFormatError('copyreg.__newobj__ needs a class');
-  return reader.instantiate(args[0], args.slice(1), 'new');
+  return reader.instantiate(args[0], tuple(...args.slice(1)), 'new');
 });
 // multiprocessing.pool sends a task's exception as rebuild_exc(exc, formatted traceback).
 define('multiprocessing.pool', 'rebuild_exc', (args) => {

@@ -214,7 +214,10 @@ class Reader implements Instantiator {
   }
 
   #copy(at: number, n: number): Uint8Array {
-    return this.#data.slice(at, at + n);
+    // A copy, not a view: Buffer's slice() would give one, and a view would keep the whole input alive.
+    const bytes = new Uint8Array(n);
+    bytes.set(this.#data.subarray(at, at + n));
+    return bytes;
   }
 
   // ---- globals and objects

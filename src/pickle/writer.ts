@@ -233,8 +233,8 @@ class Writer {
     this.#pos += 9;
   }
 
-  #saveStr(text: string): void {
-    const seen = this.#strMemo.get(text);
+  #saveStr(text: string, fresh = false): void {
+    const seen = fresh ? undefined : this.#strMemo.get(text);
     if (seen !== undefined) {
       this.#memoGet(seen);
       return;
@@ -258,7 +258,7 @@ class Writer {
         buf[at] = op.SHORT_BINUNICODE;
         buf[at + 1] = size;
         this.#pos = at + 2 + size;
-        this.#memoPut(text);
+        this.#memoPut(fresh ? null : text);
         return;
       }
     }
@@ -271,7 +271,7 @@ class Writer {
       else this.#u32(op.BINUNICODE, size);
       this.#raw(bytes);
     }, size);
-    this.#memoPut(text);
+    this.#memoPut(fresh ? null : text);
   }
 
   /** UTF-8 of `text` at `at` (room for 3 bytes a unit is reserved); returns the byte count. */
@@ -315,7 +315,7 @@ class Writer {
       this.#memoPut(bytes);
       return;
     }
-    this.#saveReduce(known.BYTEARRAY, bytes.length === 0 && this.#proto < 3 ? [] : [new Uint8Array(bytes)], undefined, bytes);
+    this.#saveReduce(known.BYTEARRAY, bytes.length === 0 ? [] : [new Uint8Array(bytes)], undefined, bytes);
   }
 
   #saveObject(value: object): void {
@@ -425,8 +425,9 @@ class Writer {
       return;
     }
     if (this.#proto >= 4) {
+      // CPython's module names are shared strings, but a qualname is a new one each time: never a memo hit.
       this.#saveStr(module);
-      this.#saveStr(name);
+      this.#saveStr(name, true);
       this.#byte(op.STACK_GLOBAL);
     } else {
       const [m, n] = this.#proto < 3 ? py2Name(module, name) : [module, name];
@@ -634,7 +635,7 @@ class Writer {
 
   #saveFrozenSet(set: FrozenSet<unknown>): void {
     if (this.#proto < 4) {
-      this.#saveReduce(known.FROZENSET, set.size === 0 ? [] : [Array.from(set)], undefined, set);
+      this.#saveReduce(known.FROZENSET, [Array.from(set)], undefined, set);
       return;
     }
     this.#byte(op.MARK);

@@ -3,7 +3,7 @@
 import { dateFromState, dateTimeFromState, Timedelta, timeFromState, Timezone } from './datetime.js';
 import { PickleFormatError } from './errors.js';
 import { isKnownException, PythonError } from './python-error.js';
-import { ByteArray, Complex, Decimal, Float, FrozenSet, OrderedDict, PickleGlobal, Tuple, tuple } from './types.js';
+import { ByteArray, Complex, Decimal, Float, FrozenSet, OrderedDict, PickleGlobal, toTuple, Tuple } from './types.js';
 
 /** What a known global's `REDUCE` may need from the reader: building an instance of another global. */
 export interface Instantiator {
@@ -111,7 +111,7 @@ define('copyreg', '_reconstructor', (args, reader) => {
 });
 define('copyreg', '__newobj__', (args, reader) => {
   if (args.length === 0) throw new PickleFormatError('copyreg.__newobj__ needs a class');
-  return reader.instantiate(args[0], tuple(...args.slice(1)), 'new');
+  return reader.instantiate(args[0], toTuple(args.slice(1)), 'new');
 });
 // multiprocessing.pool sends a task's exception as rebuild_exc(exc, formatted traceback).
 define('multiprocessing.pool', 'rebuild_exc', (args) => {

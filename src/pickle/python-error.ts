@@ -1,8 +1,6 @@
 // A Python exception as a value: its class, its args, its state and the remote traceback text when one came along.
 import { MultiprocError } from '../errors.js';
-import { Tuple, tuple } from './types.js';
-
-const tupleOf = (items: readonly unknown[]): Tuple => tuple(...items);
+import { toTuple, Tuple } from './types.js';
 
 /** The exception classes of `builtins` (3.11 to 3.13), which load as PythonError. */
 export const BUILTIN_EXCEPTIONS: ReadonlySet<string> = new Set(
@@ -38,8 +36,19 @@ export function isKnownException(module: string, name: string): boolean {
   return MODULE_EXCEPTIONS.get(module)?.has(name) === true;
 }
 
+// Only scalars are spelled out: a message must not walk (or recurse into) a big or deep argument.
 function pythonStr(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
+  switch (typeof value) {
+    case 'string':
+      return value.length > 1000 ? `${value.slice(0, 1000)}...` : value;
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    default:
+      if (value === null || value === undefined) return 'None';
+      return `<${(Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'object'}>`;
+  }
 }
 
 /**
@@ -55,11 +64,11 @@ export class PythonError extends MultiprocError {
   traceback: string | undefined;
 
   constructor(pythonModule: string, pythonClass: string, args: readonly unknown[] = [], state?: unknown, traceback?: string) {
-    const text = args.length === 1 ? pythonStr(args[0]) : args.length === 0 ? '' : args.map(pythonStr).join(', ');
+    const text = args.length === 1 ? pythonStr(args[0]) : args.length === 0 ? '' : args.slice(0, 10).map(pythonStr).join(', ') + (args.length > 10 ? ', ...' : '');
     super('ERR_MP_PYTHON_EXCEPTION', text === '' ? pythonClass : `${pythonClass}: ${text}`);
     this.pythonModule = pythonModule;
     this.pythonClass = pythonClass;
-    this.pythonArgs = args instanceof Tuple ? args : tupleOf(args);
+    this.pythonArgs = args instanceof Tuple ? args : toTuple(args);
     this.state = state;
     this.traceback = traceback;
   }

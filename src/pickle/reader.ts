@@ -12,6 +12,15 @@ import { ByteArray, Float, FrozenSet, PickleGlobal, PickleObject, Tuple } from '
 const latin1 = new TextDecoder('latin1');
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** What copying a value's top level costs, roughly, in bytes (for the allocation limit). */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length * 2;
+  if (value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return 8 * value.length;
+  if (value instanceof Map || value instanceof Set) return 16 * value.size;
+  return 8;
+}
+
 function makeTuple(items: unknown[]): Tuple {
   Object.setPrototypeOf(items, Tuple.prototype);
   return items;
@@ -94,8 +103,8 @@ class Reader implements Instantiator {
 
   /** The start of `n` payload bytes, after the length and allocation checks. */
   #payload(n: number, what: string): number {
-    if (n > this.#o.maxLength) throw new PickleLimitError('maxLength', `a ${what} of ${n} bytes is longer than ${this.#o.maxLength}`);
     if (n > this.#data.length - this.#pos) throw new PickleTruncatedError(`a ${what} claims ${n} bytes but ${this.#data.length - this.#pos} are left`);
+    if (n > this.#o.maxLength) throw new PickleLimitError('maxLength', `a ${what} of ${n} bytes is longer than ${this.#o.maxLength}`);
     this.#charge(n);
     return this.#need(n);
   }
@@ -236,7 +245,10 @@ class Reader implements Instantiator {
   }
 
   instantiate(callable: unknown, args: Tuple, kind: 'call' | 'new', kwargs?: Map<unknown, unknown>): unknown {
+    // A memoized argument can be used again and again: what a call may copy is charged each time.
+    this.#charge(8 * args.length + 8 * (kwargs?.size ?? 0) + 64);
     if (callable instanceof KnownGlobal) {
+      for (const arg of args) this.#charge(sizeOf(arg));
       if (kwargs !== undefined && kwargs.size > 0) throw new PickleFormatError(`${callable.toString()} takes no keyword arguments here`);
       return callable.call(args, this);
     }
@@ -257,6 +269,7 @@ class Reader implements Instantiator {
   }
 
   #build(target: unknown, state: unknown): void {
+    this.#charge(sizeOf(state) + (state instanceof Tuple ? sizeOf(state[0]) + sizeOf(state[1]) : 0));
     if (target instanceof PickleObject) {
       target.state = state;
       return;
@@ -301,7 +314,7 @@ class Reader implements Instantiator {
       this.#charge(8 * items.length);
       for (let i = 0; i < items.length; i++) target.push(items[i]);
     } else if (target instanceof PickleObject) {
-      target.listItems.push(...items);
+      for (const item of items) target.listItems.push(item);
     } else {
       const extend = (target as { extend?: unknown } | null)?.extend;
       const append = (target as { append?: unknown } | null)?.append;
@@ -691,5 +704,17 @@ class Reader implements Instantiator {
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
   if (bytes === undefined) throw new TypeError(expected('data', 'a Uint8Array or an ArrayBuffer', data));
-  return new Reader(bytes, resolveLoadOptions(options)).load();
+  const reader = new Reader(bytes, resolveLoadOptions(options));
+  try {
+    return reader.load();
+  } catch (error) {
+    // The engine's own ceilings (string length, BigInt size) are limits too, reported as such.
+    if (error instanceof RangeError && /Invalid string length|Maximum BigInt size|Invalid array length|Invalid typed array length/.test(error.message)) {
+      throw new PickleLimitError('maxLength', `a value is past what JavaScript can hold: ${error.message}`);
+    }
+    if (error instanceof RangeError && /Maximum call stack size exceeded/.test(error.message)) {
+      throw new PickleLimitError('maxDepth', 'a call with too many arguments, or a hook that recursed too deeply');
+    }
+    throw error;
+  }
 }

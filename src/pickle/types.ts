@@ -10,8 +10,13 @@ export class Tuple<T = unknown> extends Array<T> {
 
 /** `tuple(1, 'a')` is `Tuple.of(1, 'a')`. */
 export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
-  const made = new Tuple<T[number]>();
-  made.push(...items);
+  return toTuple(items);
+}
+
+/** A Tuple holding a copy of `items`. */
+export function toTuple<T>(items: readonly T[]): Tuple<T> {
+  const made = new Tuple<T>();
+  for (let i = 0; i < items.length; i++) made.push(items[i]!);
   return made;
 }
 

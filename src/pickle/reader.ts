@@ -21,34 +21,12 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
-// `new Tuple(n)` then stores: the fastest way V8 has to make an Array subclass (setPrototypeOf is 30 times slower).
+// Measured on whole loads, re-prototyping the array is faster than constructing the subclass (`new Tuple(n)`).
 function makeTuple(items: unknown[]): Tuple {
-  const n = items.length;
-  const made = new Tuple(n);
-  for (let i = 0; i < n; i++) made[i] = items[i];
-  return made;
+  Object.setPrototypeOf(items, Tuple.prototype);
+  return items;
 }
 
-function tuple1(a: unknown): Tuple {
-  const made = new Tuple(1);
-  made[0] = a;
-  return made;
-}
-
-function tuple2(a: unknown, b: unknown): Tuple {
-  const made = new Tuple(2);
-  made[0] = a;
-  made[1] = b;
-  return made;
-}
-
-function tuple3(a: unknown, b: unknown, c: unknown): Tuple {
-  const made = new Tuple(3);
-  made[0] = a;
-  made[1] = b;
-  made[2] = c;
-  return made;
-}
 
 function isList(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
@@ -74,6 +52,8 @@ class Reader implements Instantiator {
   #pos = 0;
   #stack: unknown[] = [];
   readonly #marks: number[] = [];
+  // The stack index of the innermost MARK (0 with none): opcodes may not take values from under it.
+  #floor = 0;
   readonly #memo: unknown[] = [];
   #memoExtra: Map<number, unknown> | undefined;
   #allocated = 0;
@@ -144,25 +124,22 @@ class Reader implements Instantiator {
   // ---- stack
   #pop(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack.pop();
   }
 
   #top(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack[stack.length - 1];
   }
 
   #popMark(): unknown[] {
-    const mark = this.#marks.pop();
+    const marks = this.#marks;
+    const mark = marks.pop();
+    this.#floor = marks.length === 0 ? 0 : marks[marks.length - 1]!;
     if (mark === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a MARK and there is none`);
-    const stack = this.#stack;
-    const items = stack.slice(mark);
-    stack.length = mark;
-    return items;
+    return this.#stack.splice(mark);
   }
 
   // ---- memo
@@ -419,9 +396,13 @@ class Reader implements Instantiator {
         case op.NEWFALSE:
           stack.push(false);
           break;
-        case op.BININT1:
-          stack.push(this.#u8());
+        case op.BININT1: {
+          const at = this.#pos;
+          if (at >= end) this.#need(1);
+          stack.push(data[at]);
+          this.#pos = at + 1;
           break;
+        }
         case op.BININT2:
           stack.push(this.#u16());
           break;
@@ -445,9 +426,18 @@ class Reader implements Instantiator {
           stack.push(this.#float((this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false)));
           break;
         case op.SHORT_BINUNICODE: {
-          const n = this.#u8();
-          const at = this.#payload(n, 'str');
-          stack.push(decodeUtf8(data, at, at + n));
+          const at = this.#pos;
+          const n = data[at];
+          // The common case inline: the length and the text are there, and within the limits.
+          if (n !== undefined && at + 1 + n <= end && n <= this.#o.maxLength && this.#allocated + n <= this.#o.maxAllocation) {
+            this.#allocated += n;
+            this.#pos = at + 1 + n;
+            stack.push(decodeUtf8(data, at + 1, at + 1 + n));
+          } else {
+            const length = this.#u8();
+            const start = this.#payload(length, 'str');
+            stack.push(decodeUtf8(data, start, start + length));
+          }
           break;
         }
         case op.BINUNICODE: {
@@ -497,19 +487,19 @@ class Reader implements Instantiator {
           break;
         }
         case op.EMPTY_TUPLE:
-          stack.push(new Tuple(0));
+          stack.push(makeTuple([]));
           break;
         case op.TUPLE1: {
           const a = this.#pop();
           this.#charge(8);
-          stack.push(tuple1(a));
+          stack.push(makeTuple([a]));
           break;
         }
         case op.TUPLE2: {
           const b = this.#pop();
           const a = this.#pop();
           this.#charge(16);
-          stack.push(tuple2(a, b));
+          stack.push(makeTuple([a, b]));
           break;
         }
         case op.TUPLE3: {
@@ -517,12 +507,13 @@ class Reader implements Instantiator {
           const b = this.#pop();
           const a = this.#pop();
           this.#charge(24);
-          stack.push(tuple3(a, b, c));
+          stack.push(makeTuple([a, b, c]));
           break;
         }
         case op.MARK:
           if (this.#marks.length >= this.#o.maxDepth) throw new PickleLimitError('maxDepth', `more than ${this.#o.maxDepth} MARKs are open`);
           this.#marks.push(stack.length);
+          this.#floor = stack.length;
           break;
         case op.TUPLE: {
           const items = this.#popMark();
@@ -586,7 +577,7 @@ class Reader implements Instantiator {
           break;
         }
         case op.POP:
-          if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === stack.length) this.#marks.pop();
+          if (this.#marks.length > 0 && this.#floor === stack.length) this.#popMark();
           else this.#pop();
           break;
         case op.POP_MARK:
@@ -596,9 +587,15 @@ class Reader implements Instantiator {
           this.#charge(8);
           stack.push(this.#top());
           break;
-        case op.MEMOIZE:
-          this.#memoSet(this.#memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+        case op.MEMOIZE: {
+          const memo = this.#memo;
+          if (this.#memoExtra === undefined && memo.length < this.#o.maxMemo && stack.length > this.#floor) {
+            memo.push(stack[stack.length - 1]);
+          } else {
+            this.#memoSet(memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+          }
           break;
+        }
         case op.BINPUT:
           this.#memoSet(this.#u8(), this.#top());
           break;
@@ -608,10 +605,14 @@ class Reader implements Instantiator {
         case op.PUT:
           this.#memoSet(this.#memoTextIndex(this.#line()), this.#top());
           break;
-        case op.BINGET:
+        case op.BINGET: {
+          const at = this.#pos;
+          const index = at < end ? data[at]! : this.#u8();
+          this.#pos = at + 1;
           this.#charge(8);
-          stack.push(this.#memoGet(this.#u8()));
+          stack.push(index < this.#memo.length ? this.#memo[index] : this.#memoGet(index));
           break;
+        }
         case op.LONG_BINGET:
           this.#charge(8);
           stack.push(this.#memoGet(this.#u32()));

@@ -2,12 +2,6 @@
 
 /** A Python tuple: an array that pickles back as a tuple. `Tuple.of(1, 2)`, `Tuple.from(items)`. */
 export class Tuple<T = unknown> extends Array<T> {
-  /** `new Tuple(n)` has n empty slots, as `new Array(n)`; `Tuple.of` and `Tuple.from` make one of items. */
-  constructor(length = 0) {
-    // A rest-parameter constructor (the default one) costs more than the rest of a small tuple's making.
-    super(length);
-  }
-
   // map, filter and slice give plain arrays: their results are no longer the tuple that came over the wire.
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
@@ -21,9 +15,7 @@ export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
 
 /** A Tuple holding a copy of `items`. */
 export function toTuple<T>(items: readonly T[]): Tuple<T> {
-  const made = new Tuple<T>(items.length);
-  for (let i = 0; i < items.length; i++) made[i] = items[i]!;
-  return made;
+  return Object.setPrototypeOf(items.slice(), Tuple.prototype) as Tuple<T>;
 }
 
 /** A Python bytearray: bytes that pickle back as a bytearray (a plain Uint8Array pickles as bytes). */

@@ -478,8 +478,21 @@ class Reader implements Instantiator {
           break;
         }
         case op.APPENDS: {
-          const items = this.#popMark();
-          this.#appendItems(this.#top(), items);
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (isList(target)) {
+            // Straight from the stack into the list: no array of the items in between.
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i++) target.push(stack[i]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#appendItems(this.#top(), items);
+          }
           break;
         }
         case op.EMPTY_DICT:
@@ -492,8 +505,20 @@ class Reader implements Instantiator {
           break;
         }
         case op.SETITEMS: {
-          const items = this.#popMark();
-          this.#setItems(this.#top(), items);
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (target instanceof Map && (stack.length - mark) % 2 === 0) {
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#setItems(this.#top(), items);
+          }
           break;
         }
         case op.MEMOIZE: {

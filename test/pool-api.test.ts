@@ -61,8 +61,14 @@ for (const backend of backends) {
         assert.equal(tasksDone(pool) - before, 10, 'then eight chunks of 1');
         assert.deepEqual([...runs], Array(8).fill(2), 'each item ran once per map');
         // Options are checked when with() is called, not when the first call fails.
-        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'TypeError', message: /`timeout`/ });
+        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'RangeError', message: /`timeout`/ });
         assert.throws(() => tasks.sleep.with({ signal: 'x' as never }), { name: 'TypeError', message: /`signal`/ });
+        // Binding is no call: on a closed pool a task is still bound, and its call says the pool is closed.
+        const closing = pool.close();
+        const late = pool.bind(echoArgs).with({ timeout: 1000 });
+        assert.equal((await rejection(late(1))).code, 'ERR_MP_POOL_CLOSED');
+        assert.equal((await rejection(tasks.square(2))).code, 'ERR_MP_POOL_CLOSED');
+        await within(closing);
       });
     });
 
@@ -128,10 +134,11 @@ for (const backend of backends) {
 
 describe('imap with a progress bar', () => {
   it('draws nothing before the caller starts iterating, then its frames', async () => {
-    await withPool('thread', {}, async (pool, tasks) => {
+    await withPool('thread', {}, async (_pool, tasks) => {
       const written: string[] = [];
-      const write = process.stderr.write;
-      process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+      const write = process.stderr.write.bind(process.stderr);
+      const capture = (chunk: string | Uint8Array): boolean => written.push(String(chunk)) > 0;
+      process.stderr.write = capture;
       try {
         const results = tasks.square.imap([1, 2, 3], { progress: true });
         await new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,14 @@
 // Errors the codec throws: what could not be encoded, and why bytes could not be decoded.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
-import type { CodecRegistry } from './registry.js';
+import { registry as sharedRegistry, type CodecRegistry } from './registry.js';
+
+/**
+ * Where multiproc's own error classes are registered with the codec, so one raised in a worker reaches the
+ * caller as its class. No module has this URL: every side registers them as it loads them, whichever file
+ * layout (compiled or bundled) it runs from, and decoding never tries to import it.
+ */
+export const libraryErrorsUrl = 'multiproc:errors';
 
 /** A value that cannot travel (closure, unexported function, unregistered class...). Code `ERR_MP_ENCODE`. */
 export class EncodeError extends MultiprocError {
@@ -20,11 +28,14 @@ export class DecodeError extends MultiprocError {
   /** The module that must be imported, for `ERR_MP_DECODE_NEEDS_IMPORT`. */
   readonly moduleUrl: string | undefined;
 
-  constructor(code: string, message: string, options: MultiprocErrorOptions & { moduleUrl?: string } = {}) {
+  constructor(code: ErrorCodeOf<'DecodeError'>, message: string, options: MultiprocErrorOptions & { moduleUrl?: string } = {}) {
     super(code, message, options);
     this.moduleUrl = options.moduleUrl;
   }
 }
+
+sharedRegistry.registerClass(EncodeError, libraryErrorsUrl, { name: 'EncodeError' });
+sharedRegistry.registerClass(DecodeError, libraryErrorsUrl, { name: 'DecodeError' });
 
 /** Bytes that are not what they claim to be. */
 export function corrupt(reason: string, cause?: unknown): DecodeError {

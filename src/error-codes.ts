@@ -234,6 +234,36 @@ export const errorCodes = {
     class: 'NativeAddonError',
     meaning: "The native addon failed to build or was built for another Node version. Rebuild it with `npm run build:native` in the package's folder (needs g++, make and Node's headers); the message says more.",
   },
+
+  // Pickle (Python's format).
+  ERR_MP_PICKLE_TRUNCATED: {
+    class: 'PickleTruncatedError',
+    meaning: '`loads` met the end of the input before `STOP`, or a length or frame claiming more bytes than are left. Check the pickle arrived whole.',
+  },
+  ERR_MP_PICKLE_OPCODE: {
+    class: 'PickleOpcodeError',
+    meaning: '`loads` met a byte that is no pickle opcode, or a protocol above 5. The data is not a pickle, or is corrupt.',
+  },
+  ERR_MP_PICKLE_INVALID: {
+    class: 'PickleFormatError',
+    meaning: "`loads` met opcodes that do not make a value: no MARK where one is needed, an empty stack, an unknown memo key, invalid UTF-8, a Python 2 str that is not ASCII (load with `encoding: 'latin1'` or `'bytes'`).",
+  },
+  ERR_MP_PICKLE_GLOBAL: {
+    class: 'PickleGlobalError',
+    meaning: 'The pickle names a class or function (`module`, `qualname`) that is not on the allow-list. Register it with `registerPickleClass` or `registerPickleFunction`, or load with `unknownGlobals: \'keep\'`.',
+  },
+  ERR_MP_PICKLE_LIMIT: {
+    class: 'PickleLimitError',
+    meaning: 'A load or dump went past a limit (`limit` names the option: `maxDepth`, `maxMemo`, `maxLength`, `maxAllocation`, `maxIntDigits`). Raise it if the data is trusted.',
+  },
+  ERR_MP_PICKLE_UNSUPPORTED: {
+    class: 'PickleUnsupportedError',
+    meaning: '`dumps` got a value with no pickle form (a symbol, an unregistered class), or `loads` a persistent id, an extension code or an out-of-band buffer it was not given (`buffers`).',
+  },
+  ERR_MP_PYTHON_EXCEPTION: {
+    class: 'PythonError',
+    meaning: 'A Python exception loaded from a pickle (a value, not thrown by multiproc): `pythonClass`, `pythonArgs` and, from a pool, the remote `traceback` say what Python raised.',
+  },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 
 /** Every code a `MultiprocError` may carry: a misspelled code is a compile error. */

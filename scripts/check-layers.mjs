@@ -16,6 +16,7 @@ export const layers = [
   ['sync'],
   ['sharedctypes', 'queue'],
   ['wire'],
+  ['connection'],
   ['observe'],
   ['worker'],
   ['backends'],

@@ -1,6 +1,7 @@
 // Client(): Python's multiprocessing.connection.Client, a connection to a Listener (a multiproc one or a
 // Python one), authenticated when given an authkey.
 import { connect, type Socket } from 'node:net';
+import { connectAbstract, isAbstract } from './abstract-socket.js';
 import { describeAddress, familyOf, type Address } from './address.js';
 import { authenticate } from './auth.js';
 import { SocketConnection } from './connection.js';
@@ -19,7 +20,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const timeout = checkTimeout(options.timeout ?? Infinity);
   const signal = checkSignalOption(options.signal);
   signal?.throwIfAborted();
-  const socket = await open(address, timeout, signal);
+  const socket = isAbstract(address) ? await openAbstract(address, timeout, signal) : await open(address, timeout, signal);
   if (family !== 'AF_UNIX') socket.setNoDelay(true);
   const connection = new SocketConnection(socket, resolved.maxMessageSize);
   if (resolved.authkey !== undefined) {
@@ -57,4 +58,14 @@ function open(address: Address, timeout: number, signal: AbortSignal | undefined
     signal?.addEventListener('abort', onAbort, { once: true });
     if (Number.isFinite(timeout)) timer = setTimeout(() => settle(new ConnectionTimeoutError(`could not connect to ${describeAddress(address)} within ${timeout} ms`)), timeout);
   });
+}
+
+async function openAbstract(name: string, timeout: number, signal: AbortSignal | undefined): Promise<Socket> {
+  try {
+    return await connectAbstract(name, performance.now() + timeout, signal);
+  } catch (error) {
+    if (signal?.aborted === true) throw signal.reason;
+    if ((error as { code?: string }).code === 'EAGAIN') throw new ConnectionTimeoutError(`could not connect to ${describeAddress(name)} within ${timeout} ms`);
+    throw new ConnectionFailedError('ERR_MP_CONNECTION_FAILED', `could not connect to ${describeAddress(name)}: ${(error as Error).message}`, { cause: error });
+  }
 }

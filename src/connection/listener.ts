@@ -2,6 +2,7 @@
 // out authenticated SocketConnections.
 import { createServer, type Server, type Socket } from 'node:net';
 import { expected } from '../errors.js';
+import { isAbstract, listenAbstract } from './abstract-socket.js';
 import { describeAddress, familyOf, type Address, type Family } from './address.js';
 import { authenticate } from './auth.js';
 import { SocketConnection } from './connection.js';
@@ -49,8 +50,8 @@ export class Listener implements Disposable, AsyncDisposable {
     const { backlog = 511 } = options;
     if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) throw new RangeError(expected('backlog', 'a non-negative integer', backlog));
     const server = createServer();
-    const where = typeof address === 'string' ? { path: address, backlog } : { host: address[0], port: address[1], backlog };
     try {
+      const where = isAbstract(address) ? { fd: listenAbstract(address, backlog) } : typeof address === 'string' ? { path: address, backlog } : { host: address[0], port: address[1], backlog };
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(where, () => {

@@ -11,7 +11,7 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 export const layers = [
   ['errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize'],
+  ['serialize', 'pickle'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue'],

@@ -82,6 +82,42 @@ export {
 export { TaskNotFoundError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';
+export {
+  dumps,
+  loads,
+  Tuple,
+  tuple,
+  ByteArray,
+  FrozenSet,
+  OrderedDict,
+  Complex,
+  Float,
+  Decimal,
+  PickleGlobal,
+  PickleObject,
+  PyDate,
+  PyTime,
+  PyDateTime,
+  Timedelta,
+  Timezone,
+  PythonError,
+  PickleRegistry,
+  pickleRegistry,
+  registerPickleClass,
+  registerPickleFunction,
+  PickleTruncatedError,
+  PickleOpcodeError,
+  PickleFormatError,
+  PickleGlobalError,
+  PickleLimitError,
+  PickleUnsupportedError,
+  HIGHEST_PROTOCOL,
+  DEFAULT_PROTOCOL,
+  type LoadOptions,
+  type DumpOptions,
+  type PickleClassHooks,
+  type Reduction,
+} from './pickle/index.js';
 export { Listener, type AcceptOptions } from './connection/listener.js';
 export { Client } from './connection/client.js';
 export { SocketConnection, type RecvOptions, type PollOptions } from './connection/connection.js';

@@ -53,3 +53,13 @@ export function describeValue(value: unknown): string {
 export function expected(name: string, what: string, value: unknown): string {
   return `Expected \`${name}\` to be ${what}, got ${describeValue(value)}`;
 }
+
+/** Throws a TypeError unless `value` is a plain options object (not null, not an array). */
+export function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(expected(name, 'an object', value));
+}
+
+/** Throws a TypeError unless `value` is undefined or a boolean (`'yes'`, `1` are mistakes, not truthy settings). */
+export function checkBoolean(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(expected(name, 'a boolean', value));
+}

@@ -1,7 +1,7 @@
 // Public API: re-exports only.
 export { MultiprocError } from './errors.js';
 export { NativeAddonError, nativeAvailable } from './native/binding.js';
-export { futexWait, futexWaitAsync, futexWake, type FutexWaitOptions, type WaitOutcome } from './native/futex.js';
+export { futexWait, futexWaitAsync, futexWake, type WaitOutcome } from './native/futex.js';
 export {
   SharedMemoryError,
   SharedMemoryNotFoundError,
@@ -49,7 +49,7 @@ export type { Typecode, TypedArrayOf, ValueOf } from './sharedctypes/typecodes.j
 export type { SynchronizedOptions } from './sharedctypes/shared-ctype.js';
 export { RawValue, Value } from './sharedctypes/value.js';
 export { RawArray, SharedArray, SharedArray as Array, type SizeOrInitializer } from './sharedctypes/array.js';
-export { ShareableList, ShareableListError, type ShareableItem, type ShareableListOptions } from './sharedctypes/shareable-list.js';
+export { ShareableList, ShareableListError, type ShareableItem, type ShareableListOptions } from './shm/shareable-list.js';
 export { QueueFullError, QueueEmptyError, QueueStateError, QueueShutDownError, PipeEofError, BufferTooShortError } from './queue/errors.js';
 export type { QueueOptions } from './queue/queue-core.js';
 export { Queue, type ShutdownOptions } from './queue/queue.js';
@@ -79,7 +79,7 @@ export {
   RemoteStack,
   ResultTimeoutError,
 } from './pool/errors.js';
-export { TaskNotFoundError } from './worker/errors.js';
+export { TaskNotFoundError, TaskModuleNotFoundError, TaskModuleFailedError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';
 export {

@@ -18,7 +18,7 @@
 // scripts are then compiled each time, as with no cache.
 
 /** Which code a thread runs, so each cache holds the functions that thread kind compiles. */
-export type RuntimeRole = 'entry' | 'worker';
+export type ScriptRole = 'entry' | 'worker';
 
 type Exports = Record<string, unknown>;
 
@@ -95,7 +95,7 @@ function requireBuiltin(id: string): unknown {
 }
 
 /** Compiles one runtime script (through the code cache when there is one), runs it, and returns its exports. */
-function runScript(name: 'core' | 'runtime', role: RuntimeRole, coreModules: Core['modules'] | undefined): Exports {
+function runScript(name: 'core' | 'runtime', role: ScriptRole, coreModules: Core['modules'] | undefined): Exports {
   const fs = process.getBuiltinModule('node:fs');
   const path = process.getBuiltinModule('node:path');
   const scriptUrl = new URL(`./${name}.cjs`, import.meta.url);
@@ -120,13 +120,13 @@ function runScript(name: 'core' | 'runtime', role: RuntimeRole, coreModules: Cor
 }
 
 /** What a pool worker runs, compiled once per thread. */
-export function loadCore(role: RuntimeRole): Core {
+export function loadCore(role: ScriptRole): Core {
   core ??= runScript('core', role, undefined) as unknown as Core;
   return core;
 }
 
 /** The package entry's exports, compiled once per thread, over this thread's core. */
-export function loadRuntime(role: RuntimeRole): Exports {
+export function loadRuntime(role: ScriptRole): Exports {
   runtime ??= runScript('runtime', role, loadCore(role).modules);
   return runtime;
 }

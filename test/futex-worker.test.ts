@@ -4,14 +4,17 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { futexWake } from '../src/native/futex.js';
-import { fixture } from './helpers/spawn.js';
+import { newThreadInFutexWait, ownThreads } from './helpers/kernel-wait.js';
+import { fixture, waitUntil } from './helpers/spawn.js';
 
 async function parkedWorker(mode: 'blocking' | 'async'): Promise<{ worker: Worker; words: Int32Array }> {
   const buf = new SharedArrayBuffer(8);
+  const before = ownThreads();
   const worker = new Worker(fixture('futex-waiter-worker.js'), { workerData: { buf, mode } });
   const [message] = (await Promise.race([once(worker, 'message'), sleep(15_000).then(() => ['timeout'])])) as [string];
   assert.equal(message, 'parked');
-  await sleep(200);
+  // Blocking: the worker's own thread; async: a waiter thread the addon started for it.
+  await waitUntil(() => newThreadInFutexWait(before), 10_000, 'the worker asleep in the kernel');
   return { worker, words: new Int32Array(buf) };
 }
 

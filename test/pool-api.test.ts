@@ -61,7 +61,7 @@ for (const backend of backends) {
         assert.equal(tasksDone(pool) - before, 10, 'then eight chunks of 1');
         assert.deepEqual([...runs], Array(8).fill(2), 'each item ran once per map');
         // Options are checked when with() is called, not when the first call fails.
-        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'TypeError', message: /`timeout`/ });
+        assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'RangeError', message: /`timeout`/ });
         assert.throws(() => tasks.sleep.with({ signal: 'x' as never }), { name: 'TypeError', message: /`signal`/ });
       });
     });
@@ -128,10 +128,11 @@ for (const backend of backends) {
 
 describe('imap with a progress bar', () => {
   it('draws nothing before the caller starts iterating, then its frames', async () => {
-    await withPool('thread', {}, async (pool, tasks) => {
+    await withPool('thread', {}, async (_pool, tasks) => {
       const written: string[] = [];
-      const write = process.stderr.write;
-      process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+      const write = process.stderr.write.bind(process.stderr);
+      const capture = (chunk: string | Uint8Array): boolean => written.push(String(chunk)) > 0;
+      process.stderr.write = capture;
       try {
         const results = tasks.square.imap([1, 2, 3], { progress: true });
         await new Promise((resolve) => setImmediate(resolve));

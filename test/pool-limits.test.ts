@@ -20,7 +20,7 @@ describe('pool size', () => {
       assert.throws(() => new Pool({ workers: 1025, backend }),
         { name: 'RangeError', message: 'Expected `workers` to be a positive integer up to 1024, got `1025` (number)' });
       assert.throws(() => new Pool({ workers: 1e9, backend }), RangeError);
-      assert.throws(() => new Pool({ workers: Infinity, backend }), TypeError);
+      assert.throws(() => new Pool({ workers: Infinity, backend }), RangeError);
       assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
       assert.equal(childProcesses(), before, 'no worker process was started');
     });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { futexWaitAsync, futexWake } from '../src/native/futex.js';
 import { SharedMemory } from '../src/shm/shared-memory.js';
+import { inFutexWait } from './helpers/kernel-wait.js';
 import { finish, firstLine, python, pythonScript, runPython, startPython, waitUntil } from './helpers/spawn.js';
 
 const peer = pythonScript('shm_peer.py');
@@ -58,7 +58,7 @@ describe('SharedMemory with a real Python process', () => {
       const done = finish(waiter, 20_000);
       assert.equal(await firstLine(waiter), 'waiting');
       await waitUntil(() => Atomics.load(words, 1) === 1, 10_000, 'Python to attach');
-      await sleep(500);
+      await waitUntil(() => inFutexWait(waiter.pid!), 10_000, 'Python asleep in the kernel');
       Atomics.store(words, 0, 42);
       assert.equal(futexWake(words, 0), 1);
       const result = await done;

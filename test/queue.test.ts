@@ -5,6 +5,8 @@ import { inspect } from 'node:util';
 import { JoinableQueue, Pipe, Queue, SimpleQueue } from '../src/index.js';
 import { inProcess, inThread, startProcess, startThread } from './helpers/agents.js';
 import { rejectsWithCode, throwsCode } from './helpers/codes.js';
+import { inFutexWait } from './helpers/kernel-wait.js';
+import { waitUntil } from './helpers/spawn.js';
 
 type Item = { id: number; i: number; pad: string };
 
@@ -102,8 +104,8 @@ describe('Queue', () => {
     const doomedThread = startThread('consume', { queue, out });
     await inThread('produce', { queue, id: 1, count: 200 });
     await collect(out, 200);
-    // Both now sleep in get() on an empty queue: kill one, terminate the other.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both now sleep in get() on an empty queue (the process one is seen asleep in the kernel): kill one, terminate the other.
+    await waitUntil(() => inFutexWait(doomedProcess.pid!), 10_000, 'the process consumer asleep in get()');
     doomedProcess.kill('SIGKILL');
     await Promise.all([once(doomedProcess, 'exit'), doomedThread.terminate()]);
     const survivor = inProcess('consume', { queue, out });

@@ -7,6 +7,7 @@ import { native } from '../src/native/binding.js';
 import { futexWaitAsync, futexWake } from '../src/native/futex.js';
 import { SharedMemory } from '../src/shm/shared-memory.js';
 import { SharedMemoryManager } from '../src/shm/shared-memory-manager.js';
+import { inFutexWait } from './helpers/kernel-wait.js';
 import { firstLine, finish, fixture, runNode, startNode, waitUntil } from './helpers/spawn.js';
 
 const child = fixture('shm-child.js');
@@ -161,7 +162,7 @@ describe('futex across processes', () => {
       const done = finish(waiter, 20_000);
       assert.equal(await firstLine(waiter), 'waiting');
       await waitUntil(() => Atomics.load(words, 1) === 1, 10_000, 'the waiter to attach');
-      await sleep(500); // let it enter the kernel wait
+      await waitUntil(() => inFutexWait(waiter.pid!), 10_000, 'the waiter asleep in the kernel');
       Atomics.store(words, 0, 42);
       assert.equal(futexWake(words, 0), 1, 'one waiter was asleep on the word and woke');
       const result = await done;

@@ -6,9 +6,22 @@ import {
 } from '../src/index.js';
 import { countInto, countRun } from './fixtures/sync-actions.js';
 import { inProcess, inThread, nextMessage, startProcess, startThread } from './helpers/agents.js';
-import { firstLine, waitUntil } from './helpers/spawn.js';
+import { inFutexWait } from './helpers/kernel-wait.js';
+import { finish, firstLine, waitUntil } from './helpers/spawn.js';
 import { rejectsWithCode, throwsCode } from './helpers/codes.js';
 
+
+/** Starts an agent in a child process; resolves once its main thread sleeps in a futex wait, with its JSON lines to come. */
+async function asleepInProcess(scenario: string, payload: Record<string, unknown>): Promise<{ lines: Promise<unknown[]> }> {
+  const child = startProcess(scenario, payload);
+  const result = finish(child, 60_000);
+  await waitUntil(() => inFutexWait(child.pid!), 15_000, `the ${scenario} agent asleep`);
+  const lines = result.then(({ code, signal, stdout, stderr }) => {
+    if (code !== 0) throw new Error(`agent ${scenario} exited ${String(code ?? signal)}: ${stderr}`);
+    return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+  });
+  return { lines };
+}
 describe('Lock and RLock', () => {
   it('keep an exact total under contention from processes, threads and the main thread', async () => {
     for (const lock of [new Lock(), new RLock()]) {
@@ -140,9 +153,9 @@ describe('Semaphore and BoundedSemaphore', () => {
     assert.equal(await semaphore.acquire({ timeout: 30 }), false);
     assert.equal(semaphore.acquireSync({ timeout: 0 }), false);
     await rejectsWithCode(semaphore.guard({ timeout: 5 }), 'ERR_MP_SYNC_TIMEOUT');
-    const child = inProcess('semaphore-hold', { semaphore, timeout: 20_000 });
-    setTimeout(() => semaphore.release(), 200);
-    assert.deepEqual(await child, [{ got: true }]);
+    const child = await asleepInProcess('semaphore-hold', { semaphore, timeout: 20_000 });
+    semaphore.release();
+    assert.deepEqual(await child.lines, [{ got: true }]);
     semaphore.release(3);
     assert.equal(semaphore.value, 3);
     assert.throws(() => semaphore.release(0), RangeError);
@@ -185,8 +198,9 @@ describe('aborting waits', () => {
 describe('Event', () => {
   it('wakes waiters in other processes and threads, and times out', async () => {
     using event = new Event();
-    const waiters = [inProcess('event-wait', { event, timeout: 20_000 }), inThread('event-wait', { event, timeout: 20_000 })];
-    setTimeout(() => event.set(), 300);
+    const thread = inThread('event-wait', { event, timeout: 20_000 });
+    const waiters = [(await asleepInProcess('event-wait', { event, timeout: 20_000 })).lines, thread];
+    event.set();
     for (const [result] of await Promise.all(waiters)) assert.equal((result as { result: boolean }).result, true);
     event.clear();
     assert.equal(event.isSet(), false);

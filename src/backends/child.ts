@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { runtimeFileUrl } from '../runtime-files.js';
 import { packetToBytes } from '../serialize/index.js';
 import { processTargetFlag, type ProcessStart } from '../worker/run-process.js';
-import type { BackendName } from './runtime.js';
+import type { BackendName } from './backend-worker.js';
 import { processExecArgv } from './worker-exec-argv.js';
 
 export interface ChildExit {

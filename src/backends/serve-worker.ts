@@ -7,11 +7,11 @@ import { importModule } from '../import-module.js';
 import { bytesToPacket } from '../serialize/index.js';
 import { dieWithParent } from '../native/parent-death.js';
 import { SharedMemory } from '../shm/shared-memory.js';
-import { futexWaitOps } from '../worker/futex-wait-ops.js';
-import { toWorker, type ToWorker } from '../worker/protocol.js';
+import { futexWaiter } from '../wire/futex-word-waiter.js';
+import { toWorker, type ToWorker } from '../wire/protocol.js';
 import { isProcessStart, processTargetFlag, runProcess } from '../worker/run-process.js';
 import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
-import { atomicsWaitOps } from '../worker/wait-ops.js';
+import { atomicsWaiter } from '../wire/word-waiter.js';
 
 /**
  * Node 20 gives worker threads the parent's execArgv, but loader hooks the parent registered (tsx through
@@ -47,7 +47,7 @@ async function serveThread(): Promise<void> {
   const { port } = workerData as { port: MessagePort };
   const next = (): Promise<ToWorker> => new Promise((resolve) => port.once('message', (value) => resolve(toWorker(value))));
   const transport: WorkerTransport = {
-    ops: atomicsWaitOps,
+    ops: atomicsWaiter,
     pid: process.pid,
     threadId,
     receive() {
@@ -103,7 +103,7 @@ async function serveProcess(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   const next = (): ToWorker | Promise<ToWorker> => received.shift() ?? new Promise((resolve) => (waiting = resolve));
   const transport: WorkerTransport = {
-    ops: futexWaitOps,
+    ops: futexWaiter,
     pid: process.pid,
     threadId: 0,
     receive: next,

@@ -1,24 +1,24 @@
-// The thread runtime: a worker_threads Worker with a private MessagePort for control messages.
+// A pool worker on a thread: a worker_threads Worker with a private MessagePort for control messages.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { fromWorker, type ToWorker } from '../worker/protocol.js';
+import { fromWorker, type ToWorker } from '../wire/protocol.js';
 import { runtimeFileUrl } from '../runtime-files.js';
-import { atomicsWaitOps } from '../worker/wait-ops.js';
-import type { ExitInfo, RuntimeOptions, WorkerRuntime } from './runtime.js';
+import { atomicsWaiter } from '../wire/word-waiter.js';
+import type { ExitInfo, BackendWorkerOptions, BackendWorker } from './backend-worker.js';
 import { threadExecArgv } from './worker-exec-argv.js';
 
 const entry = runtimeFileUrl('backends/worker-entry.js');
 
-export class ThreadRuntime implements WorkerRuntime {
+export class ThreadWorker implements BackendWorker {
   readonly channel: SharedArrayBuffer;
   readonly channelRef: SharedArrayBuffer;
-  readonly ops = atomicsWaitOps;
+  readonly ops = atomicsWaiter;
   readonly movesBuffers = true;
   readonly #worker: Worker;
   readonly #port: MessagePort;
   #error: unknown;
   #onMessage: ((message: ReturnType<typeof fromWorker>) => void) | undefined;
 
-  constructor(options: RuntimeOptions) {
+  constructor(options: BackendWorkerOptions) {
     this.channel = new SharedArrayBuffer(options.channelBytes);
     this.channelRef = this.channel;
     const { port1, port2 } = new MessageChannel();

@@ -6,10 +6,11 @@ import { FutexResult, native } from './binding.js';
 
 export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out';
 
-export interface FutexWaitOptions {
+/** How long a wait may last, and what may cut it short: the same options for every wait in multiproc. */
+export interface WaitOptions {
   /** Milliseconds to wait at most. @default Infinity */
   timeout?: number;
-  /** Aborting rejects the wait with the signal's reason. */
+  /** Aborting rejects the wait with the signal's reason (async forms only). */
   signal?: AbortSignal;
 }
 
@@ -26,8 +27,15 @@ function checkSlot(array: Int32Array, index: number): void {
   }
 }
 
-function checkTimeout(timeout: number): void {
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+/** The value a waiter expects: a number that is an integer (`value | 0` would turn `'x'` or 1.5 into another value). */
+function checkValue(value: unknown): void {
+  if (typeof value !== 'number') throw new TypeError(expectedMessage('value', 'an integer (the Int32 value to wait on)', value));
+  if (!Number.isInteger(value)) throw new RangeError(expectedMessage('value', 'an integer (the Int32 value to wait on)', value));
+}
+
+function checkTimeout(timeout: unknown): void {
+  if (typeof timeout !== 'number') throw new TypeError(expectedMessage('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
+  if (Number.isNaN(timeout) || timeout < 0) {
     throw new RangeError(expectedMessage('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
   }
 }
@@ -35,6 +43,7 @@ function checkTimeout(timeout: number): void {
 /** Sleeps while `array[index] === value`, across processes. Blocks the calling thread. */
 export function futexWait(array: Int32Array, index: number, value: number, timeout = Infinity): WaitOutcome {
   checkSlot(array, index);
+  checkValue(value);
   checkTimeout(timeout);
   const binding = native();
   const deadline = now() + timeout;
@@ -50,6 +59,7 @@ export function futexWait(array: Int32Array, index: number, value: number, timeo
 /** Wakes up to `count` waiters (in any process) sleeping on `array[index]`. Returns how many woke. */
 export function futexWake(array: Int32Array, index: number, count = Infinity): number {
   checkSlot(array, index);
+  if (typeof count !== 'number') throw new TypeError(expectedMessage('count', 'a non-negative integer or Infinity', count));
   const n = count === Infinity ? 0x7fffffff : count;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(expectedMessage('count', 'a non-negative integer or Infinity', count));
   return native().futexWake(array, index, n);
@@ -69,11 +79,14 @@ function deliver(id: number, result: FutexResult): void {
  * Waits without blocking the event loop while `array[index] === value`. A pending wait keeps the process
  * alive, like any other pending I/O. Aborting rejects with the signal's reason.
  */
-export function futexWaitAsync(array: Int32Array, index: number, value: number, options: FutexWaitOptions = {}): Promise<WaitOutcome> {
+export function futexWaitAsync(array: Int32Array, index: number, value: number, options: WaitOptions = {}): Promise<WaitOutcome> {
   checkSlot(array, index);
+  checkValue(value);
+  if (typeof options !== 'object' || options === null) throw new TypeError(expectedMessage('options', 'an object', options));
   const timeout = options.timeout ?? Infinity;
   checkTimeout(timeout);
   const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(expectedMessage('signal', 'an AbortSignal', signal));
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
   if (Atomics.load(array, index) !== (value | 0)) return Promise.resolve('not-equal');
   const binding = native();

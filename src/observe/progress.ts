@@ -1,5 +1,16 @@
 // Progress of map-like calls: the numbers for `onProgress`, and a bar on stderr (plain lines off a terminal).
-import type { Progress } from '../pool/options.js';
+
+/** A snapshot of a map-like call's progress, as `onProgress` receives it. */
+export interface Progress {
+  done: number;
+  /** Undefined for inputs of unknown length. */
+  total: number | undefined;
+  elapsedMs: number;
+  /** Items per second so far. */
+  rate: number;
+  /** Estimated ms left; undefined when the total is unknown. */
+  etaMs: number | undefined;
+}
 
 const ttyEveryMs = 100;
 const lineEveryMs = 1000;

@@ -33,6 +33,14 @@ function invoke<V>(callback: (value: V) => void, value: V): void {
   }
 }
 
+/** What is wrong with a `timeout` argument; undefined when nothing is. */
+function timeoutError(timeout: unknown): Error | undefined {
+  const what = 'a non-negative number of milliseconds or Infinity';
+  if (typeof timeout !== 'number') return new TypeError(expected('timeout', what, timeout));
+  if (!(timeout >= 0)) return new RangeError(expected('timeout', what, timeout));
+  return undefined;
+}
+
 export class AsyncResult<T> {
   readonly #promise: Promise<T>;
   #state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
@@ -61,7 +69,9 @@ export class AsyncResult<T> {
 
   /** The value (or the task's error); rejects with `ERR_MP_TIMEOUT` after `timeout` ms, leaving the task running. */
   get(timeout = Infinity): Promise<T> {
-    if (!Number.isFinite(timeout)) return this.#promise;
+    const bad = timeoutError(timeout);
+    if (bad !== undefined) return Promise.reject(bad);
+    if (timeout === Infinity) return this.#promise;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ResultTimeoutError(`The result was not ready within ${timeout} ms`)), timeout);
@@ -71,6 +81,8 @@ export class AsyncResult<T> {
 
   /** Waits up to `timeout` ms for the call to finish, never throwing. Returns whether it finished. */
   async wait(timeout = Infinity): Promise<boolean> {
+    const bad = timeoutError(timeout);
+    if (bad !== undefined) throw bad;
     try {
       await this.get(timeout);
     } catch {

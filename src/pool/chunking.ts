@@ -1,6 +1,6 @@
 // How map-like calls cut their input: chunk sizes ('auto': Python's rule, bounded by measured run times)
 // and submission orders.
-import { describeValue } from '../errors.js';
+import { expected } from '../errors.js';
 import type { Order } from './options.js';
 import type { TaskRef } from './task-ref.js';
 
@@ -116,9 +116,7 @@ export function costsOf<T>(items: readonly T[], cost: ((item: T) => number) | un
   const costOf = cost ?? defaultCost;
   return items.map((item, i) => {
     const value = costOf(item);
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new TypeError(`Expected \`cost\` to return a finite number, got ${describeValue(value)} for item ${i}`);
-    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${expected('cost(item)', 'a finite number', value)} for item ${i}`);
     return value;
   });
 }

@@ -1,12 +1,13 @@
 // Hands queued tasks to the workers' channels: how many each worker holds, which calls go together in one
 // batch frame, and when the time limit of a task starts being watched. This is the pool's hot path.
-import type { BackendName } from '../backends/runtime.js';
-import { encode, packetToBytes, type Packet } from '../serialize/index.js';
-import { inBand } from '../worker/protocol.js';
-import { watchTimeout } from './stats.js';
+import type { BackendName } from '../backends/backend-worker.js';
+import { packetToBytes, type Packet } from '../serialize/index.js';
+import { CallSizes, encodeBatch, encodeCall } from './call-packets.js';
+import { watchTimeout } from './time-limit.js';
 import { failTask, type Task } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
+import { inBand } from '../serialize/transport.js';
 
 /**
  * How many microseconds of work a worker holds: at least enough to hide the round trip; more while a long
@@ -69,6 +70,7 @@ export class Dispatcher {
   readonly #expire: (slot: WorkerSlot, task: Task) => void;
   readonly #retry: () => void;
   #recheck: NodeJS.Timeout | undefined;
+  readonly #callSizes = new CallSizes();
 
   constructor(slots: readonly WorkerSlot[], queue: TaskQueue<Task>, options: DispatcherOptions) {
     this.#slots = slots;
@@ -150,7 +152,7 @@ export class Dispatcher {
   #sendOne(slot: WorkerSlot, task: Task): boolean {
     if (task.packet === undefined) {
       try {
-        task.packet = encode(task.args);
+        task.packet = encodeCall(task.args!);
       } catch (error) {
         failTask(task, error);
         return true;
@@ -178,14 +180,21 @@ export class Dispatcher {
    * all of them instead of one each. Only calls without a signal, timeout or transfer are batched.
    */
   #sendBatch(slot: WorkerSlot, first: Task, limit: number): boolean {
-    // The first call encoded alone tells how many of its kind fit in one frame (big arguments: none).
-    try {
-      first.packet = encode(first.args);
-    } catch (error) {
-      failTask(first, error);
-      return true;
+    let perCall = this.#callSizes.get(first.fn);
+    if (perCall === undefined) {
+      // The function's first batch: its first call encoded alone tells how many fit in one frame (big
+      // arguments, which travel out of band: none). Later batches go by what the last one measured.
+      try {
+        first.packet = encodeCall(first.args!);
+      } catch (error) {
+        failTask(first, error);
+        return true;
+      }
+      if (!inBand(first.packet)) return this.#sendOne(slot, first);
+      this.#callSizes.observe(first.fn, first.packet, 1);
+      perCall = this.#callSizes.get(first.fn)!;
     }
-    limit = inBand(first.packet) ? Math.min(limit, Math.floor(slot.channel.maxPayload / (4 * (first.packet.data.length + 16)))) : 1;
+    limit = Math.min(limit, Math.floor(slot.channel.maxPayload / (4 * perCall)));
     const batch = [first];
     while (batch.length < limit) {
       const next = this.#queue.shift();
@@ -199,11 +208,15 @@ export class Dispatcher {
     if (batch.length === 1) return this.#sendOne(slot, first);
     let packet: Packet | undefined;
     try {
-      packet = encode([Int32Array.from(batch, (task) => task.id), batch.map((task) => task.args)]);
+      packet = encodeBatch(batch);
+      this.#callSizes.observe(first.fn, packet, batch.length);
     } catch {
       // Some call's arguments cannot be encoded: send them one by one so only that call fails.
     }
-    if (packet !== undefined && slot.sendBatch(batch, packet)) return true;
+    if (packet !== undefined && slot.sendBatch(batch, packet)) {
+      first.packet = undefined;
+      return true;
+    }
     for (let i = batch.length - 1; i > 0; i--) this.#queue.unshift(batch[i]!);
     return this.#sendOne(slot, first);
   }

@@ -1,12 +1,12 @@
 // The pool's engine: takes tasks, starts the workers and wires the parts that serve them (dispatch,
 // result reading, faults, life cycle). The facade (pool.ts) validates; this file assumes valid input.
 import { now } from '../clock.js';
-import type { BackendName, ResourceLimits } from '../backends/runtime.js';
+import type { BackendName, ResourceLimits } from '../backends/backend-worker.js';
 import type { Packet } from '../serialize/index.js';
-import { channelBytes } from '../worker/channel.js';
-import { decodeFast, protocolVersion, type FromWorker, type FunctionName } from '../worker/protocol.js';
+import { channelBytes } from '../wire/channel.js';
+import { protocolVersion, type FromWorker, type TaskRef } from '../wire/protocol.js';
 import { Dispatcher } from './dispatcher.js';
-import { InitializerError, toTaskError } from './errors.js';
+import { InitializerError } from './errors.js';
 import { Faults, type CrashReport } from './faults.js';
 import { Lifecycle, type EngineState } from './lifecycle.js';
 import { ResultReader } from './result-reader.js';
@@ -14,12 +14,14 @@ import { slotStats, type PoolStats } from './stats.js';
 import { failTask, type Task } from './task.js';
 import { FifoQueue, type TaskQueue } from './task-queue.js';
 import { trustTaskModule } from './task-ref.js';
-import { startRuntime, WorkerSlot } from './worker-slot.js';
+import { defaults } from './options.js';
+import { checkStartFlags, startWorker } from '../backends/start.js';
+import { WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions {
   workers: number;
   backend: BackendName;
-  initializer: FunctionName | undefined;
+  initializer: TaskRef | undefined;
   initargs: Packet;
   maxTasksPerWorker: number;
   spinMicros: number;
@@ -57,6 +59,8 @@ export class Engine {
   #lastCrash: CrashReport | undefined;
   #flushQueued = false;
   readonly #flushNow = (): void => this.#flush();
+  /** A worker of the first round could not even be started (starting it threw): the options are at fault. */
+  #startError: Error | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -66,13 +70,34 @@ export class Engine {
     this.#lifecycle = new Lifecycle(this.#slots, this.#queue);
     this.#faults = new Faults(this.#slots, this.#queue, this.#lifecycle, {
       backend: options.backend, abortGraceMs: options.abortGraceMs, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
-      report: (crash) => this.#onCrash(crash),
+      report: (crash) => this.#onCrash(crash), suspects: startupSuspects(options),
+      checkFlags: () => checkStartFlags(options.backend, { execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits }),
     });
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
       backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task), retry: scheduleFlush,
     });
     this.#results = new ResultReader(this.#slots, { spinMicros: options.spinMicros, fnMicros, dispatch: () => this.#dispatcher.dispatch(), scheduleFlush });
-    for (let index = 0; index < options.workers; index++) this.#spawn(index);
+    for (let index = 0; index < options.workers && !this.#lifecycle.stopped; index++) this.#spawn(index, true);
+  }
+
+  /** Why a new task would be refused now (closed, terminated, broken); undefined while the pool runs. */
+  refusal(): Error | undefined {
+    return this.#lifecycle.refusal();
+  }
+
+  /**
+   * The error of a worker that could not be started at construction, as the pool's caller should see it: a
+   * flag Node refuses for a worker thread is a TypeError naming `execArgv`. Undefined when all started.
+   */
+  startRefusal(): Error | undefined {
+    const error = this.#startError;
+    if (error === undefined) return undefined;
+    if ((error as { code?: unknown }).code === 'ERR_WORKER_INVALID_EXEC_ARGV') {
+      // The message shape of expected(), with the list written out (describeValue would say `[object Array]`).
+      return new TypeError(`Expected \`execArgv\` to be flags Node accepts for a worker thread, got ${JSON.stringify(this.#options.execArgv)}: ${error.message}`,
+        { cause: error });
+    }
+    return error;
   }
 
   get state(): EngineState {
@@ -80,7 +105,7 @@ export class Engine {
   }
 
   /** Queues one task; `done`/`fail` are called exactly once (unless the task is dropped). */
-  submit(fnName: FunctionName, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
+  submit(fnName: TaskRef, flags: number, payload: Packet | readonly unknown[], items: number, options: SubmitOptions,
     done: (value: unknown, micros: number) => void, fail: (error: unknown) => void): Task {
     // By module, then export: a task ref's strings are the same each call and keep their hash, where a
     // joined key would be built and hashed again on every call.
@@ -167,24 +192,26 @@ export class Engine {
     this.#options.onCrash(crash);
   }
 
-  #spawn(index: number): void {
+  #spawn(index: number, first = false): void {
     const options = this.#options;
     let slot: WorkerSlot;
     try {
-      const runtime = startRuntime(options.backend, {
+      const worker = startWorker(options.backend, {
         index, channelBytes: channelBytes(ringBytes), execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits,
       });
-      slot = new WorkerSlot(index, runtime);
+      slot = new WorkerSlot(index, worker);
     } catch (error) {
-      this.#lifecycle.break(error instanceof Error ? error : new Error(String(error)));
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (first) this.#startError ??= failure;
+      this.#lifecycle.break(failure);
       return;
     }
     this.#slots[index] = slot;
-    slot.runtime.onMessage((message) => this.#onMessage(slot, message));
-    slot.runtime.onExit((info) => this.#faults.onExit(slot, info));
-    slot.runtime.post({
-      type: 'init', v: protocolVersion, index, channel: slot.runtime.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
-      blockingParkMs: 50, initializer: options.initializer, initargs: options.initargs,
+    slot.worker.onMessage((message) => this.#onMessage(slot, message));
+    slot.worker.onExit((info) => this.#faults.onExit(slot, info));
+    slot.worker.post({
+      type: 'init', v: protocolVersion, index, channel: slot.worker.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
+      blockingParkMs: defaults.blockingParkMs, initializer: options.initializer, initargs: options.initargs,
     });
   }
 
@@ -194,7 +221,7 @@ export class Engine {
         slot.pid = message.pid;
         slot.threadId = message.threadId;
         slot.readyAt = now();
-        slot.runtime.attached();
+        slot.worker.attached();
         if (slot.state === 'starting') slot.state = 'ready';
         this.#faults.started();
         slot.keepAlive(false);
@@ -202,8 +229,7 @@ export class Engine {
         break;
       case 'init-error': {
         const init = this.#options.initializer;
-        void Promise.resolve().then(() => decodeFast(message.error)).then((thrown) => {
-          const cause = toTaskError(thrown);
+        void this.#results.thrown(message.error).then((cause) => {
           this.#lifecycle.break(new InitializerError(`The pool's initializer \`${init?.name}\` (${init?.url}) threw in worker ${slot.index}: ${cause.message}`, cause));
         });
         break;
@@ -230,4 +256,17 @@ export class Engine {
     this.#results.wait();
     this.#lifecycle.finishCloseIfIdle();
   }
+}
+
+/**
+ * What to look at when workers die before they are ready: the options that reach Node before any code runs
+ * (the flags, the heap limits, NODE_OPTIONS in the environment), those given first.
+ */
+function startupSuspects(options: EngineOptions): string {
+  const given: string[] = [];
+  if (options.execArgv !== undefined) given.push(`\`execArgv\` (${JSON.stringify(options.execArgv)})`);
+  if (options.resourceLimits !== undefined) given.push(`\`resourceLimits\` (${JSON.stringify(options.resourceLimits)})`);
+  if (options.env?.['NODE_OPTIONS'] !== undefined) given.push(`\`env.NODE_OPTIONS\` (${JSON.stringify(options.env['NODE_OPTIONS'])})`);
+  if (given.length === 0) return "the Node flags workers inherit (this process's execArgv and NODE_OPTIONS) are the likely cause";
+  return `the pool's ${given.join(' or ')} ${given.length === 1 ? 'is' : 'are'} the likely cause`;
 }

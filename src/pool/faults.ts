@@ -1,7 +1,7 @@
 // What the pool does when a task must stop or a worker is gone: aborts, timeouts, crashes, start-up
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
-import type { BackendName, ExitInfo } from '../backends/runtime.js';
-import { AbortKind } from '../worker/channel.js';
+import type { BackendName, ExitInfo } from '../backends/backend-worker.js';
+import { AbortKind } from '../wire/channel.js';
 import { decodeSync } from '../serialize/index.js';
 import { TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -38,6 +38,10 @@ export interface FaultOptions {
   /** A worker died on its own (not stopped by the pool): what is known of it. */
   report: (crash: CrashReport) => void;
   scheduleFlush: () => void;
+  /** What to blame when workers keep dying before they are ready (the options that reach Node first). */
+  suspects: string;
+  /** What Node says of the workers' flags when it refuses them (undefined: it accepts them). */
+  checkFlags: () => Promise<string | undefined>;
 }
 
 export class Faults {
@@ -46,6 +50,8 @@ export class Faults {
   readonly #lifecycle: Lifecycle;
   readonly #options: FaultOptions;
   #startFailures = 0;
+  /** Workers kept dying at start-up: the pool starts no more and breaks once it knows what Node says of the flags. */
+  #givingUp = false;
   #replaced = 0;
 
   constructor(slots: readonly WorkerSlot[], queue: TaskQueue<Task>, lifecycle: Lifecycle, options: FaultOptions) {
@@ -160,11 +166,19 @@ export class Faults {
       });
     }
     if (killed !== undefined) this.#replaced++;
-    if (previous === 'starting' && !deliberate && lifecycle.state === 'running' && ++this.#startFailures >= startFailureLimit) {
-      lifecycle.break(new WorkerCrashedError(`Pool workers keep exiting during start-up (${startFailureLimit} in a row; last ${describeExit(info)})`,
-        { exitCode: info.code, signal: info.signal, cause: fault ?? info.error }));
+    if (previous === 'starting' && !deliberate && lifecycle.state === 'running' && ++this.#startFailures >= startFailureLimit && !this.#givingUp) {
+      this.#givingUp = true;
+      const cause = fault ?? info.error;
+      const breakWith = (said: string | undefined): void => {
+        // Closed with nothing left or terminated meanwhile: nobody is waiting for workers any more.
+        if (lifecycle.state !== 'running' && lifecycle.state !== 'closing') return;
+        lifecycle.break(new WorkerCrashedError(startupFailure(info, cause, this.#options.suspects, said), { exitCode: info.code, signal: info.signal, cause }));
+      };
+      // Only a refused flag is worth asking Node about (code 9); the answer comes within a few seconds at most.
+      if (info.code === 9) this.#options.checkFlags().then(breakWith, () => breakWith(undefined));
+      else breakWith(undefined);
     }
-    if (lifecycle.needsWorkers() && this.#slots[slot.index] === slot) this.#options.spawn(slot.index);
+    if (!this.#givingUp && lifecycle.needsWorkers() && this.#slots[slot.index] === slot) this.#options.spawn(slot.index);
     lifecycle.checkJoined();
     this.#options.scheduleFlush();
   }
@@ -194,6 +208,17 @@ function faultError(slot: WorkerSlot): unknown {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Why the pool gave up starting workers, with what is known of the last: its uncaught error (threads), or what
+ * Node says of the flags (a process refusing one prints `bad option: --x` and exits with code 9 before any code
+ * runs; `checkProcessFlags` asks Node again to have its words).
+ */
+function startupFailure(info: ExitInfo, error: unknown, suspects: string, nodeSaid: string | undefined): string {
+  const refusedFlag = info.code === 9 ? ' (Node exits with code 9 when it refuses a command-line flag or its value)' : '';
+  const said = error !== undefined ? `; it died of ${describeError(error)}` : nodeSaid !== undefined ? `; Node says of its flags: ${nodeSaid}` : '';
+  return `Pool workers keep exiting during start-up (${startFailureLimit} in a row; the last ${describeExit(info)}${refusedFlag}${said}): ${suspects}`;
 }
 
 function describeExit(info: ExitInfo): string {

@@ -3,22 +3,27 @@
 import { EventEmitter } from 'node:events';
 import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
-import { encode, registry } from '../serialize/index.js';
+import { registry, type Packet } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
 import { Region } from '../sync/region.js';
-import { channelBytes } from '../worker/channel.js';
+import { channelBytes } from '../wire/channel.js';
+import { TaskFlag } from '../wire/protocol.js';
 import { importingTaskModule } from '../worker/current-worker.js';
-import { TaskFlag, type FunctionName } from '../worker/protocol.js';
+import { missingTaskModule } from '../worker/task-module.js';
 import { AbortGroup } from './abort-group.js';
 import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result.js';
+import { encodeCall, encodeChunk } from './call-packets.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
-import { defaultWorkers, maxWorkers } from './default-workers.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
 import { PoolBootstrapError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
-import type { CallOptions, Chunksize, MapOptions, Order, PoolOptions } from './options.js';
+import {
+  checkAbortGraceMs, checkBackend, checkCallOptions, checkChunksize, checkEnv, checkExecArgv, checkInitargs, checkInput, checkMapOptions,
+  checkOnProgress, checkOrder, checkPoolOptions, checkResourceLimits, checkRetries, checkSpinMicros, checkTimeout, checkWorkers, positiveInteger,
+} from './option-checks.js';
+import { defaults, type CallOptions, type Chunksize, type MapOptions, type Order, type PoolOptions } from './options.js';
 import { moduleUrl, taskOf, trustTaskModule, type AnyFunction, type Task, type TaskRef } from './task-ref.js';
 
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
@@ -53,33 +58,6 @@ export type LoadedTasks<M> = { readonly [K in keyof M as M[K] extends AnyFunctio
 /** A first call of a task taking at least this long marks it long for 'auto' chunks (see #map). */
 const probeLongMicros = 1000;
 
-const orders: readonly Order[] = ['fifo', 'shuffle', 'longest-first'];
-
-function positiveInteger(name: string, value: unknown, infinity = false): number {
-  if ((infinity && value === Infinity) || (Number.isInteger(value) && (value as number) > 0)) return value as number;
-  throw new TypeError(expected(name, `a positive integer${infinity ? ' or Infinity' : ''}`, value));
-}
-
-function checkChunksize(name: string, value: unknown): Chunksize {
-  if (value === 'auto' || (Number.isInteger(value) && (value as number) > 0)) return value as Chunksize;
-  throw new TypeError(expected(name, "a positive integer or 'auto'", value));
-}
-
-function checkOrder(value: unknown): Order {
-  if (orders.includes(value as Order)) return value as Order;
-  throw new TypeError(expected('order', `one of ${orders.map((order) => `'${order}'`).join(', ')}`, value));
-}
-
-function checkTimeout(name: string, value: unknown): number {
-  if (value === Infinity || (typeof value === 'number' && value > 0 && Number.isFinite(value))) return value;
-  throw new TypeError(expected(name, 'a positive number of milliseconds or Infinity', value));
-}
-
-function checkRetries(value: unknown): number {
-  if (Number.isInteger(value) && (value as number) >= 0) return value as number;
-  throw new TypeError(expected('retries', 'a non-negative integer', value));
-}
-
 /**
  * Whether an argument itself (not something inside it) is a shared handle: a Lock, a Value, a Pipe end...
  * Such a call is encoded when made, so the reference is taken then. A cheap look at the top level only:
@@ -92,15 +70,6 @@ function holdsHandle(args: readonly unknown[]): boolean {
     if (proto !== Object.prototype && proto !== null && registry.handleOf(arg) !== undefined) return true;
   }
   return false;
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
-}
-
-function checkInput(value: unknown): Input<unknown> {
-  if (isAsyncIterable(value) || typeof (value as Iterable<unknown> | null)?.[Symbol.iterator] === 'function') return value as Input<unknown>;
-  throw new TypeError(expected('items', 'an iterable or async iterable', value));
 }
 
 /**
@@ -146,36 +115,32 @@ export class Pool extends EventEmitter<PoolEvents> {
   constructor(options: PoolOptions = {}) {
     super();
     if (importingTaskModule()) throw new PoolBootstrapError();
-    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
-    const workers = positiveInteger('workers', options.workers ?? defaultWorkers());
-    if (workers > maxWorkers) throw new RangeError(expected('workers', `a positive integer up to ${maxWorkers}`, workers));
-    const backend = options.backend ?? 'thread';
-    if (backend !== 'thread' && backend !== 'process') throw new TypeError(expected('backend', "'thread' or 'process'", backend));
+    checkPoolOptions(options);
+    const workers = checkWorkers(options.workers ?? defaults.workers);
+    const backend = checkBackend(options.backend ?? defaults.backend);
     const initializer = options.initializer === undefined ? undefined : taskOf(options.initializer, 'initializer');
     if (initializer !== undefined) trustTaskModule(initializer.url);
-    const initargs = options.initargs ?? [];
-    if (!Array.isArray(initargs)) throw new TypeError(expected('initargs', 'an array', initargs));
-    this.#chunksize = checkChunksize('chunksize', options.chunksize ?? 'auto');
-    this.#order = checkOrder(options.order ?? 'fifo');
-    this.#timeout = checkTimeout('taskTimeout', options.taskTimeout ?? Infinity);
-    this.#retries = checkRetries(options.retries ?? 0);
-    const spinMicros = options.spinMicros ?? 50;
-    if (typeof spinMicros !== 'number' || !(spinMicros >= 0 && spinMicros <= 100_000)) {
-      throw new TypeError(expected('spinMicros', 'a number of microseconds from 0 to 100000', spinMicros));
-    }
-    const abortGraceMs = options.abortGraceMs ?? 1000;
-    if (typeof abortGraceMs !== 'number' || !(abortGraceMs >= 0 && Number.isFinite(abortGraceMs))) {
-      throw new TypeError(expected('abortGraceMs', 'a non-negative finite number of milliseconds', abortGraceMs));
-    }
+    const initargs = checkInitargs(options.initargs ?? defaults.initargs);
+    this.#chunksize = checkChunksize('chunksize', options.chunksize ?? defaults.chunksize);
+    this.#order = checkOrder(options.order ?? defaults.order);
+    this.#timeout = checkTimeout('taskTimeout', options.taskTimeout ?? defaults.taskTimeout);
+    this.#retries = checkRetries(options.retries ?? defaults.retries);
+    const spinMicros = checkSpinMicros(options.spinMicros ?? defaults.spinMicros);
+    const abortGraceMs = checkAbortGraceMs(options.abortGraceMs ?? defaults.abortGraceMs);
+    const maxTasksPerWorker = positiveInteger('maxTasksPerWorker', options.maxTasksPerWorker ?? defaults.maxTasksPerWorker, true);
+    const resourceLimits = checkResourceLimits(options.resourceLimits);
+    const execArgv = checkExecArgv(options.execArgv);
+    const env = checkEnv(options.env);
     // Each worker process's channel is a segment: all of them must fit before the first worker starts.
     if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
     this.#workers = workers;
     this.#engine = new Engine({
-      workers, backend, initializer, initargs: encode(initargs), spinMicros, abortGraceMs,
-      maxTasksPerWorker: positiveInteger('maxTasksPerWorker', options.maxTasksPerWorker ?? Infinity, true),
-      resourceLimits: options.resourceLimits, execArgv: options.execArgv, env: options.env,
+      workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
       onCrash: crashListener(new WeakRef(this)),
     });
+    // A flag a worker thread cannot start with fails its first worker at once: the options were at fault.
+    const refused = this.#engine.startRefusal();
+    if (refused !== undefined) throw refused;
     unclosedPools.register(this, { engine: this.#engine, workers, backend });
   }
 
@@ -186,10 +151,13 @@ export class Pool extends EventEmitter<PoolEvents> {
 
   /**
    * The task functions of a module, typed: `pool.load<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))`.
-   * Members are created on access; the module is imported by the workers, never here.
+   * Members are created on access; the module is imported by the workers, never here. Throws
+   * `ERR_MP_TASK_MODULE_NOT_FOUND` at once for a `file:` URL with no file (nor a TypeScript one a loader may serve for it).
    */
   load<M>(url: string | URL): LoadedTasks<M> {
     const href = moduleUrl(url);
+    const missing = missingTaskModule(href);
+    if (missing !== undefined) throw missing;
     const bound = new Map<string, unknown>();
     return new Proxy({} as LoadedTasks<M>, {
       get: (_target, name) => {
@@ -243,7 +211,7 @@ export class Pool extends EventEmitter<PoolEvents> {
       // caller may close its own handle at once (as Python allows) without the worker missing it.
       const handles = holdsHandle(args);
       const plain = !handles && options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
-      const encodeArgs = (): ReturnType<typeof encode> => encode(args, options.transfer === undefined ? {} : { transfer: options.transfer });
+      const encodeArgs = (): Packet => encodeCall(args, options.transfer);
       const held = handles ? Region.holding(encodeArgs) : undefined;
       const payload = plain ? args : held?.value ?? encodeArgs();
       const settled = new Promise<Result<F>>((resolve, reject) => {
@@ -338,30 +306,32 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #submitOptions(options: CallOptions | MapOptions): SubmitOptions {
-    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
-    const { signal } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', signal));
-    return {
+    const { signal } = checkCallOptions(options);
+    checkMapOptions(options);
+    const submit: SubmitOptions = {
       signal,
       timeout: options.timeout === undefined ? this.#timeout : checkTimeout('timeout', options.timeout),
       retries: options.retries === undefined ? this.#retries : checkRetries(options.retries),
     };
+    // After the argument checks: a closed, terminated or broken pool says so at the call, even one with
+    // nothing to run (`map(task, [])`).
+    const refused = this.#engine.refusal();
+    if (refused !== undefined) throw refused;
+    return submit;
   }
 
   /** Checks the progress options now; the tracker (which draws its 0% frame at once) is made when the call starts. */
   #tracker(options: MapOptions, total: number | undefined, name: string): (() => ProgressTracker) | undefined {
     if (options.progress !== true && options.onProgress === undefined) return undefined;
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-      throw new TypeError(expected('onProgress', 'a function', options.onProgress));
-    }
-    return () => new ProgressTracker(total, { label: name, bar: options.progress === true, onProgress: options.onProgress });
+    const onProgress = checkOnProgress(options.onProgress);
+    return () => new ProgressTracker(total, { label: name, bar: options.progress === true, onProgress });
   }
 
   /** One chunk of a map-like call; the call's signal reaches it through `group`, one listener for all chunks. */
-  #submitChunk(fn: FunctionName, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
+  #submitChunk(fn: TaskRef, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
-      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encode(items), items.length, { ...submit, signal: undefined },
+      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items), items.length, { ...submit, signal: undefined },
         (values, micros) => {
           this.#itemTimes.observe(fn, items.length, micros);
           resolve({ values: values as unknown[], micros });
@@ -381,11 +351,15 @@ export class Pool extends EventEmitter<PoolEvents> {
     const chunksize = checkChunksize('chunksize', options.chunksize ?? this.#chunksize);
     const order = checkOrder(options.order ?? this.#order);
     const { cost } = options;
-    if (cost !== undefined && typeof cost !== 'function') throw new TypeError(expected('cost', 'a function of an item', cost));
     checkInput(input);
     const items: unknown[] = Array.isArray(input) ? input : [];
     if (!Array.isArray(input)) for await (const item of input) items.push(item);
     if (items.length === 0) return [];
+    // starmap: every item is the arguments of one call, checked before any is sent.
+    if ((flags & TaskFlag.Spread) !== 0) {
+      const bad = items.findIndex((item) => !Array.isArray(item));
+      if (bad >= 0) throw new TypeError(expected(`items[${bad}]`, "an array of the task's arguments (starmap spreads each item)", items[bad]));
+    }
     const costs = cost === undefined ? undefined : costsOf(items, cost);
     const indices = order === 'fifo' ? undefined : submissionOrder(items, order, cost, costs);
     const tracker = this.#tracker(options, items.length, fn.name)?.();
@@ -446,7 +420,6 @@ export class Pool extends EventEmitter<PoolEvents> {
     const source = checkInput(input);
     const order = checkOrder(options.order ?? this.#order);
     const { cost } = options;
-    if (cost !== undefined && typeof cost !== 'function') throw new TypeError(expected('cost', 'a function of an item', cost));
     const fixedWindow = options.orderWindow === undefined ? undefined : positiveInteger('orderWindow', options.orderWindow);
     const length = Array.isArray(source) ? source.length : undefined;
     const maxInflight = 2 * this.#workers + 2;

@@ -2,10 +2,11 @@
 // dispatch, and waits for results (a bounded spin for short tasks, else an asynchronous park per worker).
 import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
-import { decodeFast, FrameKind, SmallResult } from '../worker/protocol.js';
+import { FrameKind, SmallResult } from '../wire/protocol.js';
 import { toTaskError } from './errors.js';
 import { settleTask, type Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
+import { decodeFast } from '../serialize/transport.js';
 
 const maxSpinPerTurnMs = 8;
 // Read once: in the bundle these come from the worker's script through a getter, per read otherwise.
@@ -51,6 +52,15 @@ export class ResultReader {
     return task.settled ? undefined : task;
   }
 
+  /** What a worker threw outside any task (its initializer), as the error the pool reports. */
+  async thrown(packet: Packet): Promise<Error> {
+    try {
+      return toTaskError(await decodeFast(packet));
+    } catch (error) {
+      return toTaskError(error);
+    }
+  }
+
   /** A result that came through the slow lane (postMessage/IPC). */
   onMessage(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
     this.#onResult(slot, id, ok, micros, packet);
@@ -80,10 +90,10 @@ export class ResultReader {
     for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
       const kind = frame.kind;
       if (kind === OkSmall) {
-        const task = this.#answered(slot, frame.id, frame.aux);
-        if (task !== undefined) settleTask(task, frame.flags === Int32 ? frame.seq : undefined, true, frame.aux);
+        const task = this.#answered(slot, frame.id, frame.micros);
+        if (task !== undefined) settleTask(task, frame.flags === Int32 ? frame.seq : undefined, true, frame.micros);
       } else if (kind === Ok || kind === ErrorKind) {
-        this.#onResult(slot, frame.id, kind === Ok, frame.aux, { data: frame.payload, buffers: [] });
+        this.#onResult(slot, frame.id, kind === Ok, frame.micros, { data: frame.payload, buffers: [] });
       } else if (kind === Fault) {
         slot.fault = { taskId: frame.id, packet: { data: frame.payload, buffers: [] } };
       }

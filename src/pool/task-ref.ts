@@ -1,18 +1,9 @@
 // Naming a task: a module URL plus an export name, typed by the module's own signatures.
 import { expected } from '../errors.js';
 import { registry, trustModules } from '../serialize/index.js';
+import type { AnyFunction, TaskRef } from '../wire/protocol.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFunction = (...args: any[]) => unknown;
-
-declare const signature: unique symbol;
-
-/** A task by reference. `F` only carries the function's type. */
-export interface TaskRef<F extends AnyFunction = AnyFunction> {
-  readonly url: string;
-  readonly name: string;
-  readonly [signature]?: F;
-}
+export type { AnyFunction, TaskRef };
 
 /** Normalises a module location: a URL, a file URL string, or an absolute path. */
 export function moduleUrl(location: string | URL): string {

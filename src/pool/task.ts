@@ -1,13 +1,13 @@
 // One unit of work the pool hands a worker, and how it settles exactly once.
 import type { Packet } from '../serialize/index.js';
-import type { FunctionName } from '../worker/protocol.js';
+import type { TaskRef } from '../wire/protocol.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** One unit of work: a single call, or a chunk of a map-like call. */
 export interface Task {
   readonly id: number;
   readonly fn: number;
-  readonly fnName: FunctionName;
+  readonly fnName: TaskRef;
   readonly flags: number;
   /** Encoded arguments; undefined for a call whose arguments are encoded at dispatch (alone or in a batch). */
   packet: Packet | undefined;

@@ -1,19 +1,15 @@
-// The pool's side of one worker: its runtime and channel, the tasks it holds, and its counters.
+// The pool's side of one worker: the worker itself (a thread or a process), its channel, the tasks it holds,
+// and its counters.
 import { now } from '../clock.js';
-import { ProcessRuntime } from '../backends/process.js';
-import type { BackendName, RuntimeOptions, WorkerRuntime } from '../backends/runtime.js';
-import { ThreadRuntime } from '../backends/thread.js';
+import type { BackendWorker } from '../backends/backend-worker.js';
 import type { Packet } from '../serialize/index.js';
-import { Channel, Word } from '../worker/channel.js';
-import { FrameKind, inBand, movableBuffers, protocolVersion, TaskFlag, type FunctionName } from '../worker/protocol.js';
-import { waitOver } from '../worker/wait-ops.js';
+import { Channel, Word } from '../wire/channel.js';
+import { FrameKind, protocolVersion, TaskFlag, type TaskRef } from '../wire/protocol.js';
+import { waitOver } from '../wire/word-waiter.js';
 import type { Task } from './task.js';
+import { inBand, movableBuffers } from '../serialize/transport.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
-
-export function startRuntime(backend: BackendName, options: RuntimeOptions): WorkerRuntime {
-  return backend === 'thread' ? new ThreadRuntime(options) : new ProcessRuntime(options);
-}
 
 /** What a worker that is gone held: the task it had started and not answered, and those it never started. */
 export interface Orphans {
@@ -23,7 +19,7 @@ export interface Orphans {
 
 export class WorkerSlot {
   readonly index: number;
-  readonly runtime: WorkerRuntime;
+  readonly worker: BackendWorker;
   readonly channel: Channel;
   readonly epoch = Date.now();
   /** Tasks handed over and not answered, by id, in hand-over order (which is the order the worker runs them). */
@@ -52,10 +48,10 @@ export class WorkerSlot {
   parking: AbortController | undefined;
   #referenced = true;
 
-  constructor(index: number, runtime: WorkerRuntime) {
+  constructor(index: number, worker: BackendWorker) {
     this.index = index;
-    this.runtime = runtime;
-    this.channel = new Channel(runtime.channel, 'main', runtime.ops);
+    this.worker = worker;
+    this.channel = new Channel(worker.channel, 'main', worker.ops);
   }
 
   /** Ends the pool's wait for this worker's results. */
@@ -75,7 +71,7 @@ export class WorkerSlot {
    * the first task of that function, and by the engine as soon as a function is first called, so a worker
    * still starting finds the name waiting and imports the module while the pool learns it is ready.
    */
-  define(fn: number, fnName: FunctionName): boolean {
+  define(fn: number, fnName: TaskRef): boolean {
     if (this.#defined.has(fn)) return true;
     if (this.state === 'gone' || !this.channel.send(FrameKind.Define, 0, fn, 0, new TextEncoder().encode(JSON.stringify(fnName)))) return false;
     this.#defined.add(fn);
@@ -183,10 +179,10 @@ export class WorkerSlot {
       // The message goes first so that the worker, seeing the doorbell, finds it already there.
       if (!channel.hasRoom(0)) return false;
       const transfer = [...packet.buffers, ...movableBuffers(packet.data)];
-      this.runtime.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, seq, packet }, transfer);
+      this.worker.post({ type: 'task', v: protocolVersion, id: task.id, fn: task.fn, flags: task.flags, seq, packet }, transfer);
       channel.sendWork(FrameKind.Doorbell, 0, 0, 0, 0);
       // A thread receives moved buffers: gone from here, the task cannot be sent to another worker.
-      task.movable = !this.runtime.movesBuffers || transfer.length === 0;
+      task.movable = !this.worker.movesBuffers || transfer.length === 0;
     }
     this.#lastSeq = seq;
     task.seq = seq;
@@ -217,8 +213,8 @@ export class WorkerSlot {
     if (this.state === 'gone') return;
     this.state = 'stopping';
     this.keepAlive(true);
-    if (this.channel.send(FrameKind.Doorbell, 0, 0, 0)) this.runtime.post({ type: 'stop', v: protocolVersion });
-    else this.runtime.kill();
+    if (this.channel.send(FrameKind.Doorbell, 0, 0, 0)) this.worker.post({ type: 'stop', v: protocolVersion });
+    else this.worker.kill();
   }
 
   /**
@@ -229,7 +225,7 @@ export class WorkerSlot {
     if (this.state === 'gone') return;
     this.keepAlive(true);
     this.state = 'stopping';
-    this.runtime.kill();
+    this.worker.kill();
   }
 
   /** Busy workers keep the process alive; idle ones do not (an unclosed idle pool must not block exit). */
@@ -238,6 +234,6 @@ export class WorkerSlot {
     // Only an idle, serving worker lets go: one starting, stopping or retiring must be seen to the end.
     if (!keep && (this.state !== 'ready' || this.#held.size > 0)) return;
     this.#referenced = keep;
-    this.runtime.ref(keep);
+    this.worker.ref(keep);
   }
 }

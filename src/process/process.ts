@@ -2,7 +2,7 @@
 // arguments, or a subclass with `run()`, runs in a child process (or a worker thread); start, join, exit code.
 import { expected, MultiprocError } from '../errors.js';
 import { startChild, type Child } from '../backends/child.js';
-import type { BackendName } from '../backends/runtime.js';
+import type { BackendName } from '../backends/backend-worker.js';
 import { encode, registry } from '../serialize/index.js';
 import { currentProcess } from '../worker/current-process.js';
 import { importingTaskModule } from '../worker/current-worker.js';
@@ -105,9 +105,11 @@ export class Process {
 
   /** Resolves once the child has ended, or after `timeout` ms (check `exitcode` to tell which). */
   async join(timeout?: number): Promise<void> {
-    if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) throw new TypeError(expected('timeout', 'a non-negative number of ms', timeout));
+    if (timeout !== undefined && typeof timeout !== 'number') throw new TypeError(expected('timeout', 'a non-negative number of ms or Infinity', timeout));
+    if (timeout !== undefined && !(timeout >= 0)) throw new RangeError(expected('timeout', 'a non-negative number of ms or Infinity', timeout));
     if (this.#exited === undefined) throw new ProcessStateError(`Process \`${this.name}\` must be started before join()`);
-    if (timeout === undefined) {
+    // setTimeout would fire at once for Infinity (or anything past 2^31-1 ms): those wait for the end.
+    if (timeout === undefined || timeout > 0x7fffffff) {
       await this.#exited;
       return;
     }

@@ -3,7 +3,7 @@
 // tasks marked done, so a producer killed mid-put cannot leave a task counted that never arrives.
 import { futexWake } from '../native/futex.js';
 import type { Region } from '../sync/region.js';
-import { checkSignal, deadlineOf, driveSync, left, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { checkSignal, deadlineOf, driveSync, left, type WaitOptions, type WaitSteps } from '../sync/wait.js';
 import { QueueStateError } from './errors.js';
 import { QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 import { Queue, QueueWord } from './queue.js';
@@ -60,7 +60,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     return driveSync(this.#joining(deadlineOf(options)));
   }
 
-  *#joining(deadline: number): Waiting<boolean> {
+  *#joining(deadline: number): WaitSteps<boolean> {
     const i32 = this.words;
     const index = this.at + QueueWord.Done;
     for (;;) {

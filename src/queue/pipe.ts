@@ -1,13 +1,13 @@
 // Pipe and Connection: Python's multiprocessing.Pipe, two connected ends over one ring per direction, with
 // end-of-file once every handle of the other end is closed.
-import { expected } from '../errors.js';
+import { checkObject, expected } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { PendingWaits } from '../sync/pending-waits.js';
-import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type WaitSteps } from '../sync/wait.js';
 import { BufferTooShortError, PipeEofError, QueueEmptyError, QueueStateError } from './errors.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
-import type { QueueOptions } from './queue-core.js';
+import { checkBufferSize, type QueueOptions } from './queue-core.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes, type WriteResult } from './ring.js';
 
 const enum Word { Open0, Open1, Duplex, Capacity }
@@ -30,6 +30,10 @@ export class Connection<T = unknown> implements Disposable {
 
   /** @internal Use `Pipe()` or a reference. */
   constructor(region: Region, end: 0 | 1, sharers: { open: number }) {
+    // Made by Pipe() and Connection.fromRef only: a Connection is never built by hand.
+    if (!(region instanceof Region) || (end !== 0 && end !== 1) || typeof sharers?.open !== 'number') {
+      throw new TypeError(expected('region', 'a pipe end made by Pipe() (Connection.fromRef attaches by reference)', region));
+    }
     this.#region = region;
     this.#end = end;
     this.#sharers = sharers;
@@ -101,6 +105,7 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   async #send(parts: Uint8Array[], options: Pick<WaitOptions, 'signal'> | undefined): Promise<void> {
+    if (options !== undefined) checkObject('options', options);
     checkSignal(options?.signal);
     const ring = this.#out();
     if (!ring.tryWrite(parts)) this.#sent(ring, await this.#waitFor(ring.write(parts, Infinity), options?.signal));
@@ -118,7 +123,7 @@ export class Connection<T = unknown> implements Disposable {
   }
 
   /** As QueueCore's: the caller's signal, or closing this handle, rejects the wait. */
-  #waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  #waitFor<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waiting.run(waiting, signal, () => this.#closed, () => this.#release());
   }
 
@@ -263,9 +268,10 @@ export interface PipeOptions extends QueueOptions {
 
 /** Python's `Pipe(duplex)`: two connected ends, to keep one and pass the other to a worker. */
 export function Pipe<T = unknown>(options: PipeOptions = {}): [Connection<T>, Connection<T>] {
+  checkObject('options', options);
   const duplex = options.duplex ?? true;
   if (typeof duplex !== 'boolean') throw new TypeError(expected('duplex', 'a boolean', duplex));
-  const capacity = ringCapacity(options.bufferSize ?? 1 << 20);
+  const capacity = ringCapacity(checkBufferSize(options.bufferSize));
   const ringBytes = ringHeaderBytes + capacity;
   const region = Region.create(Kind.Pipe, pipeWords * 4 + 2 * ringBytes, (r) => {
     const at = bodyOffset / 4;

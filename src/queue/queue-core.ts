@@ -1,13 +1,13 @@
 // What every queue shares: a segment holding a ring (and a queue's own words), payloads through the codec,
 // and the closed state of this handle (closing it rejects the calls still waiting on it).
-import { expected } from '../errors.js';
+import { checkObject, expected } from '../errors.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { decodeParts, decodePartsSync, encodeParts } from './payload.js';
 import { bodyOffset, Kind, Region, type RegionRef } from '../sync/region.js';
 import { initRing, Ring, ringCapacity, ringHeaderBytes } from './ring.js';
 import { PendingWaits } from '../sync/pending-waits.js';
 import { inspectCustom } from '../sync/primitive.js';
-import { checkSignal, deadlineOf, driveSync, type WaitOptions, type Waiting } from '../sync/wait.js';
+import { checkSignal, deadlineOf, driveSync, type WaitOptions, type WaitSteps } from '../sync/wait.js';
 import { QueueEmptyError, QueueShutDownError, QueueStateError } from './errors.js';
 
 export interface QueueOptions {
@@ -25,11 +25,28 @@ export interface QueueRef extends RegionRef {
   type: 'Queue' | 'JoinableQueue' | 'SimpleQueue';
 }
 
+/** The default bufferSize of queues and pipes, bytes. */
+export const defaultBufferSize = 1 << 20;
+
+/** `bufferSize` of a queue or a pipe: an integer from 1 to 2^30 bytes. */
+export function checkBufferSize(value: unknown): number {
+  const size = value ?? defaultBufferSize;
+  const what = 'an integer from 1 to 2^30 bytes';
+  if (typeof size !== 'number') throw new TypeError(expected('bufferSize', what, size));
+  if (!Number.isInteger(size) || size < 1 || size > 2 ** 30) throw new RangeError(expected('bufferSize', what, size));
+  return size;
+}
+
+/** The queues' last constructor parameter is internal (attaching by reference): anything else given there is refused. */
+export function checkRegion(region: unknown, what: string): void {
+  if (region !== undefined && !(region instanceof Region)) {
+    throw new TypeError(expected('region', `nothing: ${what}'s last parameter is internal (${what}.fromRef attaches by reference)`, region));
+  }
+}
+
 export function createQueueRegion(options: QueueOptions, init: (i32: Int32Array, at: number) => void): Region {
-  if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
-  const size = options.bufferSize ?? 1 << 20;
-  if (!Number.isInteger(size) || size < 1 || size > 2 ** 30) throw new RangeError(expected('bufferSize', 'an integer from 1 to 2^30 bytes', size));
-  const capacity = ringCapacity(size);
+  checkObject('options', options);
+  const capacity = ringCapacity(checkBufferSize(options.bufferSize));
   const at = bodyOffset / 4;
   return Region.create(Kind.Queue, queueWords * 4 + ringHeaderBytes + capacity, (region) => {
     init(region.i32, at);
@@ -87,7 +104,7 @@ export abstract class QueueCore<T> implements Disposable {
    * Runs a slow path as a Promise that the caller's signal, or closing this handle, rejects. The
    * generator's `finally` (which releases ring locks) runs before the mapping goes.
    */
-  protected waitFor<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  protected waitFor<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waiting.run(waiting, signal, () => this.#closed, () => this.region.dispose());
   }
 

@@ -4,7 +4,7 @@ import { expected } from '../errors.js';
 import { checkSignal, deadlineOf, driveSync, type WaitOptions } from '../sync/wait.js';
 import { QueueFullError, QueueShutDownError } from './errors.js';
 import type { WriteResult } from './ring.js';
-import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
+import { checkRegion, createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 import type { Region } from '../sync/region.js';
 
 /** Words of the queue area: tasks marked done (JoinableQueue) and maxsize. The ring counts the items. */
@@ -18,6 +18,8 @@ export interface ShutdownOptions {
 export class Queue<T = unknown> extends QueueCore<T> {
   /** `maxsize` 0 means unbounded (puts then wait only for room in the ring). */
   constructor(maxsize = 0, options: QueueOptions = {}, region?: Region) {
+    checkRegion(region, new.target.name);
+    if (region === undefined && typeof maxsize !== 'number') throw new TypeError(expected('maxsize', 'a non-negative integer (0: unbounded)', maxsize));
     if (region === undefined && (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x3fffffff)) {
       throw new RangeError(expected('maxsize', 'a non-negative integer (0: unbounded)', maxsize));
     }

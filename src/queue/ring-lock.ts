@@ -3,7 +3,7 @@
 // that finds the holder dead takes the lock over in one compare-exchange (and then repairs what it left).
 import { futexWake } from '../native/futex.js';
 import { isAlive } from '../sync/owner.js';
-import { left, ownerCheckMs, spinWhile, type Waiting } from '../sync/wait.js';
+import { left, ownerCheckMs, spinWhile, type WaitSteps } from '../sync/wait.js';
 
 /** Set in the word while someone sleeps on it (pids stay below 2^22 on Linux). */
 const sleepers = 0x40000000;
@@ -16,7 +16,7 @@ export function tryLockWord(i32: Int32Array, index: number): boolean {
 }
 
 /** Waits for the lock word; `stopped` is asked after each wake (a shut-down queue stops its waiters). */
-export function* lockWordWaiting(i32: Int32Array, index: number, deadline: number, stopped: () => boolean): Waiting<Locked> {
+export function* lockWordWaiting(i32: Int32Array, index: number, deadline: number, stopped: () => boolean): WaitSteps<Locked> {
   const me = process.pid;
   let watched = 0;
   let since = performance.now();

@@ -4,7 +4,7 @@
 // writer or reader killed at any point leaves the ring as it was before, or after, its whole operation.
 // Messages larger than half the ring travel in a spill segment of their own, named in a small descriptor.
 import { futexWake } from '../native/futex.js';
-import { left, spinFor, type Waiting } from '../sync/wait.js';
+import { left, spinFor, type WaitSteps } from '../sync/wait.js';
 import { lockWordWaiting, tryLockWord, unlockWord, wakeLockWaiters, type Locked } from './ring-lock.js';
 import { readSpill, removeSpill, writeSpill, type SpillPlace } from './spill.js';
 
@@ -188,7 +188,7 @@ export class Ring {
     if (Atomics.load(i32, at + Word.ReadersSleeping) > 0) futexWake(i32, at + Word.Tail);
   }
 
-  *#lock(word: Word.WriteLock | Word.ReadLock, deadline: number, stopped: () => boolean): Waiting<Locked> {
+  *#lock(word: Word.WriteLock | Word.ReadLock, deadline: number, stopped: () => boolean): WaitSteps<Locked> {
     const i32 = this.#i32;
     const index = this.#at + word;
     if (tryLockWord(i32, index)) return 'locked';
@@ -229,7 +229,7 @@ export class Ring {
    * Writes one message, waiting until it fits (and the queue holds fewer than `maxCount`) or the deadline;
    * `closed` when the ring's writer or reader side is closed.
    */
-  *write(parts: readonly Uint8Array[], deadline: number, maxCount = 0): Waiting<WriteResult> {
+  *write(parts: readonly Uint8Array[], deadline: number, maxCount = 0): WaitSteps<WriteResult> {
     const i32 = this.#i32;
     const at = this.#at;
     const closed = (): boolean => this.writerClosed || this.readerClosed;
@@ -286,7 +286,7 @@ export class Ring {
   }
 
   /** Sleeps while `word` still holds `value`, counted in `sleepers` so the other side knows to wake us. */
-  *#sleepOn(word: Word, value: number, sleepers: Word, ms: number): Waiting<void> {
+  *#sleepOn(word: Word, value: number, sleepers: Word, ms: number): WaitSteps<void> {
     const i32 = this.#i32;
     const index = this.#at + word;
     if (spinFor(i32, index, value, streamSpinUs)) return;
@@ -300,7 +300,7 @@ export class Ring {
   }
 
   /** Waits until a message is waiting or the writer side is closed; false at the deadline. Takes nothing. */
-  *readable(deadline: number): Waiting<boolean> {
+  *readable(deadline: number): WaitSteps<boolean> {
     for (;;) {
       const tail = Atomics.load(this.#i32, this.#at + Word.Tail);
       if (tail !== Atomics.load(this.#i32, this.#at + Word.Head) || this.writerClosed) return true;
@@ -375,7 +375,7 @@ export class Ring {
    * Reads one message; undefined when none came before the deadline, or when the writer side is closed
    * and the ring is empty, or closed `now` (`writerClosed` tells which).
    */
-  *read(deadline: number): Waiting<Uint8Array | undefined> {
+  *read(deadline: number): WaitSteps<Uint8Array | undefined> {
     const i32 = this.#i32;
     const at = this.#at;
     for (;;) {
@@ -400,7 +400,7 @@ export class Ring {
   }
 
   /** Drops every message waiting (removing their spills); returns how many. */
-  *discard(): Waiting<number> {
+  *discard(): WaitSteps<number> {
     const i32 = this.#i32;
     const at = this.#at;
     yield* this.#lock(Word.ReadLock, Infinity, () => false);

@@ -1,10 +1,11 @@
 // SimpleQueue: Python's multiprocessing.SimpleQueue, an unbounded FIFO with just put, get and empty.
 import type { Region } from '../sync/region.js';
 import { checkSignal, driveSync, type WaitOptions } from '../sync/wait.js';
-import { createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
+import { checkRegion, createQueueRegion, QueueCore, registerQueueType, type QueueOptions, type QueueRef } from './queue-core.js';
 
 export class SimpleQueue<T = unknown> extends QueueCore<T> {
   constructor(options: QueueOptions = {}, region?: Region) {
+    checkRegion(region, 'SimpleQueue');
     super(region ?? createQueueRegion(options, () => undefined));
   }
 

@@ -22,7 +22,7 @@ const modules: Readonly<Record<string, string>> = {
   'multiproc.RawValue': 'sharedctypes/value.js',
   'multiproc.Array': 'sharedctypes/array.js',
   'multiproc.RawArray': 'sharedctypes/array.js',
-  'multiproc.ShareableList': 'sharedctypes/shareable-list.js',
+  'multiproc.ShareableList': 'shm/shareable-list.js',
   'multiproc.Queue': 'queue/queue-kinds.js',
   'multiproc.Connection': 'queue/pipe.js',
 };

@@ -1,6 +1,13 @@
 // Errors the codec throws: what could not be encoded, and why bytes could not be decoded.
 import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
-import type { CodecRegistry } from './registry.js';
+import { registry as sharedRegistry, type CodecRegistry } from './registry.js';
+
+/**
+ * Where multiproc's own error classes are registered with the codec, so one raised in a worker reaches the
+ * caller as its class. No module has this URL: every side registers them as it loads them, whichever file
+ * layout (compiled or bundled) it runs from, and decoding never tries to import it.
+ */
+export const libraryErrorsUrl = 'multiproc:errors';
 
 /** A value that cannot travel (closure, unexported function, unregistered class...). Code `ERR_MP_ENCODE`. */
 export class EncodeError extends MultiprocError {
@@ -25,6 +32,9 @@ export class DecodeError extends MultiprocError {
     this.moduleUrl = options.moduleUrl;
   }
 }
+
+sharedRegistry.registerClass(EncodeError, libraryErrorsUrl, { name: 'EncodeError' });
+sharedRegistry.registerClass(DecodeError, libraryErrorsUrl, { name: 'DecodeError' });
 
 /** Bytes that are not what they claim to be. */
 export function corrupt(reason: string, cause?: unknown): DecodeError {

@@ -1,5 +1,5 @@
 // The codec's public face: encode/decode, byte framing, and the registry's functions.
-import { expected } from '../errors.js';
+import { checkObject, expected } from '../errors.js';
 import { importModule } from '../import-module.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
@@ -10,6 +10,7 @@ import { isBuiltinHandleModule } from './builtin-handles.js';
 
 export { EncodeError, DecodeError } from './errors.js';
 export { packetToBytes, bytesToPacket } from './packet.js';
+import { checkPacket } from './packet.js';
 export { serializable } from './decorator.js';
 export {
   CodecRegistry,
@@ -36,6 +37,7 @@ const decoder = new Decoder();
  * travel and how to fix it.
  */
 export function encode(value: unknown, options?: EncodeOptions): Packet {
+  if (options !== undefined) checkObject('options', options);
   const transfer = options?.transfer;
   if (transfer !== undefined) {
     if (!Array.isArray(transfer) || !transfer.every((buffer) => buffer instanceof ArrayBuffer)) {
@@ -58,7 +60,7 @@ export function encode(value: unknown, options?: EncodeOptions): Packet {
  * `ERR_MP_DECODE_NEEDS_IMPORT` when a trusted module must be imported first (then call `decode`).
  */
 export function decodeSync(packet: Packet): unknown {
-  if (typeof packet !== 'object' || packet === null) throw new TypeError(expected('packet', 'a packet ({ data, buffers })', packet));
+  checkPacket(packet);
   return (decoder.busy ? new Decoder() : decoder).decode(packet);
 }
 

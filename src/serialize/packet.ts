@@ -1,4 +1,5 @@
 // One byte string for a packet (pipes, sockets, rings): the value's bytes and its out-of-band buffers.
+import { expected } from '../errors.js';
 import { DecodeError, EncodeError } from './errors.js';
 
 /** Out-of-band parts and the bytes of one encoded value. */
@@ -18,8 +19,21 @@ const frameMagic0 = 0x4d;
 const frameMagic1 = 0x42;
 const frameVersion = 1;
 
+/** A packet as encode() makes it: `data` a Uint8Array, `buffers` an array of ArrayBuffers. */
+export function checkPacket(packet: unknown): asserts packet is Packet {
+  const what = 'a packet from encode() ({ data: Uint8Array, buffers: ArrayBuffer[] })';
+  if (typeof packet !== 'object' || packet === null) throw new TypeError(expected('packet', what, packet));
+  const { data, buffers, shared } = packet as Partial<Packet>;
+  if (!(data instanceof Uint8Array)) throw new TypeError(expected('packet.data', 'a Uint8Array', data));
+  if (!Array.isArray(buffers) || !buffers.every((buffer) => buffer instanceof ArrayBuffer)) {
+    throw new TypeError(expected('packet.buffers', 'an array of ArrayBuffers', buffers));
+  }
+  if (shared !== undefined && !Array.isArray(shared)) throw new TypeError(expected('packet.shared', 'an array of SharedArrayBuffers', shared));
+}
+
 /** Packs a packet into one byte string. Buffers marked for transfer are copied (no process can take them over). */
 export function packetToBytes(packet: Packet): Uint8Array {
+  checkPacket(packet);
   if (packet.shared !== undefined && packet.shared.length > 0) {
     throw new EncodeError('A SharedArrayBuffer cannot be sent to another process: share memory across processes with ' +
       'SharedMemory (it travels by name) instead of its `buf`');
@@ -60,7 +74,7 @@ function bad(reason: string): DecodeError {
 
 /** The inverse of packetToBytes. Buffers are copied into fresh ArrayBuffers; data is a view of `bytes`. */
 export function bytesToPacket(bytes: Uint8Array): Packet {
-  if (!(bytes instanceof Uint8Array)) throw bad('expected a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(expected('bytes', 'a Uint8Array (from packetToBytes)', bytes));
   if (bytes.byteLength < 2 || bytes[0] !== frameMagic0) throw bad('not multiproc codec data (bad header)');
   if (bytes[1] !== frameMagic1) return { data: bytes, buffers: [] };
   if (bytes.byteLength < 8) throw bad('truncated frame');

@@ -1,7 +1,7 @@
 // RawArray and Array: a fixed-length typed array in shared memory, as Python's sharedctypes.RawArray and Array.
 import { expected } from '../errors.js';
 import { Kind } from '../sync/region.js';
-import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
+import { attachParts, checkParts, checkSynchronizedOptions, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, fromStored, toStored, type InputOf, type Typecode, type ValueOf } from './typecodes.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
@@ -33,6 +33,7 @@ function initialItems(typecode: Typecode, sizeOrInitializer: unknown): { length:
 export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
   constructor(typecode: T, sizeOrInitializer: SizeOrInitializer<T>, parts?: Parts) {
     checkTypecode(typecode);
+    checkParts(parts, new.target.name);
     const { length, items } = initialItems(typecode, sizeOrInitializer);
     const stored = items === undefined ? [] : items.map((item, i) => toStored(typecode, item, `sizeOrInitializer[${i}]`));
     super(typecode, parts ?? createParts(Kind.Array, typecode, length, false));
@@ -114,9 +115,11 @@ export class RawArray<T extends Typecode = Typecode> extends SharedCtype<T> {
 export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
   constructor(typecode: T, sizeOrInitializer: SizeOrInitializer<T>, options: SynchronizedOptions = {}, parts?: Parts) {
     checkTypecode(typecode);
+    const { lock } = checkSynchronizedOptions(options);
+    checkParts(parts, 'Array');
     // An iterator can be read once: keep its items for RawArray's constructor.
     const initializer = (typeof sizeOrInitializer === 'object' && sizeOrInitializer !== null ? [...sizeOrInitializer] : sizeOrInitializer) as SizeOrInitializer<T>;
-    super(typecode, initializer, parts ?? createParts(Kind.Array, typecode, initialItems(typecode, initializer).length, options.lock ?? true));
+    super(typecode, initializer, parts ?? createParts(Kind.Array, typecode, initialItems(typecode, initializer).length, lock ?? true));
   }
 
   static override fromRef<T extends Typecode = Typecode>(ref: CtypeRef): SharedArray<T> {

@@ -38,6 +38,20 @@ export interface Parts {
   closeLock?: boolean;
 }
 
+/** The options of Value and Array: an object (a `null` or a boolean there is a mistake for `{ lock }`). */
+export function checkSynchronizedOptions(options: unknown): SynchronizedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object ({ lock })', options));
+  return options;
+}
+
+/** The constructors' last parameter is internal (attaching by reference); anything else given there is refused. */
+export function checkParts(parts: unknown, what: string): void {
+  if (parts === undefined) return;
+  if (typeof parts !== 'object' || parts === null || !((parts as Parts).region instanceof Region) || !Number.isInteger((parts as Parts).length)) {
+    throw new TypeError(expected('parts', `nothing: ${what}'s last parameter is internal (${what}.fromRef attaches by reference)`, parts));
+  }
+}
+
 export function createParts(kind: typeof Kind.Value | typeof Kind.Array, typecode: Typecode, length: number, lock: SynchronizedOptions['lock']): Parts {
   if (lock !== undefined && typeof lock !== 'boolean' && !(lock instanceof Lock) && !(lock instanceof RLock)) {
     throw new TypeError(expected('lock', 'a boolean, a Lock or an RLock', lock));

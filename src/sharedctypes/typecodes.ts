@@ -36,6 +36,10 @@ export function checkTypecode(typecode: unknown): asserts typecode is Typecode {
   }
 }
 
+export function isFloat(typecode: Typecode): boolean {
+  return typecode === 'f' || typecode === 'd';
+}
+
 export function isBig(typecode: Typecode): typecode is BigTypecode {
   return typecode === 'l' || typecode === 'L' || typecode === 'q' || typecode === 'Q';
 }
@@ -62,7 +66,12 @@ export function toStored(typecode: Typecode, value: unknown, name = 'value'): nu
     if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
     throw new TypeError(expected(name, `an integer (bigint or number) for typecode '${typecode}'`, value));
   }
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') {
+    // ctypes refuses a float for an integer type (TypeError there: int expected); NaN and fractions would be
+    // stored as 0 or truncated here without a word.
+    if (!isFloat(typecode) && !Number.isInteger(value)) throw new RangeError(expected(name, `an integer for typecode '${typecode}'`, value));
+    return value;
+  }
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   throw new TypeError(expected(name, `a number for typecode '${typecode}'`, value));

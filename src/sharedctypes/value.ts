@@ -1,6 +1,6 @@
 // RawValue and Value: one typed item in shared memory, as Python's sharedctypes.RawValue and Value.
 import { Kind } from '../sync/region.js';
-import { attachParts, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
+import { attachParts, checkParts, checkSynchronizedOptions, createParts, SharedCtype, type CtypeRef, type Parts, type SynchronizedOptions } from './shared-ctype.js';
 import { checkTypecode, fromStored, toStored, type InputOf, type Typecode, type ValueOf } from './typecodes.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
@@ -12,6 +12,7 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
   /** `parts` is for attaching by reference. */
   constructor(typecode: T, initial: InputOf<T> = 0, parts?: Parts) {
     checkTypecode(typecode);
+    checkParts(parts, new.target.name);
     const stored = parts === undefined ? toStored(typecode, initial, 'initial') : 0;
     super(typecode, parts ?? createParts(Kind.Value, typecode, 1, false));
     if (parts === undefined) this.view[0] = stored;
@@ -37,8 +38,10 @@ export class RawValue<T extends Typecode = Typecode> extends SharedCtype<T> {
 export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   constructor(typecode: T, initial: InputOf<T> = 0, options: SynchronizedOptions = {}, parts?: Parts) {
     checkTypecode(typecode);
+    const { lock } = checkSynchronizedOptions(options);
+    checkParts(parts, 'Value');
     const stored = toStored(typecode, initial, 'initial');
-    super(typecode, initial, parts ?? createParts(Kind.Value, typecode, 1, options.lock ?? true));
+    super(typecode, initial, parts ?? createParts(Kind.Value, typecode, 1, lock ?? true));
     if (parts === undefined) this.view[0] = stored;
   }
 

@@ -1,5 +1,6 @@
 // Listing and cleaning segments from outside their processes: what `multiproc shm ls|rm|gc` runs.
 import path from 'node:path';
+import { checkObject, expected } from '../errors.js';
 import { native } from '../native/binding.js';
 import { locate, posixShmDir } from './location.js';
 import { allRecords, isProcessAlive, readRecord, removeRecord, type OwnerRecord } from './owner-records.js';
@@ -32,6 +33,8 @@ function fileOf(record: Pick<OwnerRecord, 'shm' | 'path'>): string {
 
 /** Every segment in /dev/shm (or `dir`), plus every segment multiproc created elsewhere. */
 export function listSegments(options: { dir?: string } = {}): SegmentInfo[] {
+  checkObject('options', options);
+  if (options.dir !== undefined && typeof options.dir !== 'string') throw new TypeError(expected('dir', 'a folder path', options.dir));
   const folder = options.dir === undefined ? posixShmDir : path.resolve(options.dir);
   const byFile = new Map<string, SegmentInfo>();
   let names: string[] = [];
@@ -56,6 +59,7 @@ export function listSegments(options: { dir?: string } = {}): SegmentInfo[] {
 
 /** Unlinks one segment by name (and forgets its record). Throws ENOENT-style errors from the OS. */
 export function removeSegment(name: string, options: { dir?: string } = {}): void {
+  checkObject('options', options);
   const location = locate(name, options.dir);
   try {
     native().unlink(location.path, location.shm);

@@ -1,6 +1,6 @@
 // SharedMemoryManager: creates segments and ShareableLists on request and unlinks every one of them at shutdown.
-import { MultiprocError } from '../errors.js';
-import { ShareableList, type ShareableItem } from '../sharedctypes/shareable-list.js';
+import { checkObject, expected, MultiprocError } from '../errors.js';
+import { ShareableList, type ShareableItem } from './shareable-list.js';
 import { SharedMemory, type SharedMemoryOptions } from './shared-memory.js';
 
 export interface SharedMemoryManagerOptions {
@@ -21,7 +21,9 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
   #state: 'new' | 'started' | 'shut down' = 'new';
 
   constructor(options: SharedMemoryManagerOptions = {}) {
-    this.#options = options;
+    checkObject('options', options);
+    if (options.dir !== undefined && typeof options.dir !== 'string') throw new TypeError(expected('dir', 'a folder path', options.dir));
+    this.#options = { ...options };
   }
 
   /** Starts the manager. Returns `this`. */
@@ -34,6 +36,7 @@ export class SharedMemoryManager implements AsyncDisposable, Disposable {
 
   /** A new segment of `size` bytes, owned by this manager: Python's `smm.SharedMemory(size)`. */
   sharedMemory(size: number, options: Pick<SharedMemoryOptions, 'name'> = {}): SharedMemory {
+    checkObject('options', options);
     this.#checkStarted('sharedMemory()');
     const segmentOptions: SharedMemoryOptions = { create: true, size };
     if (options.name !== undefined) segmentOptions.name = options.name;

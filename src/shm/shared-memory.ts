@@ -1,6 +1,6 @@
 // SharedMemory: a named segment mapped as a real SharedArrayBuffer, with Python's names and semantics.
 import { inspectCustom } from '../builtins.js';
-import { expected } from '../errors.js';
+import { checkBoolean, checkObject, expected } from '../errors.js';
 import { isNativeSystemError, native, OpenMode } from '../native/binding.js';
 import {
   SharedMemoryClosedError,
@@ -11,7 +11,7 @@ import {
   systemDetails,
 } from './errors.js';
 import { folderSpace, formatBytes, noSpaceRemedy } from './free-space.js';
-import { locate, posixShmDir, randomName, resolveDir, validateSize, type SegmentLocation } from './location.js';
+import { locate, posixShmDir, randomName, resolveDir, validateName, validateSize, type SegmentLocation } from './location.js';
 import { removeRecord, writeRecord } from './owner-records.js';
 import { registerSegment, unregisterSegment } from './tracker-client.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
@@ -84,16 +84,21 @@ export class SharedMemory implements Disposable {
 
   /** Creates a new segment of `size` bytes (exclusively). */
   static create(size: number, options: Omit<SharedMemoryOptions, 'create' | 'size'> = {}): SharedMemory {
+    checkObject('options', options);
     return new SharedMemory({ ...options, create: true, size });
   }
 
   /** Attaches to an existing segment by name. */
   static attach(name: string, options: Pick<SharedMemoryOptions, 'dir'> = {}): SharedMemory {
+    checkObject('options', options);
+    validateName(name);
     return new SharedMemory({ ...options, name });
   }
 
   constructor(options: SharedMemoryOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    checkObject('options', options);
+    for (const flag of ['create', 'openExisting', 'track'] as const) checkBoolean(flag, options[flag]);
+    if (options.dir !== undefined && typeof options.dir !== 'string') throw new TypeError(expected('dir', 'a folder path', options.dir));
     const create = options.create ?? false;
     if (!create && options.name === undefined) throw new TypeError(expected('name', 'a segment name when attaching (or pass `create: true`)', options.name));
     if (create) validateSize(options.size);

@@ -7,7 +7,7 @@ import { BrokenBarrierError } from './errors.js';
 import { lockWaiting, mutexWords, tryLock, unlock } from './mutex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type WaitSteps } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 import { registry } from '../serialize/registry.js';
 
@@ -37,6 +37,8 @@ export class Barrier extends SharedPrimitive {
   readonly #timeout: number | undefined;
 
   constructor(parties: number, options: BarrierOptions = {}, placement?: Placement) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    if (placement === undefined && typeof parties !== 'number') throw new TypeError(expected('parties', 'a positive integer', parties));
     if (placement === undefined && (!Number.isInteger(parties) || parties < 1 || parties > 0x3fffffff)) {
       throw new RangeError(expected('parties', 'a positive integer', parties));
     }
@@ -178,7 +180,7 @@ export class Barrier extends SharedPrimitive {
     }
   }
 
-  *#sleep(arrival: { generation: number; index: number }, deadline: number): Waiting<number> {
+  *#sleep(arrival: { generation: number; index: number }, deadline: number): WaitSteps<number> {
     const i32 = this.i32;
     const index = this.at + Word.Generation;
     for (;;) {

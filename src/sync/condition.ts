@@ -7,7 +7,7 @@ import { Lock } from './lock.js';
 import { attachPlacement, inspectCustom, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
 import { RLock, rlockWords } from './rlock.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, left, type WaitOptions, type WaitSteps } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 // Notifies counts the notify calls that woke anyone (waiters sleep on it); Waiting counts the waiters no
@@ -117,6 +117,7 @@ export class Condition extends SharedPrimitive {
 
   /** Waits until `predicate()` is true (checked with the lock held); resolves its last result. */
   async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    if (typeof predicate !== 'function') throw new TypeError(expected('predicate', 'a function', predicate));
     const deadline = deadlineOf(options);
     for (let result = predicate(); ; result = predicate()) {
       if (result) return result;
@@ -127,6 +128,7 @@ export class Condition extends SharedPrimitive {
   }
 
   waitForSync<T>(predicate: () => T, options?: Omit<WaitOptions, 'signal'>): T {
+    if (typeof predicate !== 'function') throw new TypeError(expected('predicate', 'a function', predicate));
     const deadline = deadlineOf(options);
     for (let result = predicate(); ; result = predicate()) {
       if (result) return result;
@@ -189,7 +191,7 @@ export class Condition extends SharedPrimitive {
    * Sleeps until it takes a wake token. Only a notify made after this waiter entered counts: a token
    * left for an earlier waiter cannot be taken by one that came later.
    */
-  *#sleep(entered: number, deadline: number): Waiting<boolean> {
+  *#sleep(entered: number, deadline: number): WaitSteps<boolean> {
     const i32 = this.i32;
     const index = this.at + Word.Notifies;
     for (;;) {

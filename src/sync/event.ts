@@ -2,10 +2,10 @@
 import { futexWake } from '../native/futex.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
-import { checkSignal, deadlineOf, driveSync, left, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveSync, left, type WaitOptions, type WaitSteps } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
-function* flagWaiting(i32: Int32Array, index: number, deadline: number): Waiting<boolean> {
+function* flagWaiting(i32: Int32Array, index: number, deadline: number): WaitSteps<boolean> {
   for (;;) {
     if (Atomics.load(i32, index) === 1) return true;
     const ms = left(deadline);

@@ -4,7 +4,7 @@
 import { futexWake } from '../native/futex.js';
 import { LockOwnerDiedError } from './errors.js';
 import { isAlive, threadToken } from './owner.js';
-import { left, ownerCheckMs, spinWhile, type Waiting } from './wait.js';
+import { left, ownerCheckMs, spinWhile, type WaitSteps } from './wait.js';
 
 const enum Word { State, Pid, Thread }
 /** The state word's values. */
@@ -30,7 +30,7 @@ function checkHolder(i32: Int32Array, at: number, what: string): void {
 }
 
 /** Slow path of acquiring; yields sleeps, returns false at the deadline. */
-export function* lockWaiting(i32: Int32Array, at: number, deadline: number, what: string): Waiting<boolean> {
+export function* lockWaiting(i32: Int32Array, at: number, deadline: number, what: string): WaitSteps<boolean> {
   const state = at + Word.State;
   for (;;) {
     if (spinWhile(i32, state, State.Contended) && tryLock(i32, at)) return true;

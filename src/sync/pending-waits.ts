@@ -1,6 +1,6 @@
 // The waiting calls of one shared handle (a primitive, a queue, a pipe end): each can be rejected by its caller's
 // signal or by closing the handle, and the handle's memory goes only once the last has unwound.
-import { driveAsync, type Waiting } from './wait.js';
+import { driveAsync, type WaitSteps } from './wait.js';
 
 export class PendingWaits {
   readonly #waiting = new Set<AbortController>();
@@ -10,7 +10,7 @@ export class PendingWaits {
   }
 
   /** Runs a slow path; `release` runs when it was the last one of a closed handle (see `abortAll`). */
-  async run<R>(waiting: Waiting<R>, signal: AbortSignal | undefined, closed: () => boolean, release: () => void): Promise<R> {
+  async run<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined, closed: () => boolean, release: () => void): Promise<R> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,9 +1,10 @@
 // What every shared primitive has: its place in a region, whether this handle owns the region, and
 // close/dispose (the creator's dispose also removes the segment's name).
 import { Kind, Region } from './region.js';
+import { expected } from '../errors.js';
 import { SyncSegmentError, SyncStateError } from './errors.js';
 import { PendingWaits } from './pending-waits.js';
-import type { Waiting } from './wait.js';
+import type { WaitSteps } from './wait.js';
 
 /** Where a primitive's words live: `at` is an Int32 index into the region. @internal */
 export interface Placement {
@@ -41,6 +42,11 @@ export abstract class SharedPrimitive implements Disposable {
   readonly #waits = new PendingWaits();
 
   protected constructor(placement: Placement) {
+    // The public constructors take no placement (it is how primitives are built inside others' segments), so
+    // anything given there by mistake is refused here rather than read as a segment.
+    if (typeof placement !== 'object' || placement === null || !(placement.region instanceof Region) || !Number.isInteger(placement.at)) {
+      throw new TypeError(expected('placement', `nothing: ${new.target.name}'s last parameter is internal (${new.target.name}.fromRef attaches by reference)`, placement));
+    }
     this.region = placement.region;
     this.at = placement.at;
     this.#owns = placement.owns;
@@ -80,7 +86,7 @@ export abstract class SharedPrimitive implements Disposable {
   }
 
   /** An asynchronous wait that the caller's signal, or closing this handle, rejects (the segment goes after it). */
-  protected pendingWait<R>(waiting: Waiting<R>, signal: AbortSignal | undefined): Promise<R> {
+  protected pendingWait<R>(waiting: WaitSteps<R>, signal: AbortSignal | undefined): Promise<R> {
     return this.#waits.run(waiting, signal, () => this.#closed, () => {
       if (this.#owns) this.region.dispose();
     });

@@ -5,7 +5,7 @@ import { SyncStateError, SyncTimeoutError } from './errors.js';
 import { guardFor, type LockGuard } from './lock-base.js';
 import { attachPlacement, ownRegion, SharedPrimitive, type Placement, type PrimitiveRef } from './primitive.js';
 import { Kind } from './region.js';
-import { checkSignal, deadlineOf, driveAsync, driveSync, left, spinWhile, type WaitOptions, type Waiting } from './wait.js';
+import { checkSignal, deadlineOf, driveAsync, driveSync, left, spinWhile, type WaitOptions, type WaitSteps } from './wait.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 const enum Word { Value, Sleepers, Bound }
@@ -29,7 +29,7 @@ export function tryDown(i32: Int32Array, at: number): boolean {
   }
 }
 
-export function* downWaiting(i32: Int32Array, at: number, deadline: number): Waiting<boolean> {
+export function* downWaiting(i32: Int32Array, at: number, deadline: number): WaitSteps<boolean> {
   const index = at + Word.Value;
   for (;;) {
     if (tryDown(i32, at)) return true;
@@ -76,7 +76,8 @@ export interface SemaphoreOptions {
 }
 
 function checkValue(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x3fffffff) {
+  if (typeof value !== 'number') throw new TypeError(expected('value', 'an integer from 0 to 2^30-1', value));
+  if (!Number.isInteger(value) || value < 0 || value > 0x3fffffff) {
     throw new RangeError(expected('value', 'an integer from 0 to 2^30-1', value));
   }
   return value;

@@ -1,16 +1,12 @@
 // Waiting, written once: a primitive's slow path is a generator that yields "sleep on this word while it
 // holds this value, for at most this long", and two drivers run it blocking (workers) or as a Promise.
 import { expected } from '../errors.js';
-import { futexWait, futexWaitAsync } from '../native/futex.js';
+import { futexWait, futexWaitAsync, type WaitOptions } from '../native/futex.js';
 
-export interface WaitOptions {
-  /** Milliseconds to wait at most. @default Infinity */
-  timeout?: number;
-  /** Aborting rejects the wait with the signal's reason (async forms only). */
-  signal?: AbortSignal;
-}
+export type { WaitOptions };
 
-export interface Sleep {
+/** One step of a wait: sleep on this word while it holds this value, for at most this long. */
+export interface WordSleep {
   i32: Int32Array;
   index: number;
   value: number;
@@ -18,7 +14,8 @@ export interface Sleep {
   ms: number;
 }
 
-export type Waiting<T> = Generator<Sleep, T, void>;
+/** A primitive's slow path: the sleeps it asks for, then its result (driven by driveSync or driveAsync). */
+export type WaitSteps<T> = Generator<WordSleep, T, void>;
 
 /** How long an owner-checking waiter sleeps before looking whether the holder is still alive. */
 export const ownerCheckMs = 200;
@@ -29,7 +26,8 @@ export function deadlineOf(options: WaitOptions | undefined): number {
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
   const { timeout } = options;
   if (timeout === undefined || timeout === Infinity) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+  if (typeof timeout !== 'number') throw new TypeError(expected('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
+  if (Number.isNaN(timeout) || timeout < 0) {
     throw new RangeError(expected('timeout', 'a non-negative number of milliseconds or Infinity', timeout));
   }
   return performance.now() + timeout;
@@ -60,7 +58,7 @@ export function spinFor(i32: Int32Array, index: number, value: number, us: numbe
   return false;
 }
 
-export function driveSync<T>(waiting: Waiting<T>): T {
+export function driveSync<T>(waiting: WaitSteps<T>): T {
   for (let step = waiting.next(); ; step = waiting.next()) {
     if (step.done === true) return step.value;
     const { i32, index, value, ms } = step.value;
@@ -69,12 +67,12 @@ export function driveSync<T>(waiting: Waiting<T>): T {
 }
 
 /** Runs the waiting as a Promise; when it finishes without sleeping, no Promise is made at all. */
-export function driveAsync<T>(waiting: Waiting<T>, signal: AbortSignal | undefined): T | Promise<T> {
+export function driveAsync<T>(waiting: WaitSteps<T>, signal: AbortSignal | undefined): T | Promise<T> {
   const step = waiting.next();
   return step.done === true ? step.value : sleepAsync(waiting, step.value, signal);
 }
 
-async function sleepAsync<T>(waiting: Waiting<T>, first: Sleep, signal: AbortSignal | undefined): Promise<T> {
+async function sleepAsync<T>(waiting: WaitSteps<T>, first: WordSleep, signal: AbortSignal | undefined): Promise<T> {
   try {
     for (let sleep = first; ;) {
       await futexWaitAsync(sleep.i32, sleep.index, sleep.value, signal === undefined ? { timeout: sleep.ms } : { timeout: sleep.ms, signal });

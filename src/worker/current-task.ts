@@ -1,7 +1,7 @@
 // What a running task can learn about itself: whether its caller aborted it or its time limit passed, as a
 // flag in the worker's shared channel (read by synchronous loops) and as an AbortSignal (asynchronous work).
-import { AbortKind, Word, type Channel } from './channel.js';
-import { waitOver } from './wait-ops.js';
+import { AbortKind, Word, type Channel } from '../wire/channel.js';
+import { waitOver } from '../wire/word-waiter.js';
 
 /** The task running in this pool worker, as `currentTask()` gives it. */
 export interface TaskInfo {

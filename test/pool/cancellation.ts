@@ -79,7 +79,7 @@ export function poolCancellation(backend: BackendName): void {
 
     it('currentTask() is undefined outside a task; abortGraceMs is validated', () => {
       assert.equal(currentTask(), undefined);
-      assert.throws(() => new Pool({ backend, abortGraceMs: -1 }), { name: 'TypeError', message: /`abortGraceMs` to be a non-negative finite number/ });
+      assert.throws(() => new Pool({ backend, abortGraceMs: -1 }), { name: 'RangeError', message: /`abortGraceMs` to be a non-negative finite number/ });
       assert.throws(() => new Pool({ backend, abortGraceMs: Infinity }), /abortGraceMs/);
     });
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  AsyncResult, currentWorker, Pool, RemoteError, RemoteStack, taskRef, type BackendName, type Progress,
+  AsyncResult, currentWorker, Event, Pool, RemoteError, RemoteStack, taskRef, type BackendName, type Progress,
 } from '../../src/index.js';
 import { ValidationError } from '../fixtures/pool-tasks.js';
 import { fixture, runNode, waitUntil } from '../helpers/spawn.js';
@@ -17,7 +17,10 @@ export function poolConformance(backend: BackendName): void {
       assert.equal(await pool.apply(taskRef<(a: number, b: number) => number>(tasksUrl, 'add'), [40, 2]), 42);
       const timed = await tasks.timedSquare(9);
       assert.equal(timed.result, 81);
-      assert.equal(typeof timed.ms, 'number');
+      assert.ok(timed.ms >= 0 && timed.ms < 60_000, `measured ${timed.ms} ms`);
+      const spun = await tasks.timedSpin(25);
+      assert.ok(spun.result > 0, 'the wrapped function ran');
+      assert.ok(spun.ms >= 25, `the wrapper measured the whole 25 ms spin, got ${spun.ms} ms`);
       assert.equal(currentWorker(), undefined, 'the main thread is not a pool worker');
     }));
 
@@ -181,6 +184,26 @@ export function poolConformance(backend: BackendName): void {
     });
 
     it('reports progress and stats', () => withPool(backend, {}, async (pool, tasks) => {
+      {
+        // Both workers blocked with more tasks behind them: each submitted task is queued or handed out, none done.
+        using go = new Event();
+        const blocked = [tasks.blockUntil(go, 30_000), tasks.blockUntil(go, 30_000)];
+        await waitUntil(() => pool.stats().workers.every((worker) => worker.current?.name === 'blockUntil'), 15_000, 'both workers blocked');
+        const waiting = Array.from({ length: 20 }, (_, i) => tasks.square(i));
+        const stats = pool.stats();
+        assert.equal(stats.backend, backend);
+        assert.equal(stats.workers.length, 2);
+        assert.equal(stats.queued + stats.inflight, 22, JSON.stringify(stats));
+        assert.ok(stats.inflight >= 2, 'the two running tasks are in flight');
+        assert.ok(stats.queued >= 20 - 2 * 2, `workers take at most two tasks ahead before any has finished: ${JSON.stringify(stats)}`);
+        assert.equal(stats.workers.reduce((sum, worker) => sum + worker.tasksDone, 0), 0, 'nothing finished while they block');
+        go.set();
+        assert.deepEqual(await within(Promise.all(blocked)), [true, true]);
+        assert.deepEqual(await within(Promise.all(waiting)), Array.from({ length: 20 }, (_, i) => i * i));
+        const after = pool.stats();
+        assert.deepEqual([after.queued, after.inflight], [0, 0]);
+        assert.equal(after.workers.reduce((sum, worker) => sum + worker.tasksDone, 0), 22);
+      }
       const updates: Progress[] = [];
       await tasks.square.map(Array.from({ length: 100 }, (_, i) => i), { chunksize: 10, onProgress: (p) => updates.push(p) });
       assert.equal(updates.length, 10);
@@ -188,15 +211,7 @@ export function poolConformance(backend: BackendName): void {
       const lazy: Progress[] = [];
       for await (const _ of tasks.square.imap([1, 2, 3], { chunksize: 1, onProgress: (p) => lazy.push(p) })) void _;
       assert.equal(lazy.at(-1)?.done, 3);
-      const running = tasks.sleep(300);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const stats = pool.stats();
-      assert.equal(stats.backend, backend);
-      assert.equal(stats.workers.length, 2);
-      assert.ok(stats.workers.some((worker) => worker.current?.name === 'sleep'), JSON.stringify(stats));
-      assert.ok(stats.workers.reduce((sum, worker) => sum + worker.tasksDone, 0) >= 13);
-      assert.equal(typeof stats.queued, 'number');
-      await running;
+      assert.equal(pool.stats().workers.reduce((sum, worker) => sum + worker.tasksDone, 0), 22 + 10 + 3, 'chunks count once');
     }));
 
     it('passes env to the workers', () => withPool(backend, { env: { ...process.env, MP_TEST_VALUE: 'from-options' } }, async (_pool, tasks) => {
@@ -221,7 +236,7 @@ export function poolConformance(backend: BackendName): void {
       await within(tasks.square(1));
       const running = rejection(tasks.sleep(5000));
       const queued = rejection(tasks.square(2));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil(() => pool.stats().workers[0]?.current?.name === 'sleep', 15_000, 'the sleep running');
       await within(pool.terminate());
       assert.equal((await running).code, 'ERR_MP_POOL_TERMINATED');
       assert.equal((await queued).code, 'ERR_MP_POOL_TERMINATED');
@@ -272,7 +287,7 @@ export function poolConformance(backend: BackendName): void {
     });
 
     it('validates its arguments', async () => {
-      assert.throws(() => new Pool({ workers: 0, backend }), { name: 'TypeError', message: 'Expected `workers` to be a positive integer, got `0` (number)' });
+      assert.throws(() => new Pool({ workers: 0, backend }), { name: 'RangeError', message: 'Expected `workers` to be a positive integer, got `0` (number)' });
       assert.throws(() => new Pool({ backend: 'fiber' as BackendName }), TypeError);
       assert.throws(() => new Pool({ backend, chunksize: 0 }), /chunksize/);
       assert.throws(() => new Pool({ backend, order: 'random' as 'fifo' }), /order/);

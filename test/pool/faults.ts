@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Event, Pool, taskRef, WorkerCrashedError, type BackendName } from '../../src/index.js';
-import { fixture } from '../helpers/spawn.js';
+import { fixture, waitUntil } from '../helpers/spawn.js';
 import { rejection, tasksUrl, withPool, within } from './harness.js';
 
 export function poolFaults(backend: BackendName): void {
@@ -64,7 +64,7 @@ export function poolFaults(backend: BackendName): void {
       it('a worker process killed with SIGKILL fails its task with the signal', () => withPool(backend, {}, async (_pool, tasks) => {
         const info = await tasks.whoAmI();
         const running = tasks.sleep(10_000);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await waitUntil(() => _pool.stats().workers.some((worker) => worker.current?.name === 'sleep'), 15_000, 'the task running');
         const stats = _pool.stats();
         const victim = stats.workers.find((worker) => worker.current?.name === 'sleep');
         assert.ok(victim !== undefined && info !== undefined);
@@ -118,7 +118,7 @@ export function poolFaults(backend: BackendName): void {
       const running = rejection(pool.apply(tasks.spin, [30_000], { signal: controller.signal }));
       const queued = rejection(pool.apply(tasks.square, [2], { signal: controller.signal }));
       const unrelated = tasks.square(3);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitUntil(() => pool.stats().workers[0]?.current?.name === 'spin', 15_000, 'the spin running');
       controller.abort(new Error('changed my mind'));
       assert.equal((await running).message, 'changed my mind');
       assert.equal((await queued).message, 'changed my mind');

@@ -149,7 +149,7 @@ export function poolOrdering(backend: BackendName): void {
     }));
 
     it('validates orderWindow', () => withPool(backend, { workers: 1 }, (_pool, tasks) => {
-      assert.throws(() => tasks.square.imap([1], { order: 'shuffle', orderWindow: 0 }), { name: 'TypeError', message: /`orderWindow` to be a positive integer/ });
+      assert.throws(() => tasks.square.imap([1], { order: 'shuffle', orderWindow: 0 }), { name: 'RangeError', message: /`orderWindow` to be a positive integer/ });
       assert.throws(() => tasks.square.imap([1], { order: 'longest-first', cost: 3 as never }), /`cost`/);
       return Promise.resolve();
     }));

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import { AdaptiveChunksize, autoChunksize, submissionOrder } from '../../src/pool/chunking.js';
 import { queueDepth } from '../../src/pool/dispatcher.js';
 import { FifoQueue } from '../../src/pool/task-queue.js';
-import { Channel, channelBytes, Word } from '../../src/worker/channel.js';
-import { FrameKind } from '../../src/worker/protocol.js';
-import { atomicsWaitOps } from '../../src/worker/wait-ops.js';
+import { Channel, channelBytes, Word } from '../../src/wire/channel.js';
+import { FrameKind } from '../../src/wire/protocol.js';
+import { atomicsWaiter } from '../../src/wire/word-waiter.js';
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -20,8 +20,8 @@ function random(seed: number): () => number {
 describe('channel rings', () => {
   it('carry frames of every size in order across many wrap-arounds, refusing what does not fit', () => {
     const buffer = new SharedArrayBuffer(channelBytes(4096));
-    const main = new Channel(buffer, 'main', atomicsWaitOps);
-    const worker = new Channel(buffer, 'worker', atomicsWaitOps);
+    const main = new Channel(buffer, 'main', atomicsWaiter);
+    const worker = new Channel(buffer, 'worker', atomicsWaiter);
     const next = random(7);
     const sent: Uint8Array[] = [];
     let received = 0;
@@ -53,8 +53,8 @@ describe('channel rings', () => {
 
   it('wakes a parked peer once and lets the worker skip cancelled tasks', () => {
     const buffer = new SharedArrayBuffer(channelBytes(1024));
-    const main = new Channel(buffer, 'main', atomicsWaitOps);
-    const worker = new Channel(buffer, 'worker', atomicsWaitOps);
+    const main = new Channel(buffer, 'main', atomicsWaiter);
+    const worker = new Channel(buffer, 'worker', atomicsWaiter);
     assert.equal(worker.park(1), false, 'nothing to read: the park times out');
     Atomics.store(main.words, Word.WorkerParked, 1);
     assert.ok(main.send(FrameKind.Doorbell, 0, 0, 0));

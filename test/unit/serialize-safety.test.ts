@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { native } from '../../src/native/binding.js';
 import { Encoder } from '../../src/serialize/encoder.js';
 import {
   bytesToPacket,
@@ -10,10 +9,9 @@ import {
   encode,
   packetToBytes,
   registerClass,
-  SharedMemory,
   trustModules,
 } from '../../src/index.js';
-import { Point, Point3D, SharedVector, Unregistered } from '../fixtures/codec-classes.js';
+import { Point, Point3D, Unregistered } from '../fixtures/codec-classes.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 
@@ -161,54 +159,5 @@ describe('codec: decoding imports only what this side allows', () => {
       assert.match(error.message, /`NotThere`.*neither registers nor exports/);
       return true;
     });
-  });
-});
-
-describe('codec: shared handles travel by reference', () => {
-  it('sends SharedMemory by name; the receiver attaches to the same memory', () => {
-    const shm = SharedMemory.create(64);
-    try {
-      const vector = new SharedVector(shm);
-      vector.values[0] = 1.25;
-      const packet = encode({ shm, vector, again: shm });
-      assert.ok(packet.data.byteLength < 200, 'no copy of the memory');
-      const decoded = decodeSync(bytesToPacket(packetToBytes(packet))) as { shm: SharedMemory; vector: SharedVector; again: SharedMemory };
-      try {
-        assert.ok(decoded.shm instanceof SharedMemory);
-        assert.notEqual(decoded.shm, shm, 'a new handle');
-        assert.equal(decoded.shm.name, shm.name);
-        assert.equal(decoded.again, decoded.shm, 'one handle per reference');
-        assert.ok(decoded.vector instanceof SharedVector);
-        assert.equal(decoded.vector.shm, decoded.shm, 'the reduce hook got the same handle');
-        assert.equal(decoded.vector.values[0], 1.25);
-        decoded.vector.values[1] = 7;
-        assert.equal(vector.values[1], 7, 'writes through the received handle reach the original');
-      } finally {
-        decoded.shm.close();
-      }
-    } finally {
-      shm.close();
-      shm.unlink();
-    }
-  });
-
-  it('fails clearly when the segment is gone, and closes what it attached', () => {
-    const shm = SharedMemory.create(16);
-    const other = SharedMemory.create(16);
-    const bytes = packetToBytes(encode([other, shm]));
-    shm.close();
-    shm.unlink();
-    const mapped = native().mappedCount();
-    try {
-      assert.throws(() => decodeSync(bytesToPacket(bytes)), (error: Error & { code?: string; cause?: { code?: string } }) => {
-        assert.equal(error.code, 'ERR_MP_DECODE_HANDLE');
-        assert.equal(error.cause?.code, 'ERR_MP_SHM_NOT_FOUND');
-        return true;
-      });
-      assert.equal(native().mappedCount(), mapped, 'the segment attached before the failure was closed again');
-    } finally {
-      other.close();
-      other.unlink();
-    }
   });
 });

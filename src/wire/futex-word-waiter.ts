@@ -1,9 +1,9 @@
 // How one side of a channel sleeps and wakes the other between processes: the addon's futex.
 import { futexWait, futexWaitAsync, futexWake } from '../native/futex.js';
-import type { WaitOps } from './wait-ops.js';
+import type { WordWaiter } from './word-waiter.js';
 
 /** Separate processes mapping one segment: the addon's futex (shared, not private). */
-export const futexWaitOps: WaitOps = {
+export const futexWaiter: WordWaiter = {
   wait(array, index, value, ms) {
     futexWait(array, index, value, ms);
   },

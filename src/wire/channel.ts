@@ -2,7 +2,7 @@
 // single-producer single-consumer byte rings, with parking flags so a wake is sent only to a sleeper.
 import { now } from '../clock.js';
 import { frameHeaderBytes, type FrameKind } from './protocol.js';
-import type { WaitOps } from './wait-ops.js';
+import type { WordWaiter } from './word-waiter.js';
 
 /** Int32 words of the header. */
 export const Word = {
@@ -43,11 +43,18 @@ const headerBytes = 128;
 const noPayload = new Uint8Array(0);
 const wrapMarker = -1;
 
+/**
+ * A frame as read. One header word holds the function's number in a work frame and the run time in an
+ * answer: it is read into both `fn` and `micros`, and each kind's reader takes the one its kind has.
+ */
 export interface Frame {
   kind: FrameKind;
   flags: number;
   id: number;
-  aux: number;
+  /** Task, Batch: the task function's number (its Define frame's id). */
+  fn: number;
+  /** Ok, OkSmall, Error: the call's run time in microseconds. */
+  micros: number;
   seq: number;
   payload: Uint8Array;
 }
@@ -96,7 +103,7 @@ class Ring {
   }
 
   /** Appends a frame; false when it does not fit now. */
-  tryWrite(kind: FrameKind, flags: number, id: number, aux: number, seq: number, payload: Uint8Array | undefined): boolean {
+  tryWrite(kind: FrameKind, flags: number, id: number, fnOrMicros: number, seq: number, payload: Uint8Array | undefined): boolean {
     const length = payload?.length ?? 0;
     const need = 4 + ((frameHeaderBytes + length + 3) & ~3);
     const capacity = this.#capacity;
@@ -112,7 +119,7 @@ class Ring {
     this.#u8[base + 4] = kind;
     this.#u8[base + 5] = flags;
     i32[(base >> 2) + 2] = id;
-    i32[(base >> 2) + 3] = aux;
+    i32[(base >> 2) + 3] = fnOrMicros;
     i32[(base >> 2) + 4] = seq;
     if (payload !== undefined && length > 0) this.#u8.set(payload, base + 4 + frameHeaderBytes);
     const next = at + need;
@@ -134,11 +141,13 @@ class Ring {
       length = i32[base >> 2]!;
     }
     const start = base + 4 + frameHeaderBytes;
+    const fnOrMicros = i32[(base >> 2) + 3]!;
     const frame: Frame = {
       kind: this.#u8[base + 4] as FrameKind,
       flags: this.#u8[base + 5]!,
       id: i32[(base >> 2) + 2]!,
-      aux: i32[(base >> 2) + 3]!,
+      fn: fnOrMicros,
+      micros: fnOrMicros,
       seq: i32[(base >> 2) + 4]!,
       payload: length === 0 ? noPayload : this.#u8.slice(start, start + length),
     };
@@ -166,9 +175,9 @@ export class Channel {
   readonly #parked: number;
   readonly #peerParked: number;
   readonly #outSeq: number;
-  readonly #ops: WaitOps;
+  readonly #ops: WordWaiter;
 
-  constructor(buffer: SharedArrayBuffer, side: 'main' | 'worker', ops: WaitOps) {
+  constructor(buffer: SharedArrayBuffer, side: 'main' | 'worker', ops: WordWaiter) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, headerBytes >> 2);
     this.#ops = ops;
@@ -192,8 +201,12 @@ export class Channel {
    * Writes a frame and wakes the peer if it sleeps (unless `wake` is false: the caller then wakes it
    * later with `wakePeer`); false when the ring is full or the payload too big.
    */
-  send(kind: FrameKind, flags: number, id: number, aux: number, payload?: Uint8Array, wake = true, seq = 0): boolean {
-    if (!this.#out.tryWrite(kind, flags, id, aux, seq, payload)) return false;
+  send(kind: FrameKind, flags: number, id: number, micros: number, payload?: Uint8Array, wake = true, seq = 0): boolean {
+    return this.#write(kind, flags, id, micros, payload, wake, seq);
+  }
+
+  #write(kind: FrameKind, flags: number, id: number, fnOrMicros: number, payload: Uint8Array | undefined, wake: boolean, seq: number): boolean {
+    if (!this.#out.tryWrite(kind, flags, id, fnOrMicros, seq, payload)) return false;
     if (wake && this.wakePeer()) this.wokePeerAt = now();
     return true;
   }
@@ -202,9 +215,9 @@ export class Channel {
    * Main side: `send` for a frame carrying work (a task, a batch, a doorbell for a task), counted in `Queued`
    * before it is written, so the worker never takes a frame it has not seen counted.
    */
-  sendWork(kind: FrameKind, flags: number, id: number, aux: number, seq: number, payload?: Uint8Array): boolean {
+  sendWork(kind: FrameKind, flags: number, id: number, fn: number, seq: number, payload?: Uint8Array): boolean {
     Atomics.add(this.words, Word.Queued, 1);
-    if (this.send(kind, flags, id, aux, payload, true, seq)) return true;
+    if (this.#write(kind, flags, id, fn, payload, true, seq)) return true;
     Atomics.sub(this.words, Word.Queued, 1);
     return false;
   }

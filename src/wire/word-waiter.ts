@@ -1,5 +1,5 @@
 // How one side of a channel sleeps and wakes the other; between threads of one process: V8 Atomics (no addon
-// to load in a worker thread; the futex version for processes is in futex-wait-ops.ts).
+// to load in a worker thread; the futex version for processes is in futex-word-waiter.ts).
 
 // Node 20 has Atomics.waitAsync; the ES2023 lib does not declare it.
 const waitAsync = (Atomics as unknown as {
@@ -12,7 +12,7 @@ const waitAsync = (Atomics as unknown as {
  */
 export const waitOver = Symbol('multiproc: the wait is over');
 
-export interface WaitOps {
+export interface WordWaiter {
   /** Blocks while `array[index] === value`, at most `ms`. */
   wait(array: Int32Array, index: number, value: number, ms: number): void;
   /** Resolves once `array[index] !== value` may hold (or on abort). Must not block the event loop. */
@@ -24,7 +24,7 @@ export interface WaitOps {
 const watched = new WeakSet<AbortSignal>();
 
 /** Threads of one process: V8's own waiter list (cannot wake another process). */
-export const atomicsWaitOps: WaitOps = {
+export const atomicsWaiter: WordWaiter = {
   wait(array, index, value, ms) {
     Atomics.wait(array, index, value, ms);
   },

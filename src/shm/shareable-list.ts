@@ -1,9 +1,9 @@
 // ShareableList: Python's multiprocessing.shared_memory.ShareableList, byte for byte (PYTHON_INTEROP.md §2):
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
 import { inspectCustom } from '../builtins.js';
-import { expected, MultiprocError } from '../errors.js';
-import { posixShmDir, resolveDir } from '../shm/location.js';
-import { SharedMemory } from '../shm/shared-memory.js';
+import { checkObject, expected, MultiprocError } from '../errors.js';
+import { posixShmDir, resolveDir } from './location.js';
+import { SharedMemory } from './shared-memory.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 
 /** What a slot holds: int (number or bigint), float (number), bool, str, bytes (Uint8Array), None (null). */
@@ -112,6 +112,9 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements D
    */
   constructor(items?: Iterable<NoInfer<T>> | null, options: ShareableListOptions = {}) {
     let packed: Packed[] | undefined;
+    checkObject('options', options);
+    if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError(expected('name', 'a segment name (a string)', options.name));
+    if (options.dir !== undefined && typeof options.dir !== 'string') throw new TypeError(expected('dir', 'a folder path', options.dir));
     const segmentOptions = options.dir === undefined ? {} : { dir: options.dir };
     if ((items === undefined || items === null) && options.name !== undefined) {
       this.shm = SharedMemory.attach(options.name, segmentOptions);
@@ -154,10 +157,13 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements D
   }
 
   static create<T extends ShareableItem = ShareableItem>(items: Iterable<NoInfer<T>>, options: ShareableListOptions = {}): ShareableList<T> {
+    checkObject('options', options);
     return new ShareableList<T>(items, options);
   }
 
   static attach<T extends ShareableItem = ShareableItem>(name: string, options: Pick<ShareableListOptions, 'dir'> = {}): ShareableList<T> {
+    checkObject('options', options);
+    if (typeof name !== 'string') throw new TypeError(expected('name', 'a segment name (a string)', name));
     return new ShareableList<T>(null, { ...options, name });
   }
 

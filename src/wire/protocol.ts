@@ -1,13 +1,22 @@
 // The main<->worker wire: control messages (structured objects with `type` and `v`) and the binary frames
 // of the shared-memory fast lane.
-import { decode, decodeSync, type Packet } from '../serialize/index.js';
+import type { Packet } from '../serialize/index.js';
 
 export const protocolVersion = 1;
 
-/** A task function named by module URL and export name. */
-export interface FunctionName {
-  url: string;
-  name: string;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+declare const signature: unique symbol;
+
+/**
+ * A task function by reference: its module's URL and its export name, as pickle names a function by its
+ * qualified name. `F` only carries the function's type; what travels is the two strings.
+ */
+export interface TaskRef<F extends AnyFunction = AnyFunction> {
+  readonly url: string;
+  readonly name: string;
+  readonly [signature]?: F;
 }
 
 /** Sent once, right after the worker starts. */
@@ -24,7 +33,7 @@ export interface InitMessage {
   spinMicros: number;
   /** Park blocking this long (ms) before parking without blocking the event loop. */
   blockingParkMs: number;
-  initializer: FunctionName | undefined;
+  initializer: TaskRef | undefined;
   initargs: Packet;
 }
 
@@ -87,14 +96,14 @@ export const toWorker = (value: unknown): ToWorker => check(value, toWorkerTypes
 export const fromWorker = (value: unknown): FromWorker => check(value, fromWorkerTypes, 'from a worker');
 
 /**
- * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][aux u32][seq u32]` then the payload:
- * - Task: aux = function number, seq = hand-over number, payload = encoded arguments (one tuple, or a chunk of them).
- * - Define: id = function number, payload = UTF-8 JSON `FunctionName`.
+ * Fast-lane frame kinds. A frame is `[kind u8][flags u8][pad u16][id u32][fn or micros u32][seq u32]` then the payload:
+ * - Task: fn = function number, seq = hand-over number, payload = encoded arguments (one tuple, or a chunk of them).
+ * - Define: id = function number, payload = UTF-8 JSON `TaskRef`.
  * - Doorbell: a control message waits on the slow lane (postMessage / IPC).
- * - Ok / Error: aux = run time in microseconds, payload = encoded value or error. Every call answers
+ * - Ok / Error: micros = run time in microseconds, payload = encoded value or error. Every call answers
  *   alone, a batched one too, as soon as it ends: a result written is a result the pool reads even if the
  *   worker dies next (the exactly-once accounting rests on it).
- * - Batch: many single calls of one function in one frame (aux = function number; call i has hand-over
+ * - Batch: many single calls of one function in one frame (fn = function number; call i has hand-over
  *   number seq + i), payload = encoded `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one
  *   wake for all of them.
  * - Fault: the worker is dying of an uncaught error; id = the task it ran (0: none), payload = the encoded error.
@@ -121,31 +130,4 @@ export const SmallResult = { Int32: 0, Undefined: 1 } as const;
 export function smallResult(value: unknown): number | undefined {
   if (value === undefined) return SmallResult.Undefined;
   return typeof value === 'number' && (value | 0) === value && !Object.is(value, -0) ? SmallResult.Int32 : undefined;
-}
-
-/**
- * The encoded bytes' buffer, when it is big enough to matter: moved to a thread instead of copied again.
- * The codec hands a large output's whole buffer over to the packet (the data starts at its offset 0).
- */
-export function movableBuffers(data: Uint8Array): ArrayBuffer[] {
-  const { buffer } = data;
-  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && buffer.byteLength > 65536 ? [buffer] : [];
-}
-
-/** Whether a packet can go through a ring as bytes: no out-of-band or shared buffers. */
-export function inBand(packet: Packet): boolean {
-  return packet.buffers.length === 0 && (packet.shared === undefined || packet.shared.length === 0);
-}
-
-/**
- * Decodes on the spot when it can (the hot path); when a module must be imported first (a class seen for
- * the first time), returns a Promise. Bad bytes throw.
- */
-export function decodeFast(packet: Packet): unknown {
-  try {
-    return decodeSync(packet);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_MP_DECODE_NEEDS_IMPORT') return decode(packet);
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
-// The interface both worker runtimes implement, and how the pool starts one of them.
-import type { FromWorker, ToWorker } from '../worker/protocol.js';
-import type { WaitOps } from '../worker/wait-ops.js';
+// A pool worker as the pool sees it, whichever the backend (thread.ts, process.ts; start.ts starts one).
+import type { FromWorker, ToWorker } from '../wire/protocol.js';
+import type { WordWaiter } from '../wire/word-waiter.js';
 
 export type BackendName = 'thread' | 'process';
 
@@ -8,11 +8,11 @@ export interface ExitInfo {
   /** Exit code, or null when a signal ended a process. */
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** An uncaught error the runtime reported (threads report it; processes print it on stderr). */
+  /** An uncaught error the worker reported (threads report it; processes print it on stderr). */
   error?: unknown;
 }
 
-export interface RuntimeOptions {
+export interface BackendWorkerOptions {
   index: number;
   /** Bytes of the shared-memory channel. */
   channelBytes: number;
@@ -30,9 +30,9 @@ export interface ResourceLimits {
 }
 
 /** One running worker, thread or process, as the pool sees it. */
-export interface WorkerRuntime {
+export interface BackendWorker {
   readonly channel: SharedArrayBuffer;
-  readonly ops: WaitOps;
+  readonly ops: WordWaiter;
   /** Whether buffers posted with a transfer list move to the worker (leaving this side's copy detached). */
   readonly movesBuffers: boolean;
   /** Sends a control message; `init` must be the first. */

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { Client, Listener, type Address, type SocketConnection } from '../src/index.js';
+import { Client, Listener, Tuple, tuple, type Address, type SocketConnection } from '../src/index.js';
 import { encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
@@ -101,6 +101,27 @@ async function echoSession(connection: SocketConnection, version: string): Promi
   await connection.sendBytes(bytes('quit'));
 }
 
+/** The objects session of connection_peer.py: Python's greeting, then values echoed and printed by Python. */
+async function objectSession(connection: SocketConnection, peer: Peer, version: string): Promise<void> {
+  assert.deepEqual(await peer.next(), { connected: true, version });
+  const greeting = await connection.recv<Map<string, unknown>>();
+  assert.equal(greeting.get('version'), version);
+  assert.deepEqual(greeting.get('items'), [1, -(2n ** 70n), 2.5, null, true, 'h\u00e9llo', new Uint8Array([0, 255])]);
+  const pair = greeting.get('pair');
+  assert.ok(pair instanceof Tuple);
+  assert.deepEqual([...pair], [1, 'two']);
+  const value = { n: 1, f: 1.5, s: 'h\u00e9', b: new Uint8Array([0, 255]), l: [1, 2], big: 2n ** 70n, none: null, t: tuple(1, 'two'), yes: true };
+  await connection.send(value);
+  assert.deepEqual(await peer.next(), {
+    received: "{'n': 1, 'f': 1.5, 's': 'h\u00e9', 'b': b'\\x00\\xff', 'l': [1, 2], 'big': 1180591620717411303424, 'none': None, 't': (1, 'two'), 'yes': True}",
+  });
+  const back = await connection.recv<Map<string, unknown>>();
+  assert.equal(back.get('big'), 2n ** 70n);
+  assert.deepEqual(back.get('l'), [1, 2]);
+  await connection.send('quit');
+  assert.deepEqual(await peer.next(), { quit: true });
+}
+
 describe('multiprocessing.connection interoperability', () => {
   for (const version of versions) {
     it(`Python ${version} Listener, multiproc Client: the handshake and bytes both ways, 64 MiB included`, async () => {
@@ -128,6 +149,26 @@ describe('multiprocessing.connection interoperability', () => {
         await peer.end();
       } finally {
         peer.child.kill('SIGKILL');
+      }
+    });
+
+    it(`pickled values both ways with Python ${version}, Python listening and then connecting`, async () => {
+      const peer = new Peer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'objects']);
+      try {
+        await using connection = await Client(addressOf(await peer.next()), { authkey: key });
+        await objectSession(connection, peer, version);
+        await peer.end();
+      } finally {
+        peer.child.kill('SIGKILL');
+      }
+      await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
+      const client = new Peer(version, ['connect', JSON.stringify(listener.address), keyHex, 'objects']);
+      try {
+        await using connection = await listener.accept({ timeout: 20_000 });
+        await objectSession(connection, client, version);
+        await client.end();
+      } finally {
+        client.child.kill('SIGKILL');
       }
     });
 

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BufferTooShortError, Client, Listener, Pipe, SocketConnection, wait, type Address, type ListenerOptions } from '../src/index.js';
+import { BufferTooShortError, Client, Listener, Pipe, SocketConnection, tuple, Tuple, wait, type Address, type ListenerOptions } from '../src/index.js';
 import { encodeFrame, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
 
@@ -80,6 +80,26 @@ describe('Listener and Client, multiproc at both ends', () => {
       if (typeof address === 'string' && !address.startsWith('\0')) assert.equal(existsSync(address), false, 'close() removes the socket file');
     });
   }
+
+  it('send() and recv() carry pickled values, and a value that cannot be pickled sends nothing', async () => {
+    const [listener, server, client] = await pair();
+    const value = { n: 1, f: 1.5, s: 'h\u00e9', b: new Uint8Array([0, 255]), l: [1, null, true], big: 2n ** 70n, t: tuple(1, 'two') };
+    await client.send(value);
+    const got = await server.recv<Map<string, unknown>>();
+    assert.ok(got instanceof Map);
+    assert.deepEqual([...got.keys()], Object.keys(value));
+    assert.equal(got.get('big'), 2n ** 70n);
+    assert.deepEqual(got.get('b'), new Uint8Array([0, 255]));
+    assert.ok(got.get('t') instanceof Tuple);
+    await assert.rejects(client.send(() => 1), (error: { code?: string }) => typeof error.code === 'string' && error.code.startsWith('ERR_MP_PICKLE'));
+    await client.sendBytes(bytes('next'));
+    assert.equal(text(await server.recvBytes()), 'next', 'the failed send wrote nothing');
+    const [l2, s2, c2] = await pair(['127.0.0.1', 0], { authkey: key, loadOptions: { dict: 'object' }, dumpOptions: { protocol: 2 } });
+    await c2.send({ a: 1 });
+    assert.deepEqual(await s2.recv(), { a: 1 });
+    await assert.rejects(Listener.listen(['127.0.0.1', 0], { dumpOptions: { protocol: 9 } }), RangeError);
+    for (const end of [client, server, c2, s2, listener, l2]) end.close();
+  });
 
   it('carries 64 MiB each way', async () => {
     const [listener, server, client] = await pair(['127.0.0.1', 0], { authkey: key, maxMessageSize: 64 << 20 });

@@ -22,7 +22,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   signal?.throwIfAborted();
   const socket = isAbstract(address) ? await openAbstract(address, timeout, signal) : await open(address, timeout, signal);
   if (family !== 'AF_UNIX') socket.setNoDelay(true);
-  const connection = new SocketConnection(socket, resolved.maxMessageSize);
+  const connection = new SocketConnection(socket, resolved);
   if (resolved.authkey !== undefined) {
     try {
       await authenticate(connection, 'client', resolved.authkey, resolved.digest, resolved.authTimeout, signal);

@@ -11,7 +11,9 @@ import {
   MessageTooLargeError,
 } from './errors.js';
 import { encodeFrame, encodeHeader, FrameReader, oneWriteMax } from './framing.js';
-import { checkObject, checkSignalOption, checkTimeout, rejected } from './options.js';
+import { checkObject, checkSignalOption, checkTimeout, rejected, type Framing } from './options.js';
+import { dumps, loads } from '../pickle/index.js';
+import type { DumpOptions, LoadOptions } from '../pickle/options.js';
 
 export interface RecvOptions {
   /** Milliseconds to wait at most; then `ERR_MP_CONNECTION_TIMEOUT`, and the message, when it comes, is kept for the next call. @default Infinity */
@@ -60,11 +62,15 @@ export class SocketConnection implements Disposable, AsyncDisposable {
   #drain: Promise<void> | undefined;
   readonly #gone: Promise<void>;
   readonly #onWritten = (): void => this.#release();
+  readonly #dumpOptions: DumpOptions | undefined;
+  readonly #loadOptions: LoadOptions | undefined;
 
   /** @internal Made by `Listener.accept()` and `Client()`. */
-  constructor(socket: Socket, maxMessageSize: number) {
+  constructor(socket: Socket, options: Framing) {
     this.#socket = socket;
-    this.#reader = new FrameReader(maxMessageSize);
+    this.#reader = new FrameReader(options.maxMessageSize);
+    this.#dumpOptions = options.dumpOptions;
+    this.#loadOptions = options.loadOptions;
     this.#gone = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
@@ -88,6 +94,27 @@ export class SocketConnection implements Disposable, AsyncDisposable {
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /**
+   * Sends `value` pickled, as Python's `send(obj)`: protocol 4 by default, so any Python from 3.8 reads it
+   * with `recv()`. What cannot be pickled throws before anything is sent.
+   */
+  send(value: unknown): Promise<void> {
+    try {
+      this.#assertOpen();
+      return this.#send(dumps(value, this.#dumpOptions));
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
+  /**
+   * Receives one message and unpickles it, as Python's `recv()`: globals only from the allow-list of
+   * `loadOptions.registry`; a dict is a `Map` unless `loadOptions.dict` is `'object'`.
+   */
+  async recv<T = unknown>(options?: RecvOptions): Promise<T> {
+    return loads(await this.recvBytes(null, options), this.#loadOptions) as T;
   }
 
   /** One message of `payload` bytes (taken as is, not copied, when long). */

@@ -104,7 +104,7 @@ export class Listener implements Disposable, AsyncDisposable {
     }
     if (this.#family !== 'AF_UNIX') socket.setNoDelay(true);
     const peer: Address = this.#family === 'AF_UNIX' ? '' : [socket.remoteAddress ?? '', socket.remotePort ?? 0];
-    const connection = new SocketConnection(socket, this.#options.maxMessageSize);
+    const connection = new SocketConnection(socket, this.#options);
     const { authkey, digest, authTimeout } = this.#options;
     if (authkey === undefined) {
       this.#deliver({ connection, peer });

@@ -1,6 +1,7 @@
 // The options of Listener, Client and their connections, documented and checked in one place.
 import { constants } from 'node:buffer';
 import { expected } from '../errors.js';
+import { resolveDumpOptions, resolveLoadOptions, type DumpOptions, type LoadOptions } from '../pickle/options.js';
 import { digests, type ChallengeDigest } from './auth.js';
 import type { Family } from './address.js';
 
@@ -11,6 +12,10 @@ export interface ConnectionOptions {
    * @default 268435456 (256 MiB)
    */
   maxMessageSize?: number;
+  /** How `send(value)` pickles (the protocol, the registry). @default protocol 4, as Python 3.8 to 3.13 send */
+  dumpOptions?: DumpOptions;
+  /** How `recv()` unpickles (the allow-list of globals, dicts as Maps or objects, limits). */
+  loadOptions?: LoadOptions;
 }
 
 export interface AuthOptions {
@@ -44,8 +49,14 @@ export interface ClientOptions extends ConnectionOptions, AuthOptions {
 export const defaultMaxMessageSize = 256 * 1024 * 1024;
 export const defaultAuthTimeout = 20_000;
 
-export interface Resolved {
+/** What a SocketConnection keeps of its options. */
+export interface Framing {
   maxMessageSize: number;
+  dumpOptions: DumpOptions | undefined;
+  loadOptions: LoadOptions | undefined;
+}
+
+export interface Resolved extends Framing {
   authkey: Uint8Array | undefined;
   authTimeout: number;
   digest: ChallengeDigest;
@@ -57,7 +68,7 @@ export function checkObject(options: unknown, name = 'options'): void {
 
 export function resolveOptions(options: ConnectionOptions & AuthOptions): Resolved {
   checkObject(options);
-  const { maxMessageSize = defaultMaxMessageSize, authkey, authTimeout = defaultAuthTimeout, digest = 'sha256' } = options;
+  const { maxMessageSize = defaultMaxMessageSize, authkey, authTimeout = defaultAuthTimeout, digest = 'sha256', dumpOptions, loadOptions } = options;
   if (typeof maxMessageSize !== 'number' || !Number.isInteger(maxMessageSize) || maxMessageSize < 0 || maxMessageSize > constants.MAX_LENGTH) {
     throw new RangeError(expected('maxMessageSize', `an integer number of bytes from 0 to ${constants.MAX_LENGTH}`, maxMessageSize));
   }
@@ -66,8 +77,11 @@ export function resolveOptions(options: ConnectionOptions & AuthOptions): Resolv
   if (digest !== 'legacy' && !digests.includes(digest)) {
     throw new TypeError(expected('digest', `one of 'legacy', ${digests.map((d) => `'${d}'`).join(', ')}`, digest));
   }
+  // Checked now, so a bad option fails here rather than at the first message.
+  if (dumpOptions !== undefined) resolveDumpOptions(dumpOptions);
+  if (loadOptions !== undefined) resolveLoadOptions(loadOptions);
   // Copied, so a caller who reuses the array cannot change the key under a running handshake.
-  return { maxMessageSize, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest };
+  return { maxMessageSize, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest, dumpOptions, loadOptions };
 }
 
 export function checkTimeout(timeout: unknown, name = 'timeout'): number {

@@ -29,6 +29,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const modes = ['bytes', 'objects'] as const;
   const results: Record<string, Result[]> = {};
   for (const mode of modes) for (const who of ['ts', 'python']) results[`${who}-${mode}`] = [];
+  results['raw'] = [];
   const steal: number[] = [];
   for (let round = 0; round < ctx.rounds; round++) {
     ctx.log(`   round ${round + 1}/${ctx.rounds}`);
@@ -41,6 +42,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
           results[`${who}-${mode}`]!.push(result);
         }
       }
+      const floor = await probe<Result>(script, ['raw', String(n)]);
+      if (!Number.isFinite(floor.medianUs)) throw new Error(`raw measured nothing: ${JSON.stringify(floor)}`);
+      results['raw']!.push(floor);
     });
     steal.push(measured.steal);
   }
@@ -58,6 +62,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '| message | multiproc (Node <-> Node) | Python <-> Python | ratio (multiproc / Python) |',
     '|---|---|---|---|',
     ...rows.map((row) => row.line),
+    `| floor: the same 68 bytes through bare net.Sockets, echoed from 'data' | ${summarize(results['raw'].map((r) => r.medianUs), 1)} | | ${summarize(ratioPerRound(results['raw'].map((r) => r.medianUs), results['python-bytes']!.map((r) => r.medianUs)))} |`,
     '',
     `**multiproc's round trip is ${rows.map((row) => format(row.ratio)).join(' and ')} of Python's** (target: at most 0.5). ` +
       `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { BufferTooShortError, Client, Listener, Pipe, SocketConnection, tuple, Tuple, wait, type Address, type ListenerOptions } from '../src/index.js';
 import { encodeFrame, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
+import { finish, firstLine, fixture, runNode, startNode } from './helpers/spawn.js';
 
 const key = new TextEncoder().encode('the key');
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -352,6 +353,24 @@ describe('Listener and Client, multiproc at both ends', () => {
     assert.equal(closedLater.closed, true);
     assert.equal(existsSync(address as string), false);
     await rejectsWithCode(Client(address, { authkey: key }), 'ERR_MP_CONNECTION_FAILED');
+  });
+
+  it('an idle open connection lets the program end; a waiting accept() or recv keeps it running', async () => {
+    const idle = await runNode(fixture('connection-lifetime.js'), ['idle'], 20_000);
+    assert.equal(idle.code, 0, idle.stderr);
+    assert.equal(idle.stdout.trim(), 'done, everything left open');
+    const socketPath = path.join(dir, 'lifetime.sock');
+    const child = startNode(fixture('connection-lifetime.js'), ['serve', socketPath]);
+    const finished = finish(child, 20_000);
+    assert.equal(await firstLine(child), 'ready');
+    const client = await Client(socketPath);
+    const accepted = await firstLine(child);
+    assert.equal(accepted, 'accepted');
+    await client.sendBytes(bytes('still here'));
+    const result = await finished;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n'), ['ready', 'accepted', 'still here']);
+    client.close();
   });
 
   it('rejects bad arguments with TypeError and RangeError, and an address in use with ERR_MP_LISTEN_FAILED', async () => {

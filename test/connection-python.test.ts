@@ -6,10 +6,10 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { Client, Listener, Tuple, tuple, type Address, type SocketConnection } from '../src/index.js';
-import { encodeLongHeader, FrameReader } from '../src/connection/framing.js';
+import { encodeHeader, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
-import { pythonScript } from './helpers/spawn.js';
+import { finish, pythonScript } from './helpers/spawn.js';
 
 const peerScript = pythonScript('connection_peer.py');
 const key = new TextEncoder().encode('shared secret');
@@ -216,6 +216,16 @@ describe('multiprocessing.connection interoperability', () => {
       }
     });
   }
+
+  it('writes the header each Python version writes, for every size (the 12-byte form only past 2^31 - 1 bytes)', async () => {
+    const sizes = [0, 3, 16384, 16385, 64 << 20, 2 ** 31 - 1, 2 ** 31, 2 ** 40];
+    for (const version of versions) {
+      const result = await finish(spawn(pythonFor(version), [pythonScript('connection_headers.py'), ...sizes.map(String)]), 30_000);
+      assert.equal(result.code, 0, result.stderr);
+      const headers = JSON.parse(result.stdout) as Record<string, string>;
+      for (const size of sizes) assert.equal(Buffer.from(encodeHeader(size)).toString('hex'), headers[size], `Python ${version}, ${size} bytes`);
+    }
+  });
 
   it('drops a Python peer that connects and says nothing, after sending it a modern challenge', async () => {
     await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key, authTimeout: 300 });

@@ -109,7 +109,8 @@ export async function deliverChallenge(channel: HandshakeChannel, authkey: Uint8
   try {
     verifyResponse(authkey, message, response);
   } catch (error) {
-    await channel.sendBytes(failure);
+    // The verdict is a courtesy to a peer that may be gone already; the failure is what matters.
+    await channel.sendBytes(failure).catch(() => {});
     throw error;
   }
   await channel.sendBytes(welcome);

@@ -102,6 +102,24 @@ describe('Listener and Client, multiproc at both ends', () => {
     for (const end of [client, server, c2, s2, listener, l2]) end.close();
   });
 
+  it('with no address, listens on a Unix socket in a new temporary folder (removed on close), or on a free TCP port', async () => {
+    const listener = await Listener.listen({ authkey: key });
+    const address = listener.address as string;
+    assert.equal(listener.family, 'AF_UNIX');
+    assert.ok(address.startsWith(tmpdir()) && existsSync(address), address);
+    const [server, client] = await Promise.all([listener.accept(), Client(address, { authkey: key })]);
+    await client.sendBytes(bytes('via a temporary socket'));
+    assert.equal(text(await server.recvBytes()), 'via a temporary socket');
+    listener.close();
+    assert.equal(existsSync(path.dirname(address)), false, 'the folder is gone');
+    client.close();
+    server.close();
+    const tcp = await Listener.listen(undefined, { family: 'AF_INET' });
+    assert.equal(tcp.address[0], '127.0.0.1');
+    assert.ok((tcp.address[1] as number) > 0);
+    tcp.close();
+  });
+
   it('carries 64 MiB each way', async () => {
     const [listener, server, client] = await pair(['127.0.0.1', 0], { authkey: key, maxMessageSize: 64 << 20 });
     const big = new Uint8Array(64 << 20);

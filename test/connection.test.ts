@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BufferTooShortError, Client, Listener, Pipe, SocketConnection, tuple, Tuple, wait, type Address, type ListenerOptions } from '../src/index.js';
 import { encodeFrame, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
+import { createResponse } from '../src/connection/auth.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { finish, firstLine, fixture, runNode, startNode } from './helpers/spawn.js';
 
@@ -177,6 +178,40 @@ describe('Listener and Client, multiproc at both ends', () => {
     await withTimeout(peer.ended, 10_000, 'the server closing the socket');
     assert.deepEqual(peer.frames().map(text), ['#FAILURE#']);
     await rejectsWithCode(listener.accept({ timeout: 50 }), 'ERR_MP_CONNECTION_TIMEOUT');
+    listener.close();
+  });
+
+  it('holds a peer not yet authenticated to 256-byte messages, and takes a message sent right after the handshake', async () => {
+    const listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
+    const refused = assert.rejects(listener.accept(), (error: { code?: string; cause?: { code?: string; limit?: number } }) =>
+      error.code === 'ERR_MP_AUTHENTICATION' && error.cause?.code === 'ERR_MP_MESSAGE_TOO_LARGE' && error.cause.limit === 256);
+    const greedy = await raw(listener.address);
+    // Instead of an answer, a header announcing 1 MiB (within maxMessageSize): refused from the header.
+    greedy.socket.write(new Uint8Array([0, 0x10, 0, 0]));
+    await refused;
+    await withTimeout(greedy.ended, 10_000, 'the listener dropping the peer');
+    // A client that sends its verdict and its first (1000-byte) message in one write.
+    const peer = await raw(listener.address);
+    const next = async (): Promise<Uint8Array> => {
+      for (;;) {
+        const [frame] = peer.frames();
+        if (frame !== undefined) return frame;
+        await withTimeout(once(peer.socket, 'data'));
+      }
+    };
+    const challenge = await next();
+    peer.socket.write(encodeFrame(createResponse(key, challenge.subarray(11))));
+    assert.equal(text(await next()), '#WELCOME#');
+    const mine = new Uint8Array(20).fill(3);
+    peer.socket.write(encodeFrame(new Uint8Array([...bytes('#CHALLENGE#'), ...mine])));
+    assert.equal(Buffer.from(await next()).toString('hex'), Buffer.from(createResponse(key, mine)).toString('hex'));
+    peer.socket.write(new Uint8Array([...encodeFrame(bytes('#WELCOME#')), ...encodeFrame(new Uint8Array(1000).fill(5))]));
+    const server = await listener.accept({ timeout: 10_000 });
+    const first = await server.recvBytes();
+    assert.equal(first.length, 1000);
+    assert.equal(first[999], 5);
+    server.close();
+    peer.socket.destroy();
     listener.close();
   });
 

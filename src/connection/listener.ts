@@ -134,6 +134,7 @@ export class Listener implements Disposable, AsyncDisposable {
       this.#deliver({ connection, peer });
       return;
     }
+    connection.expectHandshake();
     this.#handshaking.add(connection);
     authenticate(connection, 'server', authkey, digest, authTimeout).then(
       () => {

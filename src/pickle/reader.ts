@@ -21,10 +21,12 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
+// Measured on whole loads, re-prototyping the array is faster than constructing the subclass (`new Tuple(n)`).
 function makeTuple(items: unknown[]): Tuple {
   Object.setPrototypeOf(items, Tuple.prototype);
   return items;
 }
+
 
 function isList(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
@@ -44,18 +46,20 @@ function defineKey(target: object, key: string, value: unknown): void {
 /** Reads one pickle. */
 class Reader implements Instantiator {
   readonly #data: Uint8Array;
-  readonly #view: DataView;
+  // Made on the first float: a DataView per load would cost more than a small message's reading.
+  #view: DataView | undefined;
   readonly #o: ResolvedLoadOptions;
   #pos = 0;
   #stack: unknown[] = [];
   readonly #marks: number[] = [];
+  // The stack index of the innermost MARK (0 with none): opcodes may not take values from under it.
+  #floor = 0;
   readonly #memo: unknown[] = [];
   #memoExtra: Map<number, unknown> | undefined;
   #allocated = 0;
 
   constructor(data: Uint8Array, options: ResolvedLoadOptions) {
     this.#data = data;
-    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.#o = options;
   }
 
@@ -77,17 +81,20 @@ class Reader implements Instantiator {
   }
 
   #i32(): number {
-    return this.#view.getInt32(this.#need(4), true);
+    const at = this.#need(4);
+    const d = this.#data;
+    return d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24);
   }
 
   #u32(): number {
-    return this.#view.getUint32(this.#need(4), true);
+    return this.#i32() >>> 0;
   }
 
   #u64(): number {
     const at = this.#need(8);
-    const low = this.#view.getUint32(at, true);
-    const high = this.#view.getUint32(at + 4, true);
+    const d = this.#data;
+    const low = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
+    const high = (d[at + 4]! | (d[at + 5]! << 8) | (d[at + 6]! << 16) | (d[at + 7]! << 24)) >>> 0;
     // Beyond 2**53 no input could hold it anyway; Infinity fails every length check below.
     return high >= 0x200000 ? Infinity : high * 0x1_0000_0000 + low;
   }
@@ -117,25 +124,22 @@ class Reader implements Instantiator {
   // ---- stack
   #pop(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack.pop();
   }
 
   #top(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack[stack.length - 1];
   }
 
   #popMark(): unknown[] {
-    const mark = this.#marks.pop();
+    const marks = this.#marks;
+    const mark = marks.pop();
+    this.#floor = marks.length === 0 ? 0 : marks[marks.length - 1]!;
     if (mark === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a MARK and there is none`);
-    const stack = this.#stack;
-    const items = stack.slice(mark);
-    stack.length = mark;
-    return items;
+    return this.#stack.splice(mark);
   }
 
   // ---- memo
@@ -392,9 +396,13 @@ class Reader implements Instantiator {
         case op.NEWFALSE:
           stack.push(false);
           break;
-        case op.BININT1:
-          stack.push(this.#u8());
+        case op.BININT1: {
+          const at = this.#pos;
+          if (at >= end) this.#need(1);
+          stack.push(data[at]);
+          this.#pos = at + 1;
           break;
+        }
         case op.BININT2:
           stack.push(this.#u16());
           break;
@@ -415,12 +423,21 @@ class Reader implements Instantiator {
           break;
         }
         case op.BINFLOAT:
-          stack.push(this.#float(this.#view.getFloat64(this.#need(8), false)));
+          stack.push(this.#float((this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false)));
           break;
         case op.SHORT_BINUNICODE: {
-          const n = this.#u8();
-          const at = this.#payload(n, 'str');
-          stack.push(decodeUtf8(data, at, at + n));
+          const at = this.#pos;
+          const n = data[at];
+          // The common case inline: the length and the text are there, and within the limits.
+          if (n !== undefined && at + 1 + n <= end && n <= this.#o.maxLength && this.#allocated + n <= this.#o.maxAllocation) {
+            this.#allocated += n;
+            this.#pos = at + 1 + n;
+            stack.push(decodeUtf8(data, at + 1, at + 1 + n));
+          } else {
+            const length = this.#u8();
+            const start = this.#payload(length, 'str');
+            stack.push(decodeUtf8(data, start, start + length));
+          }
           break;
         }
         case op.BINUNICODE: {
@@ -470,7 +487,7 @@ class Reader implements Instantiator {
           break;
         }
         case op.EMPTY_TUPLE:
-          stack.push(new Tuple());
+          stack.push(makeTuple([]));
           break;
         case op.TUPLE1: {
           const a = this.#pop();
@@ -496,6 +513,7 @@ class Reader implements Instantiator {
         case op.MARK:
           if (this.#marks.length >= this.#o.maxDepth) throw new PickleLimitError('maxDepth', `more than ${this.#o.maxDepth} MARKs are open`);
           this.#marks.push(stack.length);
+          this.#floor = stack.length;
           break;
         case op.TUPLE: {
           const items = this.#popMark();
@@ -559,7 +577,7 @@ class Reader implements Instantiator {
           break;
         }
         case op.POP:
-          if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === stack.length) this.#marks.pop();
+          if (this.#marks.length > 0 && this.#floor === stack.length) this.#popMark();
           else this.#pop();
           break;
         case op.POP_MARK:
@@ -569,9 +587,15 @@ class Reader implements Instantiator {
           this.#charge(8);
           stack.push(this.#top());
           break;
-        case op.MEMOIZE:
-          this.#memoSet(this.#memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+        case op.MEMOIZE: {
+          const memo = this.#memo;
+          if (this.#memoExtra === undefined && memo.length < this.#o.maxMemo && stack.length > this.#floor) {
+            memo.push(stack[stack.length - 1]);
+          } else {
+            this.#memoSet(memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+          }
           break;
+        }
         case op.BINPUT:
           this.#memoSet(this.#u8(), this.#top());
           break;
@@ -581,10 +605,14 @@ class Reader implements Instantiator {
         case op.PUT:
           this.#memoSet(this.#memoTextIndex(this.#line()), this.#top());
           break;
-        case op.BINGET:
+        case op.BINGET: {
+          const at = this.#pos;
+          const index = at < end ? data[at]! : this.#u8();
+          this.#pos = at + 1;
           this.#charge(8);
-          stack.push(this.#memoGet(this.#u8()));
+          stack.push(index < this.#memo.length ? this.#memo[index] : this.#memoGet(index));
           break;
+        }
         case op.LONG_BINGET:
           this.#charge(8);
           stack.push(this.#memoGet(this.#u32()));

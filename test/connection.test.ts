@@ -349,6 +349,35 @@ describe('Listener and Client, multiproc at both ends', () => {
     listener.close();
   });
 
+  it('concurrent receives are served in call order, and concurrent sends arrive in call order', async () => {
+    const [listener, server, client] = await pair();
+    const receiving = [server.recvBytes(), server.recvBytes(), server.recv()];
+    await Promise.all([client.sendBytes(bytes('one')), client.sendBytes(new Uint8Array(100_000).fill(2)), client.send('three')]);
+    const [one, two, three] = await Promise.all(receiving);
+    assert.equal(text(one as Uint8Array), 'one');
+    assert.equal((two as Uint8Array).length, 100_000);
+    assert.equal(three, 'three');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('an aborted accept() or Client() rejects with the reason; the connection that comes later is kept for the next accept()', async () => {
+    const listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
+    const controller = new AbortController();
+    const accepting = listener.accept({ signal: controller.signal });
+    controller.abort(new Error('not now'));
+    await assert.rejects(accepting, /not now/);
+    await assert.rejects(Client(listener.address, { authkey: key, signal: AbortSignal.abort(new Error('never')) }), /never/);
+    const client = await Client(listener.address, { authkey: key });
+    const server = await listener.accept({ timeout: 10_000 });
+    await client.sendBytes(bytes('kept'));
+    assert.equal(text(await server.recvBytes()), 'kept');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it('recvBytesInto fills from an offset, or gives the whole message in BufferTooShortError', async () => {
     const [listener, server, client] = await pair();
     await client.sendBytes(bytes('abcd'));

@@ -349,6 +349,22 @@ describe('Listener and Client, multiproc at both ends', () => {
     listener.close();
   });
 
+  it('sends from a SharedArrayBuffer and from a typed array at a byte offset', async () => {
+    const [listener, server, client] = await pair();
+    const shared = new SharedArrayBuffer(100_000);
+    new Uint8Array(shared)[99_999] = 9;
+    await client.sendBytes(shared);
+    await client.sendBytes(new Float64Array([1.5, 2.5]), 8);
+    const big = await server.recvBytes();
+    assert.equal(big.length, 100_000);
+    assert.equal(big[99_999], 9);
+    const half = await server.recvBytes();
+    assert.equal(new DataView(half.buffer, half.byteOffset, half.length).getFloat64(0, true), 2.5);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it('concurrent receives are served in call order, and concurrent sends arrive in call order', async () => {
     const [listener, server, client] = await pair();
     const receiving = [server.recvBytes(), server.recvBytes(), server.recv()];

@@ -56,6 +56,9 @@ function payloads(size: number): Map<string, unknown> {
 
 /** The fastest of five batches of about budget / 5 ms, per call, in ns (as Python's timeit.repeat is read). */
 function perCallNs(fn: () => unknown, budgetMs: number): number {
+  // Warm up first: sized from cold calls, the batches would be too short to measure anything but the noise.
+  const warm = performance.now() + Math.max(50, budgetMs / 5);
+  while (performance.now() < warm) for (let i = 0; i < 100; i++) fn();
   let number = 1;
   for (;;) {
     const t0 = performance.now();

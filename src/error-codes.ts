@@ -221,36 +221,6 @@ export const errorCodes = {
     meaning: '`recvBytesInto` got a message longer than the room left in the buffer; the message is in `bytes`. Pass a larger buffer.',
   },
 
-  // Pickle (dumps, loads).
-  ERR_MP_PICKLE_TRUNCATED: {
-    class: 'PickleTruncatedError',
-    meaning: 'The pickle ended before its STOP, or a length in it claims more bytes than are left. The data was cut short: check how it was read.',
-  },
-  ERR_MP_PICKLE_OPCODE: {
-    class: 'PickleOpcodeError',
-    meaning: 'A byte that is no pickle opcode, or a protocol this reader does not know. The data is not a pickle, or comes from a newer Python.',
-  },
-  ERR_MP_PICKLE_INVALID: {
-    class: 'PickleFormatError',
-    meaning: 'The opcodes are well formed but do not make a value (a missing MARK, an empty stack, an unknown memo key). The pickle is damaged.',
-  },
-  ERR_MP_PICKLE_GLOBAL: {
-    class: 'PickleGlobalError',
-    meaning: 'The pickle names a class or function that is not on the allow-list. Register it with `registerPickleClass` or `registerPickleFunction`, or load with `unknownGlobals: \'keep\'`.',
-  },
-  ERR_MP_PICKLE_LIMIT: {
-    class: 'PickleLimitError',
-    meaning: 'A load or dump went past one of its limits; `limit` names the option. Raise it if the data is trusted.',
-  },
-  ERR_MP_PICKLE_UNSUPPORTED: {
-    class: 'PickleUnsupportedError',
-    meaning: 'A value with no pickle form (a symbol, an unregistered class instance), or a stream feature refused here (persistent ids, out-of-band buffers not given). Register the class or send another value.',
-  },
-  ERR_MP_PYTHON_EXCEPTION: {
-    class: 'PythonError',
-    meaning: 'A Python exception loaded from a pickle (or to be pickled): `pythonClass`, `pythonArgs` and `traceback` say what it was. Handle it as the remote error it is.',
-  },
-
   // Connections: Listener, Client and SocketConnection (Python's multiprocessing.connection).
   ERR_MP_AUTHENTICATION: {
     class: 'AuthenticationError',
@@ -309,6 +279,36 @@ export const errorCodes = {
   ERR_MP_NATIVE_UNAVAILABLE: {
     class: 'NativeAddonError',
     meaning: "The native addon failed to build or was built for another Node version. Rebuild it with `npm run build:native` in the package's folder (needs g++, make and Node's headers); the message says more.",
+  },
+
+  // Pickle (Python's format).
+  ERR_MP_PICKLE_TRUNCATED: {
+    class: 'PickleTruncatedError',
+    meaning: '`loads` met the end of the input before `STOP`, or a length or frame claiming more bytes than are left. Check the pickle arrived whole.',
+  },
+  ERR_MP_PICKLE_OPCODE: {
+    class: 'PickleOpcodeError',
+    meaning: '`loads` met a byte that is no pickle opcode, or a protocol above 5. The data is not a pickle, or is corrupt.',
+  },
+  ERR_MP_PICKLE_INVALID: {
+    class: 'PickleFormatError',
+    meaning: "`loads` met opcodes that do not make a value: no MARK where one is needed, an empty stack, an unknown memo key, invalid UTF-8, a Python 2 str that is not ASCII (load with `encoding: 'latin1'` or `'bytes'`).",
+  },
+  ERR_MP_PICKLE_GLOBAL: {
+    class: 'PickleGlobalError',
+    meaning: 'The pickle names a class or function (`module`, `qualname`) that is not on the allow-list. Register it with `registerPickleClass` or `registerPickleFunction`, or load with `unknownGlobals: \'keep\'`.',
+  },
+  ERR_MP_PICKLE_LIMIT: {
+    class: 'PickleLimitError',
+    meaning: 'A load or dump went past a limit (`limit` names the option: `maxDepth`, `maxMemo`, `maxLength`, `maxAllocation`, `maxIntDigits`). Raise it if the data is trusted.',
+  },
+  ERR_MP_PICKLE_UNSUPPORTED: {
+    class: 'PickleUnsupportedError',
+    meaning: '`dumps` got a value with no pickle form (a symbol, an unregistered class), or `loads` a persistent id, an extension code or an out-of-band buffer it was not given (`buffers`).',
+  },
+  ERR_MP_PYTHON_EXCEPTION: {
+    class: 'PythonError',
+    meaning: 'A Python exception loaded from a pickle (a value, not thrown by multiproc): `pythonClass`, `pythonArgs` and, from a pool, the remote `traceback` say what Python raised.',
   },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { Client, Listener, Tuple, tuple, type Address, type SocketConnection } from '../src/index.js';
@@ -256,6 +259,36 @@ describe('multiprocessing.connection interoperability', () => {
       await peer.end();
     } finally {
       peer.child.kill('SIGKILL');
+    }
+  });
+
+  it('over a Unix socket file, Python 3.11 listening, then multiproc listening for Python 3.13', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mp-python-unix-'));
+    try {
+      const file = path.join(dir, 'python.sock');
+      const peer = new Peer('3.11', ['listen', JSON.stringify(file), keyHex, 'bytes']);
+      try {
+        assert.equal(addressOf(await peer.next()), file);
+        await using connection = await Client(file, { authkey: key });
+        assert.equal(text(await connection.recvBytes()), 'hello from 3.11');
+        await connection.sendBytes(bytes('quit'));
+        await peer.end();
+      } finally {
+        peer.child.kill('SIGKILL');
+      }
+      assert.equal(existsSync(file), false, 'Python removed its socket file');
+      await using listener = await Listener.listen(path.join(dir, 'multiproc.sock'), { authkey: key });
+      const client = new Peer('3.13', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      try {
+        await using connection = await listener.accept({ timeout: 20_000 });
+        assert.equal(text(await connection.recvBytes()), 'hello from 3.13');
+        await connection.sendBytes(bytes('quit'));
+        await client.end();
+      } finally {
+        client.child.kill('SIGKILL');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -20,6 +20,7 @@ export const layers = [
   ['sync'],
   ['sharedctypes', 'queue'],
   ['wire'],
+  ['connection'],
   ['observe'],
   ['worker'],
   ['backends'],

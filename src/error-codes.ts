@@ -221,6 +221,52 @@ export const errorCodes = {
     meaning: '`recvBytesInto` got a message longer than the room left in the buffer; the message is in `bytes`. Pass a larger buffer.',
   },
 
+  // Connections: Listener, Client and SocketConnection (Python's multiprocessing.connection).
+  ERR_MP_AUTHENTICATION: {
+    class: 'AuthenticationError',
+    meaning: "The handshake failed: the two sides have different `authkey`s, or the peer does not speak the handshake (a listener with no key, Python 3.11/3.12 given `b''`). Use the same key on both sides.",
+  },
+  ERR_MP_AUTHENTICATION_TIMEOUT: {
+    class: 'AuthenticationError',
+    meaning: 'The peer did not finish the handshake within `authTimeout` and was dropped. Check that it uses an authkey, or raise `authTimeout`.',
+  },
+  ERR_MP_CONNECTION_CLOSED: {
+    class: 'ConnectionClosedError',
+    meaning: 'A call on a connection after `close()`, or one waiting on it when it was closed. Do not use a connection after closing it.',
+  },
+  ERR_MP_LISTENER_CLOSED: {
+    class: 'ConnectionClosedError',
+    meaning: '`accept()` on a listener after `close()`, or waiting when it was closed. Accept before closing the listener.',
+  },
+  ERR_MP_CONNECTION_EOF: {
+    class: 'ConnectionEofError',
+    meaning: "The peer closed the connection and every message it sent was received (Python's EOFError). Stop receiving.",
+  },
+  ERR_MP_CONNECTION_TRUNCATED: {
+    class: 'ConnectionEofError',
+    meaning: 'The peer closed the connection in the middle of a message; the part received is dropped. The peer exited or closed while sending.',
+  },
+  ERR_MP_MESSAGE_TOO_LARGE: {
+    class: 'MessageTooLargeError',
+    meaning: 'A message longer than `maxMessageSize` (or than `recvBytes(maxlength)`) was announced; it was refused from its header and the connection closed. Raise the limit if the peer is trusted to send that much.',
+  },
+  ERR_MP_LISTEN_FAILED: {
+    class: 'ConnectionFailedError',
+    meaning: 'The listener could not bind or listen (address in use, a socket file already there, no permission); `cause` is the system error. Pick another address or remove the stale socket file.',
+  },
+  ERR_MP_CONNECTION_FAILED: {
+    class: 'ConnectionFailedError',
+    meaning: 'The client could not connect (refused, no such socket file); `cause` is the system error. Check that a listener is there.',
+  },
+  ERR_MP_CONNECTION_BROKEN: {
+    class: 'ConnectionFailedError',
+    meaning: 'The socket failed while open (reset by the peer, a write after the peer closed); `cause` is the system error. The connection is unusable: close it.',
+  },
+  ERR_MP_CONNECTION_TIMEOUT: {
+    class: 'ConnectionTimeoutError',
+    meaning: 'A `recv`, `accept` or `Client` call with a `timeout` got nothing in time; no message was lost. Call again, or raise the timeout.',
+  },
+
   // Processes and the native addon.
   ERR_MP_PROCESS_STATE: {
     class: 'ProcessStateError',

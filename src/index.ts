@@ -119,3 +119,18 @@ export {
   type PickleClassHooks,
   type Reduction,
 } from './pickle/index.js';
+export { Listener, type AcceptOptions } from './connection/listener.js';
+export { Client } from './connection/client.js';
+export { SocketConnection, type RecvOptions, type PollOptions } from './connection/connection.js';
+export { wait, type Pollable } from './connection/wait.js';
+export type { Address, Family } from './connection/address.js';
+export type { Digest, ChallengeDigest } from './connection/auth.js';
+export type { ConnectionOptions, AuthOptions, ListenerOptions, ClientOptions } from './connection/options.js';
+export {
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectionEofError,
+  ConnectionFailedError,
+  ConnectionTimeoutError,
+  MessageTooLargeError,
+} from './connection/errors.js';

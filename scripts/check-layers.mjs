@@ -18,7 +18,7 @@ export const layers = [
   ['serialize', 'backends/spawn-sidecar.ts'],
   ['shm'],
   ['sync'],
-  ['sharedctypes', 'queue'],
+  ['sharedctypes', 'queue', 'store'],
   ['wire'],
   ['observe'],
   ['worker'],

@@ -83,3 +83,6 @@ export { TaskNotFoundError, TaskModuleNotFoundError, TaskModuleFailedError } fro
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';
 export { errorCodes, type ErrorCode, type ErrorCodeEntry } from './error-codes.js';
+export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
+export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
+export { StoreReleasedError, StoreClosedError } from './store/errors.js';

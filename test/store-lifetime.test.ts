@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ObjectStore, StoreReleasedError } from '../src/index.js';
 import { finish, firstLine, fixture, python, pythonScript, startNode, waitUntil } from './helpers/spawn.js';
+import { spawn } from 'node:child_process';
 
 const shmPath = (name: string): string => `/dev/shm/${name}`;
 
@@ -86,7 +87,7 @@ describe('ObjectStore', () => {
   });
 
   it('the resource tracker unlinks the segments of an owner killed with SIGKILL', async () => {
-    const owner = startNode(fixture('store-owner.js'));
+    const owner = startNode(fixture('store-owner.js'), ['hang']);
     const done = finish(owner, 30_000);
     const names = JSON.parse(await firstLine(owner)) as string[];
     assert.equal(names.length, 3);
@@ -94,6 +95,30 @@ describe('ObjectStore', () => {
     owner.kill('SIGKILL');
     await waitUntil(() => names.every((name) => !existsSync(shmPath(name))), 15_000, 'the tracker to unlink the store\'s segments');
     assert.equal((await done).signal, 'SIGKILL');
+  });
+
+  it('a ref dropped without release() is released when collected (the backstop), and only that one', async () => {
+    const result = await finish(spawn(process.execPath, ['--expose-gc', fixture('store-owner.js'), 'drop'], { stdio: ['ignore', 'pipe', 'pipe'] }), 30_000);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout.trim()), { objects: 1, segmentLeft: false, keptLive: true });
+  });
+
+  it('get() and getSync() give the one materialised object; { copy: true } a fresh private one each time', async () => {
+    using store = new ObjectStore();
+    const records = store.put(new Map([[1, { name: 'one' }]]));
+    const first = await records.get();
+    assert.equal(first, records.getSync());
+    assert.deepEqual(first, new Map([[1, { name: 'one' }]]));
+    const copy = await records.get({ copy: true });
+    assert.notEqual(copy, first);
+    assert.deepEqual(copy, first);
+    const table = store.put({ xs: new Float64Array([1, 2]), label: 'x' });
+    const value = await table.get();
+    assert.equal(value, table.getSync());
+    const private_ = await table.get({ copy: true });
+    private_.xs[0] = 99;
+    assert.equal(value.xs[0], 1, 'a copy shares nothing');
+    assert.equal(private_.xs.buffer instanceof SharedArrayBuffer, false);
   });
 
   it('a full segment folder is ERR_MP_SHM_NO_SPACE at put, never a SIGBUS, and leaves nothing behind', () => {

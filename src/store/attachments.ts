@@ -5,7 +5,7 @@ import { SharedMemoryNotFoundError } from '../shm/errors.js';
 import { posixShmDir, resolveDir } from '../shm/location.js';
 import { SharedMemory } from '../shm/shared-memory.js';
 import { StoreReleasedError } from './errors.js';
-import { checkLayout, readValue, type Layout } from './layout.js';
+import { checkLayout, readValue, readValueAsync, type Layout } from './layout.js';
 
 /** What a ref carries: where the object lies and the word that says whether it is still live. */
 export interface RefData {
@@ -145,6 +145,21 @@ export function valueOf(data: RefData, copy = false): unknown {
   if (entry.value === undefined) {
     entry.value = { v: readValue(entry.shm.buf, data.layout, false) };
     materialisations++;
+  }
+  return entry.value.v;
+}
+
+/** `valueOf`, importing the (trusted) modules of classes in an encoded value on first sight. */
+export async function valueOfAsync(data: RefData, copy = false): Promise<unknown> {
+  const entry = entryOf(data);
+  if (copy) return readValueAsync(entry.shm.buf, data.layout, true);
+  if (entry.value === undefined) {
+    const v = await readValueAsync(entry.shm.buf, data.layout, false);
+    // Another get() of the same ref may have finished first: keep one value per thread.
+    if (entry.value === undefined) {
+      entry.value = { v };
+      materialisations++;
+    }
   }
   return entry.value.v;
 }

@@ -1,7 +1,7 @@
 // How a stored value lies in its segment: one typed array or buffer as it is, plain objects and arrays with
 // their typed arrays laid out apart (64-byte aligned) and the rest encoded, or the whole value encoded.
 import { expected } from '../errors.js';
-import { bytesToPacket, decodeSync, encode, packetToBytes, registerHandle } from '../serialize/index.js';
+import { bytesToPacket, decode, decodeSync, encode, packetToBytes, registerHandle } from '../serialize/index.js';
 
 /** Where the bulk of a value starts is a multiple of this (a cache line; what numpy and Arrow align to). */
 export const alignment = 64;
@@ -193,6 +193,21 @@ export function readValue(buffer: SharedArrayBuffer, layout: Layout, copy: boole
     }
     case 'encoded':
       return decodeAt(buffer, 0, layout.bytes);
+  }
+}
+
+/** `readValue`, importing (trusted) modules the encoded part needs on first sight, as `decode` does. */
+export async function readValueAsync(buffer: SharedArrayBuffer, layout: Layout, copy: boolean): Promise<unknown> {
+  switch (layout.kind) {
+    case 'tree': {
+      const decoded = await decode(bytesToPacket(new Uint8Array(buffer, layout.at, layout.bytes).slice()));
+      const { skeleton, slots } = decoded as { skeleton: unknown; slots: ViewSlot[] };
+      return fillSlots(skeleton, slots.map((slot) => viewOn(buffer, slot, copy)), new Set());
+    }
+    case 'encoded':
+      return decode(bytesToPacket(new Uint8Array(buffer, 0, layout.bytes).slice()));
+    default:
+      return readValue(buffer, layout, copy);
   }
 }
 

@@ -3,7 +3,7 @@
 import { inspectCustom } from '../builtins.js';
 import { checkObject, checkBoolean } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
-import { bufferOf, checkRefData, detach, isLive, valueOf, type RefData } from './attachments.js';
+import { bufferOf, checkRefData, detach, isLive, valueOf, valueOfAsync, type RefData } from './attachments.js';
 import { StoreReleasedError } from './errors.js';
 import { numpyDtypes, slotsOf, type ViewType } from './layout.js';
 
@@ -85,20 +85,21 @@ export class ObjectRef<T = unknown> implements Disposable {
     return !isLive(this.#data);
   }
 
-  /** The object, materialised once in this thread. Throws `ERR_MP_STORE_RELEASED` once released. */
+  /**
+   * The object, materialised once in this thread. Throws `ERR_MP_STORE_RELEASED` once released, and
+   * `ERR_MP_DECODE_NEEDS_IMPORT` when an encoded value holds a class whose module is not loaded here (use `get`).
+   */
   getSync(options: GetOptions = {}): T {
     checkObject('options', options);
     checkBoolean('copy', options.copy);
     return valueOf(this.#data, options.copy === true) as T;
   }
 
-  /** `getSync` as a promise. */
-  get(options: GetOptions = {}): Promise<T> {
-    try {
-      return Promise.resolve(this.getSync(options));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+  /** The object, as `getSync`; also imports the (trusted) modules of classes in an encoded value on first sight. */
+  async get(options: GetOptions = {}): Promise<T> {
+    checkObject('options', options);
+    checkBoolean('copy', options.copy);
+    return await valueOfAsync(this.#data, options.copy === true) as T;
   }
 
   /** Where the object lies, so another reader (numpy) can map the same memory. */

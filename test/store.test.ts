@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { encode } from '../src/serialize/index.js';
-import { ObjectRef, Pool, Process, Queue, taskRef, type BackendName } from '../src/index.js';
+import { ObjectRef, Pipe, Pool, Process, Queue, taskRef, type BackendName } from '../src/index.js';
 import { fixture } from './helpers/spawn.js';
 import { within } from './pool/harness.js';
 import type * as StoreTasks from './fixtures/store-tasks.js';
@@ -132,6 +132,33 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       await assert.rejects(ref.get(), { code: 'ERR_MP_STORE_RELEASED' });
       // The worker is fine: other objects still work.
       assert.equal((await within(tasks.sumSlice(pool.put(new Float64Array(4).fill(2)), 0, 4))).sum, 8);
+    });
+
+    it(`a ref in a Process's args (${backend}) comes back through a Pipe as a ref to the same object`, async () => {
+      const pool = new Pool({ workers: 1, backend });
+      const [mine, theirs] = Pipe<{ sum: number; back: ObjectRef<Float64Array> }>();
+      try {
+        const ref = pool.put(new Float64Array(1000).fill(2));
+        const child = new Process({ target: taskRef(tasksUrl, 'sumFromArgs'), args: [ref, theirs], backend });
+        child.start();
+        const { sum, back } = await within(mine.recv({ timeout: 20_000 }));
+        assert.equal(sum, 2000);
+        assert.ok(back instanceof ObjectRef);
+        assert.equal(back.id, ref.id);
+        assert.equal(back.getSync(), ref.getSync(), 'the owner reads its own mapping, not a second one');
+        // A nested ref in a task's result comes home as a ref too, and can release the object.
+        const tasks = pool.load<typeof StoreTasks>(tasksUrl);
+        const echoed = await within(tasks.echo({ data: ref })) as { data: ObjectRef<Float64Array> };
+        assert.ok(echoed.data instanceof ObjectRef);
+        await within(child.join(20_000));
+        assert.equal(child.exitcode, 0);
+        echoed.data.release();
+        assert.equal(ref.released, true);
+      } finally {
+        mine.close();
+        theirs.close();
+        await pool.terminate();
+      }
     });
 
     it(`a ref travels through a Queue to a Process (${backend}) and is read there in place`, async () => {

@@ -78,7 +78,10 @@ describe('ObjectStore', () => {
     assert.equal(store.has(kept), true);
     assert.equal(store.has(gone), false);
     assert.deepEqual(store.stats(), { objects: 1, bytes: 16, segments: 2 });
+    const view = kept.getSync();
+    view[0] = 5;
     store.close();
+    assert.equal(view[0], 0, 'a view taken before release reads zeros after it, never crashes');
     assert.equal(existsSync(shmPath(segments[0]!)), false);
     assert.equal(kept.released, true);
     assert.deepEqual(store.stats(), { objects: 0, bytes: 0, segments: 0 });

@@ -67,9 +67,6 @@ export function setOwner(id: string, owner: RefOwner | undefined): void {
  */
 export class ObjectRef<T = unknown> implements Disposable {
   readonly #data: RefData;
-  /** Only for typing: the value `get` gives. */
-  declare readonly __type?: T;
-
   /** @internal Made by `ObjectStore.put` and by decoding; not meant to be called directly. */
   constructor(data: RefData) {
     this.#data = data;

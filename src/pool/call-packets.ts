@@ -14,7 +14,14 @@ export function encodeCall(args: readonly unknown[], transfer?: readonly ArrayBu
 
 /** The packet of a chunk of a map-like call: its items, one call each (`spread`: each item is a call's arguments). */
 export function encodeChunk(items: readonly unknown[], spread: boolean): Packet {
-  return encode(spread ? items.map((item) => Array.isArray(item) ? refsAsValues(item) : item) : refsAsValues(items));
+  if (!spread) return encode(refsAsValues(items));
+  let calls: unknown[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const args = Array.isArray(item) ? refsAsValues(item) : item;
+    if (args !== item) (calls ??= items.slice())[i] = args;
+  }
+  return encode(calls ?? items);
 }
 
 /** The packet of a batch frame: the calls' ids, then each call's arguments (see wire/batch-frame.ts). */

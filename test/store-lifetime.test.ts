@@ -146,6 +146,22 @@ describe('ObjectStore', () => {
     }
   });
 
+  it('a full /dev/shm fails the put with ERR_MP_SHM_NO_SPACE in a process of its own, never with SIGBUS', () => {
+    // A private mount namespace whose /dev/shm is 1 MiB; the rest of the machine is untouched.
+    const probe = spawnSync('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm']);
+    assert.equal(probe.status, 0, `cannot make a private /dev/shm for the no-space test: ${probe.stderr.toString().trim()}`);
+    const script = `mount -t tmpfs -o size=1m tmpfs /dev/shm && exec "${process.execPath}" "${fixture('store-owner.js')}" no-space`;
+    const result = spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.signal, null, 'no SIGBUS');
+    assert.equal(result.status, 0, result.stderr);
+    const outcome = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    assert.equal(outcome['code'], 'ERR_MP_SHM_NO_SPACE', JSON.stringify(outcome));
+    assert.equal(outcome['name'], 'SharedMemoryNoSpaceError');
+    assert.match(String(outcome['message']), /Not enough space in \/dev\/shm/);
+    assert.equal(outcome['objects'], 1, 'only the put that fitted is in the store');
+    assert.equal(outcome['small'], 2);
+  });
+
   it('rejects bad input with clear errors', () => {
     using store = new ObjectStore();
     assert.throws(() => new ObjectStore({ dir: 5 as unknown as string }), { name: 'TypeError', message: 'Expected `dir` to be a folder path, got `5` (number)' });

@@ -87,5 +87,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   multiproc::RegisterFutex(env, exports);
   multiproc::RegisterProcessState(env, exports);
   multiproc::RegisterParentDeath(env, exports);
+  multiproc::RegisterUnixSocket(env, exports);
   return exports;
 }

@@ -38,6 +38,7 @@ void RegisterSegment(napi_env env, napi_value exports);
 void RegisterFutex(napi_env env, napi_value exports);
 void RegisterProcessState(napi_env env, napi_value exports);
 void RegisterParentDeath(napi_env env, napi_value exports);
+void RegisterUnixSocket(napi_env env, napi_value exports);
 
 }  // namespace multiproc
 

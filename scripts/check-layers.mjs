@@ -15,11 +15,12 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 export const layers = [
   ['error-codes.ts', 'errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize', 'backends/spawn-sidecar.ts'],
+  ['serialize', 'backends/spawn-sidecar.ts', 'pickle'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue', 'store'],
   ['wire'],
+  ['connection'],
   ['observe'],
   ['worker'],
   ['backends'],

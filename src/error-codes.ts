@@ -221,6 +221,52 @@ export const errorCodes = {
     meaning: '`recvBytesInto` got a message longer than the room left in the buffer; the message is in `bytes`. Pass a larger buffer.',
   },
 
+  // Connections: Listener, Client and SocketConnection (Python's multiprocessing.connection).
+  ERR_MP_AUTHENTICATION: {
+    class: 'AuthenticationError',
+    meaning: "The handshake failed: the two sides have different `authkey`s, or the peer does not speak the handshake (a listener with no key, Python 3.11/3.12 given `b''`). Use the same key on both sides.",
+  },
+  ERR_MP_AUTHENTICATION_TIMEOUT: {
+    class: 'AuthenticationError',
+    meaning: 'The peer did not finish the handshake within `authTimeout` and was dropped. Check that it uses an authkey, or raise `authTimeout`.',
+  },
+  ERR_MP_CONNECTION_CLOSED: {
+    class: 'ConnectionClosedError',
+    meaning: 'A call on a connection after `close()`, or one waiting on it when it was closed. Do not use a connection after closing it.',
+  },
+  ERR_MP_LISTENER_CLOSED: {
+    class: 'ConnectionClosedError',
+    meaning: '`accept()` on a listener after `close()`, or waiting when it was closed. Accept before closing the listener.',
+  },
+  ERR_MP_CONNECTION_EOF: {
+    class: 'ConnectionEofError',
+    meaning: "The peer closed the connection and every message it sent was received (Python's EOFError). Stop receiving.",
+  },
+  ERR_MP_CONNECTION_TRUNCATED: {
+    class: 'ConnectionEofError',
+    meaning: 'The peer closed the connection in the middle of a message; the part received is dropped. The peer exited or closed while sending.',
+  },
+  ERR_MP_MESSAGE_TOO_LARGE: {
+    class: 'MessageTooLargeError',
+    meaning: 'A message longer than `maxMessageSize` (or than `recvBytes(maxlength)`) was announced; it was refused from its header and the connection closed. Raise the limit if the peer is trusted to send that much.',
+  },
+  ERR_MP_LISTEN_FAILED: {
+    class: 'ConnectionFailedError',
+    meaning: 'The listener could not bind or listen (address in use, a socket file already there, no permission); `cause` is the system error. Pick another address or remove the stale socket file.',
+  },
+  ERR_MP_CONNECTION_FAILED: {
+    class: 'ConnectionFailedError',
+    meaning: 'The client could not connect (refused, no such socket file); `cause` is the system error. Check that a listener is there.',
+  },
+  ERR_MP_CONNECTION_BROKEN: {
+    class: 'ConnectionFailedError',
+    meaning: 'The socket failed while open (reset by the peer, a write after the peer closed); `cause` is the system error. The connection is unusable: close it.',
+  },
+  ERR_MP_CONNECTION_TIMEOUT: {
+    class: 'ConnectionTimeoutError',
+    meaning: 'A `recv`, `accept` or `Client` call with a `timeout` got nothing in time; no message was lost. Call again, or raise the timeout.',
+  },
+
   // The object store.
   ERR_MP_STORE_RELEASED: {
     class: 'StoreReleasedError',
@@ -243,6 +289,36 @@ export const errorCodes = {
   ERR_MP_NATIVE_UNAVAILABLE: {
     class: 'NativeAddonError',
     meaning: "The native addon failed to build or was built for another Node version. Rebuild it with `npm run build:native` in the package's folder (needs g++, make and Node's headers); the message says more.",
+  },
+
+  // Pickle (Python's format).
+  ERR_MP_PICKLE_TRUNCATED: {
+    class: 'PickleTruncatedError',
+    meaning: '`loads` met the end of the input before `STOP`, or a length or frame claiming more bytes than are left. Check the pickle arrived whole.',
+  },
+  ERR_MP_PICKLE_OPCODE: {
+    class: 'PickleOpcodeError',
+    meaning: '`loads` met a byte that is no pickle opcode, or a protocol above 5. The data is not a pickle, or is corrupt.',
+  },
+  ERR_MP_PICKLE_INVALID: {
+    class: 'PickleFormatError',
+    meaning: "`loads` met opcodes that do not make a value: no MARK where one is needed, an empty stack, an unknown memo key, invalid UTF-8, a Python 2 str that is not ASCII (load with `encoding: 'latin1'` or `'bytes'`).",
+  },
+  ERR_MP_PICKLE_GLOBAL: {
+    class: 'PickleGlobalError',
+    meaning: 'The pickle names a class or function (`module`, `qualname`) that is not on the allow-list. Register it with `registerPickleClass` or `registerPickleFunction`, or load with `unknownGlobals: \'keep\'`.',
+  },
+  ERR_MP_PICKLE_LIMIT: {
+    class: 'PickleLimitError',
+    meaning: 'A load or dump went past a limit (`limit` names the option: `maxDepth`, `maxMemo`, `maxLength`, `maxAllocation`, `maxIntDigits`). Raise it if the data is trusted.',
+  },
+  ERR_MP_PICKLE_UNSUPPORTED: {
+    class: 'PickleUnsupportedError',
+    meaning: '`dumps` got a value with no pickle form (a symbol, an unregistered class), or `loads` a persistent id, an extension code or an out-of-band buffer it was not given (`buffers`).',
+  },
+  ERR_MP_PYTHON_EXCEPTION: {
+    class: 'PythonError',
+    meaning: 'A Python exception loaded from a pickle (a value, not thrown by multiproc): `pythonClass`, `pythonArgs` and, from a pool, the remote `traceback` say what Python raised.',
   },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 

@@ -83,6 +83,57 @@ export { TaskNotFoundError, TaskModuleNotFoundError, TaskModuleFailedError } fro
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';
 export { errorCodes, type ErrorCode, type ErrorCodeEntry } from './error-codes.js';
+export {
+  dumps,
+  loads,
+  Tuple,
+  tuple,
+  ByteArray,
+  FrozenSet,
+  OrderedDict,
+  Complex,
+  Float,
+  Decimal,
+  PickleGlobal,
+  PickleObject,
+  PyDate,
+  PyTime,
+  PyDateTime,
+  Timedelta,
+  Timezone,
+  PythonError,
+  PickleRegistry,
+  pickleRegistry,
+  registerPickleClass,
+  registerPickleFunction,
+  PickleTruncatedError,
+  PickleOpcodeError,
+  PickleFormatError,
+  PickleGlobalError,
+  PickleLimitError,
+  PickleUnsupportedError,
+  HIGHEST_PROTOCOL,
+  DEFAULT_PROTOCOL,
+  type LoadOptions,
+  type DumpOptions,
+  type PickleClassHooks,
+  type Reduction,
+} from './pickle/index.js';
+export { Listener, type AcceptOptions } from './connection/listener.js';
+export { Client } from './connection/client.js';
+export { SocketConnection, type RecvOptions, type PollOptions } from './connection/connection.js';
+export { wait, type Pollable } from './connection/wait.js';
+export type { Address, Family } from './connection/address.js';
+export type { Digest, ChallengeDigest } from './connection/auth.js';
+export type { ConnectionOptions, AuthOptions, ListenerOptions, ClientOptions } from './connection/options.js';
+export {
+  AuthenticationError,
+  ConnectionClosedError,
+  ConnectionEofError,
+  ConnectionFailedError,
+  ConnectionTimeoutError,
+  MessageTooLargeError,
+} from './connection/errors.js';
 export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
 export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
 export { StoreReleasedError, StoreClosedError } from './store/errors.js';

@@ -42,6 +42,10 @@ export interface NativeBinding {
   resetTrackerFd(): void;
   setParentDeathSignal(expectedParentPid: number): boolean;
   watchParent(expectedParentPid: number, intervalMs: number): boolean;
+  /** Linux: a listening Unix socket bound to the abstract `name` (leading NUL) at its exact length; the fd. */
+  abstractListen?(name: string, backlog: number): number;
+  /** Linux: a Unix socket connected to the abstract `name` at its exact length; the fd (non-blocking; EAGAIN while the listener's backlog is full). */
+  abstractConnect?(name: string): number;
 }
 
 /** The addon is not available: it failed to build, or was built for another Node version. */

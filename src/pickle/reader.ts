@@ -1,0 +1,784 @@
+// The unpickler: reads protocols 0 to 5 into TypeScript values, resolving globals only through the allow-list.
+import { expected } from '../errors.js';
+import { PickleFormatError, PickleGlobalError, PickleLimitError, PickleOpcodeError, PickleTruncatedError, PickleUnsupportedError } from './errors.js';
+import { KnownGlobal, knownGlobal, py3Name, type Instantiator } from './known-globals.js';
+import * as op from './opcodes.js';
+import { resolveLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
+import { PythonError } from './python-error.js';
+import type { RegisteredGlobal } from './registry.js';
+import { decodeUtf8, rawUnicodeUnescape, unquoteString } from './text.js';
+import { ByteArray, Float, FrozenSet, PickleGlobal, PickleObject, Tuple } from './types.js';
+
+const latin1 = new TextDecoder('latin1');
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What copying a value's top level costs, roughly, in bytes (for the allocation limit). */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return value.length * 2;
+  if (value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return 8 * value.length;
+  if (value instanceof Map || value instanceof Set) return 16 * value.size;
+  return 8;
+}
+
+// Measured on whole loads, re-prototyping the array is faster than constructing the subclass (`new Tuple(n)`).
+function makeTuple(items: unknown[]): Tuple {
+  Object.setPrototypeOf(items, Tuple.prototype);
+  return items;
+}
+
+
+function isList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+}
+
+function isPlainDict(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function defineKey(target: object, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else (target as Record<string, unknown>)[key] = value;
+}
+
+/** Reads one pickle. */
+class Reader implements Instantiator {
+  readonly #data: Uint8Array;
+  // Made on the first float: a DataView per load would cost more than a small message's reading.
+  #view: DataView | undefined;
+  readonly #o: ResolvedLoadOptions;
+  #pos = 0;
+  #stack: unknown[] = [];
+  readonly #marks: number[] = [];
+  // The stack index of the innermost MARK (0 with none): opcodes may not take values from under it.
+  #floor = 0;
+  readonly #memo: unknown[] = [];
+  #memoExtra: Map<number, unknown> | undefined;
+  #allocated = 0;
+
+  constructor(data: Uint8Array, options: ResolvedLoadOptions) {
+    this.#data = data;
+    this.#o = options;
+  }
+
+  // ---- input
+  #need(n: number): number {
+    const at = this.#pos;
+    if (n > this.#data.length - at) throw new PickleTruncatedError(`the pickle ends ${n - (this.#data.length - at)} bytes short (at byte ${at})`);
+    this.#pos = at + n;
+    return at;
+  }
+
+  #u8(): number {
+    return this.#data[this.#need(1)]!;
+  }
+
+  #u16(): number {
+    const at = this.#need(2);
+    return this.#data[at]! | (this.#data[at + 1]! << 8);
+  }
+
+  #i32(): number {
+    const at = this.#need(4);
+    const d = this.#data;
+    return d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24);
+  }
+
+  #u32(): number {
+    return this.#i32() >>> 0;
+  }
+
+  #u64(): number {
+    const at = this.#need(8);
+    const d = this.#data;
+    const low = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
+    const high = (d[at + 4]! | (d[at + 5]! << 8) | (d[at + 6]! << 16) | (d[at + 7]! << 24)) >>> 0;
+    // Beyond 2**53 no input could hold it anyway; Infinity fails every length check below.
+    return high >= 0x200000 ? Infinity : high * 0x1_0000_0000 + low;
+  }
+
+  #line(): string {
+    const data = this.#data;
+    const start = this.#pos;
+    const nl = data.indexOf(0x0a, start);
+    if (nl < 0) throw new PickleTruncatedError(`a text argument at byte ${start} has no end of line`);
+    this.#pos = nl + 1;
+    return latin1.decode(data.subarray(start, nl));
+  }
+
+  /** The start of `n` payload bytes, after the length and allocation checks. */
+  #payload(n: number, what: string): number {
+    if (n > this.#data.length - this.#pos) throw new PickleTruncatedError(`a ${what} claims ${n} bytes but ${this.#data.length - this.#pos} are left`);
+    if (n > this.#o.maxLength) throw new PickleLimitError('maxLength', `a ${what} of ${n} bytes is longer than ${this.#o.maxLength}`);
+    this.#charge(n);
+    return this.#need(n);
+  }
+
+  #charge(n: number): void {
+    this.#allocated += n;
+    if (this.#allocated > this.#o.maxAllocation) throw new PickleLimitError('maxAllocation', `the load would allocate more than ${this.#o.maxAllocation} bytes`);
+  }
+
+  // ---- stack
+  #pop(): unknown {
+    const stack = this.#stack;
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    return stack.pop();
+  }
+
+  #top(): unknown {
+    const stack = this.#stack;
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    return stack[stack.length - 1];
+  }
+
+  #popMark(): unknown[] {
+    const marks = this.#marks;
+    const mark = marks.pop();
+    this.#floor = marks.length === 0 ? 0 : marks[marks.length - 1]!;
+    if (mark === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a MARK and there is none`);
+    return this.#stack.splice(mark);
+  }
+
+  // ---- memo
+  #memoSet(index: number, value: unknown): void {
+    const memo = this.#memo;
+    if (index < memo.length) {
+      memo[index] = value;
+      return;
+    }
+    if (memo.length + (this.#memoExtra?.size ?? 0) >= this.#o.maxMemo) throw new PickleLimitError('maxMemo', `the memo would hold more than ${this.#o.maxMemo} entries`);
+    if (index === memo.length) {
+      memo.push(value);
+    } else {
+      (this.#memoExtra ??= new Map()).set(index, value);
+    }
+  }
+
+  #memoGet(index: number): unknown {
+    if (index < this.#memo.length) return this.#memo[index];
+    const extra = this.#memoExtra;
+    if (extra !== undefined && extra.has(index)) return extra.get(index);
+    throw new PickleFormatError(`the memo has no entry ${index}`);
+  }
+
+  #memoTextIndex(line: string): number {
+    if (!/^\d{1,15}$/.test(line)) throw new PickleFormatError('a PUT or GET index must be a decimal integer');
+    return Number(line);
+  }
+
+  // ---- values
+  #float(value: number): unknown {
+    return this.#o.exactFloats && Number.isInteger(value) && !Object.is(value, -0) ? new Float(value) : value;
+  }
+
+  #bigint(at: number, n: number): number | bigint {
+    if (n === 0) return 0;
+    const data = this.#data;
+    if (n <= 6) {
+      let value = 0;
+      for (let i = n - 1; i >= 0; i--) value = value * 256 + data[at + i]!;
+      if (data[at + n - 1]! & 0x80) value -= 2 ** (8 * n);
+      return value;
+    }
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += (data[at + i]! < 16 ? '0' : '') + data[at + i]!.toString(16);
+    let value = BigInt(`0x${hex}`);
+    if (data[at + n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+
+  #textInt(line: string, what: string): number | bigint {
+    const text = line.trim().replace(/_/g, '');
+    if (text.length > this.#o.maxIntDigits + 1) throw new PickleLimitError('maxIntDigits', `an ${what} of ${text.length} digits is longer than ${this.#o.maxIntDigits}`);
+    let value: bigint;
+    if (/^[+-]?\d+$/.test(text)) value = BigInt(text);
+    else if (/^[+-]?0[xob][0-9a-f]+$/i.test(text)) value = text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text.replace(/^\+/, ''));
+    else throw new PickleFormatError(`an ${what} argument is not an integer: ${JSON.stringify(line.slice(0, 40))}`);
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+
+  #textFloat(line: string): number {
+    const text = line.trim();
+    if (/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)$/i.test(text)) return Number(text);
+    if (/^[+-]?(inf|infinity)$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+    if (/^[+-]?nan$/i.test(text)) return NaN;
+    throw new PickleFormatError(`a FLOAT argument is not a float: ${JSON.stringify(line.slice(0, 40))}`);
+  }
+
+  #py2String(bytes: Uint8Array): unknown {
+    switch (this.#o.encoding) {
+      case 'bytes':
+        return bytes;
+      case 'latin1':
+        return latin1.decode(bytes);
+      case 'utf8':
+        try {
+          return fatalUtf8.decode(bytes);
+        } catch {
+          throw new PickleFormatError('a Python 2 str is not valid UTF-8');
+        }
+      default:
+        for (const b of bytes) if (b > 0x7f) throw new PickleFormatError("a Python 2 str is not ASCII (load with encoding: 'latin1' or 'bytes')");
+        return latin1.decode(bytes);
+    }
+  }
+
+  #copy(at: number, n: number): Uint8Array {
+    // A copy, not a view: Buffer's slice() would give one, and a view would keep the whole input alive.
+    const bytes = new Uint8Array(n);
+    bytes.set(this.#data.subarray(at, at + n));
+    return bytes;
+  }
+
+  // ---- globals and objects
+  #global(module: string, name: string): unknown {
+    const [m, n] = py3Name(module, name);
+    const registered = this.#o.registry.lookup(m, n) ?? (m !== module || n !== name ? this.#o.registry.lookup(module, name) : undefined);
+    if (registered !== undefined) return registered.target;
+    const known = knownGlobal(m, n);
+    if (known !== undefined) return known;
+    if (this.#o.keepUnknown) return new PickleGlobal(module, name);
+    throw new PickleGlobalError(module, name);
+  }
+
+  #entry(callable: unknown): RegisteredGlobal | undefined {
+    return typeof callable === 'function' ? this.#o.registry.entryFor(callable) : undefined;
+  }
+
+  instantiate(callable: unknown, args: Tuple, kind: 'call' | 'new', kwargs?: Map<unknown, unknown>): unknown {
+    // A memoized argument can be used again and again: what a call may copy is charged each time.
+    this.#charge(8 * args.length + 8 * (kwargs?.size ?? 0) + 64);
+    if (callable instanceof KnownGlobal) {
+      for (const arg of args) this.#charge(sizeOf(arg));
+      if (kwargs !== undefined && kwargs.size > 0) throw new PickleFormatError(`${callable.toString()} takes no keyword arguments here`);
+      return callable.call(args, this);
+    }
+    if (callable instanceof PickleGlobal) {
+      return new PickleObject(kind === 'call' ? 'reduce' : kwargs === undefined ? 'newobj' : 'newobj_ex', callable, args, kwargs);
+    }
+    const entry = this.#entry(callable);
+    if (entry === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} calls something that is not a class or function`);
+    if (entry.kind === 'function') {
+      if (kind === 'new') throw new PickleFormatError(`${entry.module}.${entry.name} is a function, not a class`);
+      return entry.target(...args);
+    }
+    const hooks = entry.hooks;
+    if (hooks.create !== undefined) return kwargs === undefined ? hooks.create(args, kind) : hooks.create(args, kind, kwargs);
+    if (kind === 'new' && args.length === 0) return Object.create((entry.target as unknown as { prototype: object }).prototype) as object;
+    const Cls = entry.target as unknown as new (...a: unknown[]) => object;
+    return new Cls(...args);
+  }
+
+  #build(target: unknown, state: unknown): void {
+    this.#charge(sizeOf(state) + (state instanceof Tuple ? sizeOf(state[0]) + sizeOf(state[1]) : 0));
+    if (target instanceof PickleObject) {
+      target.state = state;
+      return;
+    }
+    if (target instanceof PythonError) {
+      target.state = state;
+      return;
+    }
+    const proto = typeof target === 'object' && target !== null ? (Object.getPrototypeOf(target) as { constructor?: unknown } | null) : null;
+    const entry = proto === null ? undefined : this.#entry(proto.constructor);
+    if (entry === undefined || entry.kind !== 'class') throw new PickleFormatError(`BUILD at byte ${this.#pos - 1} sets the state of something that is no registered class instance`);
+    const hooks = (entry).hooks;
+    if (hooks.setState !== undefined) {
+      hooks.setState(target as object, state);
+      return;
+    }
+    const own = (target as { __setstate__?: unknown }).__setstate__;
+    if (typeof own === 'function') {
+      (own as (s: unknown) => void).call(target, state);
+      return;
+    }
+    let dict = state;
+    let slots: unknown = null;
+    if (state instanceof Tuple && state.length === 2) [dict, slots] = state;
+    for (const part of [dict, slots]) {
+      if (part === null) continue;
+      if (part instanceof Map) {
+        for (const [k, v] of part) {
+          if (typeof k !== 'string') throw new PickleFormatError('an attribute name in a state must be a str');
+          defineKey(target as object, k, v);
+        }
+      } else if (isPlainDict(part)) {
+        for (const k of Object.keys(part)) defineKey(target as object, k, part[k]);
+      } else {
+        throw new PickleFormatError(`the state of ${entry.module}.${entry.name} is not a dict (give the class a setState hook)`);
+      }
+    }
+  }
+
+  #appendItems(target: unknown, items: unknown[]): void {
+    if (isList(target)) {
+      this.#charge(8 * items.length);
+      for (let i = 0; i < items.length; i++) target.push(items[i]);
+    } else if (target instanceof PickleObject) {
+      for (const item of items) target.listItems.push(item);
+    } else {
+      const extend = (target as { extend?: unknown } | null)?.extend;
+      const append = (target as { append?: unknown } | null)?.append;
+      if (this.#isRegisteredInstance(target) && typeof extend === 'function') (extend as (i: unknown[]) => void).call(target, items);
+      else if (this.#isRegisteredInstance(target) && typeof append === 'function') for (const item of items) (append as (i: unknown) => void).call(target, item);
+      else throw new PickleFormatError(`APPEND at byte ${this.#pos - 1} onto something that is not a list`);
+    }
+  }
+
+  #setItems(target: unknown, items: unknown[]): void {
+    if (items.length % 2 !== 0) throw new PickleFormatError('SETITEMS needs key-value pairs');
+    this.#charge(8 * items.length);
+    if (target instanceof Map) {
+      for (let i = 0; i < items.length; i += 2) target.set(items[i], items[i + 1]);
+    } else if (this.#o.dictAsObject && isPlainDict(target)) {
+      for (let i = 0; i < items.length; i += 2) {
+        const key = items[i];
+        if (typeof key !== 'string') throw new PickleUnsupportedError(`a dict key ${String(key)} (${typeof key}) has no plain-object form (load with dict: 'map')`);
+        defineKey(target, key, items[i + 1]);
+      }
+    } else if (target instanceof PickleObject) {
+      for (let i = 0; i < items.length; i += 2) target.dictItems.push([items[i], items[i + 1]]);
+    } else {
+      const setitem = (target as { __setitem__?: unknown } | null)?.__setitem__;
+      if (!this.#isRegisteredInstance(target) || typeof setitem !== 'function') throw new PickleFormatError(`SETITEM at byte ${this.#pos - 1} onto something that is not a dict`);
+      for (let i = 0; i < items.length; i += 2) (setitem as (k: unknown, v: unknown) => void).call(target, items[i], items[i + 1]);
+    }
+  }
+
+  #isRegisteredInstance(target: unknown): boolean {
+    if (typeof target !== 'object' || target === null) return false;
+    const proto = Object.getPrototypeOf(target) as { constructor?: unknown } | null;
+    return proto !== null && this.#entry(proto.constructor)?.kind === 'class';
+  }
+
+  #newDict(): unknown {
+    this.#charge(64);
+    return this.#o.dictAsObject ? {} : new Map();
+  }
+
+  #dictFrom(items: unknown[]): unknown {
+    const dict = this.#newDict();
+    this.#setItems(dict, items);
+    return dict;
+  }
+
+  // ---- the loop
+  load(): unknown {
+    const data = this.#data;
+    const end = data.length;
+    const stack = this.#stack;
+    for (;;) {
+      if (this.#pos >= end) throw new PickleTruncatedError('the pickle ends before its STOP');
+      const code = data[this.#pos++]!;
+      switch (code) {
+        case op.FRAME: {
+          const n = this.#u64();
+          if (n > end - this.#pos) throw new PickleTruncatedError(`a FRAME claims ${n} bytes but ${end - this.#pos} are left`);
+          break;
+        }
+        case op.STOP: {
+          return this.#pop();
+        }
+        case op.NONE:
+          stack.push(null);
+          break;
+        case op.NEWTRUE:
+          stack.push(true);
+          break;
+        case op.NEWFALSE:
+          stack.push(false);
+          break;
+        case op.BININT1: {
+          const at = this.#pos;
+          if (at >= end) this.#need(1);
+          stack.push(data[at]);
+          this.#pos = at + 1;
+          break;
+        }
+        case op.BININT2:
+          stack.push(this.#u16());
+          break;
+        case op.BININT:
+          stack.push(this.#i32());
+          break;
+        case op.BINFLOAT:
+          stack.push(this.#float((this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false)));
+          break;
+        case op.SHORT_BINUNICODE: {
+          const at = this.#pos;
+          const n = data[at];
+          // The common case inline: the length and the text are there, and within the limits.
+          if (n !== undefined && at + 1 + n <= end && n <= this.#o.maxLength && this.#allocated + n <= this.#o.maxAllocation) {
+            this.#allocated += n;
+            this.#pos = at + 1 + n;
+            stack.push(decodeUtf8(data, at + 1, at + 1 + n));
+          } else {
+            const length = this.#u8();
+            const start = this.#payload(length, 'str');
+            stack.push(decodeUtf8(data, start, start + length));
+          }
+          break;
+        }
+        case op.BINUNICODE: {
+          const n = this.#u32();
+          const at = this.#payload(n, 'str');
+          stack.push(decodeUtf8(data, at, at + n));
+          break;
+        }
+        case op.SHORT_BINBYTES: {
+          const n = this.#u8();
+          stack.push(this.#copy(this.#payload(n, 'bytes'), n));
+          break;
+        }
+        case op.EMPTY_TUPLE:
+          stack.push(makeTuple([]));
+          break;
+        case op.TUPLE1: {
+          const a = this.#pop();
+          this.#charge(8);
+          stack.push(makeTuple([a]));
+          break;
+        }
+        case op.TUPLE2: {
+          const b = this.#pop();
+          const a = this.#pop();
+          this.#charge(16);
+          stack.push(makeTuple([a, b]));
+          break;
+        }
+        case op.TUPLE3: {
+          const c = this.#pop();
+          const b = this.#pop();
+          const a = this.#pop();
+          this.#charge(24);
+          stack.push(makeTuple([a, b, c]));
+          break;
+        }
+        case op.MARK:
+          if (this.#marks.length >= this.#o.maxDepth) throw new PickleLimitError('maxDepth', `more than ${this.#o.maxDepth} MARKs are open`);
+          this.#marks.push(stack.length);
+          this.#floor = stack.length;
+          break;
+        case op.TUPLE: {
+          const items = this.#popMark();
+          this.#charge(8 * items.length);
+          stack.push(makeTuple(items));
+          break;
+        }
+        case op.EMPTY_LIST:
+          this.#charge(32);
+          stack.push([]);
+          break;
+        case op.APPEND: {
+          const item = this.#pop();
+          this.#appendItems(this.#top(), [item]);
+          break;
+        }
+        case op.APPENDS: {
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (isList(target)) {
+            // Straight from the stack into the list: no array of the items in between.
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i++) target.push(stack[i]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#appendItems(this.#top(), items);
+          }
+          break;
+        }
+        case op.EMPTY_DICT:
+          stack.push(this.#newDict());
+          break;
+        case op.SETITEM: {
+          const value = this.#pop();
+          const key = this.#pop();
+          this.#setItems(this.#top(), [key, value]);
+          break;
+        }
+        case op.SETITEMS: {
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (target instanceof Map && (stack.length - mark) % 2 === 0) {
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#setItems(this.#top(), items);
+          }
+          break;
+        }
+        case op.MEMOIZE: {
+          const memo = this.#memo;
+          if (this.#memoExtra === undefined && memo.length < this.#o.maxMemo && stack.length > this.#floor) {
+            memo.push(stack[stack.length - 1]);
+          } else {
+            this.#memoSet(memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+          }
+          break;
+        }
+        case op.BINPUT:
+          this.#memoSet(this.#u8(), this.#top());
+          break;
+        case op.BINGET: {
+          const at = this.#pos;
+          const index = at < end ? data[at]! : this.#u8();
+          this.#pos = at + 1;
+          this.#charge(8);
+          stack.push(index < this.#memo.length ? this.#memo[index] : this.#memoGet(index));
+          break;
+        }
+        default:
+          this.#rare(code);
+          break;
+      }
+    }
+  }
+
+  /** The opcodes met less often, out of the main loop so that it stays small enough for V8 to optimize well. */
+  #rare(code: number): void {
+    const data = this.#data;
+    const stack = this.#stack;
+    switch (code) {
+      case op.PROTO: {
+        const proto = this.#u8();
+        if (proto > op.HIGHEST_PROTOCOL) throw new PickleOpcodeError(`unsupported pickle protocol ${proto}`);
+        break;
+      }
+      case op.LONG1: {
+        const n = this.#u8();
+        const at = this.#payload(n, 'LONG1');
+        stack.push(this.#bigint(at, n));
+        break;
+      }
+      case op.LONG4: {
+        const n = this.#i32();
+        if (n < 0) throw new PickleFormatError('LONG4 has a negative length');
+        const at = this.#payload(n, 'LONG4');
+        stack.push(this.#bigint(at, n));
+        break;
+      }
+      case op.BINUNICODE8: {
+        const n = this.#u64();
+        const at = this.#payload(n, 'str');
+        stack.push(decodeUtf8(data, at, at + n));
+        break;
+      }
+      case op.BINBYTES: {
+        const n = this.#u32();
+        stack.push(this.#copy(this.#payload(n, 'bytes'), n));
+        break;
+      }
+      case op.BINBYTES8: {
+        const n = this.#u64();
+        stack.push(this.#copy(this.#payload(n, 'bytes'), n));
+        break;
+      }
+      case op.BYTEARRAY8: {
+        const n = this.#u64();
+        const at = this.#payload(n, 'bytearray');
+        const array = new ByteArray(n);
+        array.set(data.subarray(at, at + n));
+        stack.push(array);
+        break;
+      }
+      case op.SHORT_BINSTRING: {
+        const n = this.#u8();
+        stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
+        break;
+      }
+      case op.BINSTRING: {
+        const n = this.#i32();
+        if (n < 0) throw new PickleFormatError('BINSTRING has a negative length');
+        stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
+        break;
+      }
+      case op.LIST: {
+        const items = this.#popMark();
+        this.#charge(8 * items.length);
+        stack.push(items);
+        break;
+      }
+      case op.DICT:
+        stack.push(this.#dictFrom(this.#popMark()));
+        break;
+      case op.EMPTY_SET:
+        this.#charge(64);
+        stack.push(new Set());
+        break;
+      case op.ADDITEMS: {
+        const items = this.#popMark();
+        const target = this.#top();
+        if (!(target instanceof Set) || target instanceof FrozenSet) throw new PickleFormatError(`ADDITEMS at byte ${this.#pos - 1} onto something that is not a set`);
+        this.#charge(8 * items.length);
+        for (const item of items) target.add(item);
+        break;
+      }
+      case op.FROZENSET: {
+        const items = this.#popMark();
+        this.#charge(8 * items.length);
+        stack.push(new FrozenSet(items));
+        break;
+      }
+      case op.POP:
+        if (this.#marks.length > 0 && this.#floor === stack.length) this.#popMark();
+        else this.#pop();
+        break;
+      case op.POP_MARK:
+        this.#popMark();
+        break;
+      case op.DUP:
+        this.#charge(8);
+        stack.push(this.#top());
+        break;
+      case op.LONG_BINPUT:
+        this.#memoSet(this.#u32(), this.#top());
+        break;
+      case op.PUT:
+        this.#memoSet(this.#memoTextIndex(this.#line()), this.#top());
+        break;
+      case op.LONG_BINGET:
+        this.#charge(8);
+        stack.push(this.#memoGet(this.#u32()));
+        break;
+      case op.GET:
+        this.#charge(8);
+        stack.push(this.#memoGet(this.#memoTextIndex(this.#line())));
+        break;
+      case op.GLOBAL: {
+        const module = this.#line();
+        const name = this.#line();
+        stack.push(this.#global(module, name));
+        break;
+      }
+      case op.STACK_GLOBAL: {
+        const name = this.#pop();
+        const module = this.#pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleFormatError('STACK_GLOBAL needs two str');
+        stack.push(this.#global(module, name));
+        break;
+      }
+      case op.REDUCE: {
+        const args = this.#pop();
+        const callable = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError(`REDUCE at byte ${this.#pos - 1} has arguments that are not a tuple`);
+        stack.push(this.instantiate(callable, args, 'call'));
+        break;
+      }
+      case op.NEWOBJ: {
+        const args = this.#pop();
+        const cls = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError(`NEWOBJ at byte ${this.#pos - 1} has arguments that are not a tuple`);
+        stack.push(this.instantiate(cls, args, 'new'));
+        break;
+      }
+      case op.NEWOBJ_EX: {
+        const kwargs = this.#pop();
+        const args = this.#pop();
+        const cls = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError('NEWOBJ_EX has arguments that are not a tuple');
+        const kw = kwargs instanceof Map ? kwargs : isPlainDict(kwargs) ? new Map(Object.entries(kwargs)) : undefined;
+        if (kw === undefined) throw new PickleFormatError('NEWOBJ_EX has keyword arguments that are not a dict');
+        stack.push(this.instantiate(cls, args, 'new', kw));
+        break;
+      }
+      case op.INST: {
+        const module = this.#line();
+        const name = this.#line();
+        const cls = this.#global(module, name);
+        stack.push(this.instantiate(cls, makeTuple(this.#popMark()), 'call'));
+        break;
+      }
+      case op.OBJ: {
+        const items = this.#popMark();
+        if (items.length === 0) throw new PickleFormatError('OBJ needs a class');
+        const cls = items.shift();
+        stack.push(this.instantiate(cls, makeTuple(items), 'call'));
+        break;
+      }
+      case op.BUILD: {
+        const state = this.#pop();
+        this.#build(this.#top(), state);
+        break;
+      }
+      case op.INT: {
+        const line = this.#line();
+        stack.push(line === '01' ? true : line === '00' ? false : this.#textInt(line, 'INT'));
+        break;
+      }
+      case op.LONG: {
+        const line = this.#line();
+        stack.push(this.#textInt(line.endsWith('L') ? line.slice(0, -1) : line, 'LONG'));
+        break;
+      }
+      case op.FLOAT:
+        stack.push(this.#float(this.#textFloat(this.#line())));
+        break;
+      case op.STRING: {
+        const line = this.#line();
+        this.#charge(line.length);
+        stack.push(this.#py2String(unquoteString(line.trimEnd())));
+        break;
+      }
+      case op.UNICODE: {
+        const line = this.#line();
+        this.#charge(line.length);
+        stack.push(rawUnicodeUnescape(line));
+        break;
+      }
+      case op.PERSID:
+      case op.BINPERSID:
+        throw new PickleUnsupportedError('the pickle holds a persistent id, which is refused here');
+      case op.EXT1:
+      case op.EXT2:
+      case op.EXT4:
+        throw new PickleUnsupportedError('the pickle names a global by a copyreg extension code, which is refused here');
+      case op.NEXT_BUFFER: {
+        const buffers = this.#o.buffers;
+        if (buffers === undefined) throw new PickleUnsupportedError('the pickle takes an out-of-band buffer (NEXT_BUFFER) and none were given (the `buffers` option)');
+        const next = buffers.next();
+        if (next.done === true) throw new PickleFormatError('the pickle takes more out-of-band buffers than were given');
+        if (!(next.value instanceof Uint8Array)) throw new TypeError(expected('buffers', 'an iterable of Uint8Array', next.value));
+        stack.push(next.value);
+        break;
+      }
+      case op.READONLY_BUFFER:
+        this.#top();
+        break;
+      default:
+        throw new PickleOpcodeError(`byte 0x${code.toString(16).padStart(2, '0')} at ${this.#pos - 1} is no pickle opcode`);
+    }
+  }
+}
+
+/** Reads one pickle (protocols 0 to 5) into a value; see docs/pickle.md for what each Python type becomes. */
+export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
+  const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
+  if (bytes === undefined) throw new TypeError(expected('data', 'a Uint8Array or an ArrayBuffer', data));
+  const reader = new Reader(bytes, resolveLoadOptions(options));
+  try {
+    return reader.load();
+  } catch (error) {
+    // The engine's own ceilings (string length, BigInt size) are limits too, reported as such.
+    if (error instanceof RangeError && /Invalid string length|Maximum BigInt size|Invalid array length|Invalid typed array length/.test(error.message)) {
+      throw new PickleLimitError('maxLength', `a value is past what JavaScript can hold: ${error.message}`);
+    }
+    if (error instanceof RangeError && /Maximum call stack size exceeded/.test(error.message)) {
+      throw new PickleLimitError('maxDepth', 'a call with too many arguments, or a hook that recursed too deeply');
+    }
+    throw error;
+  }
+}

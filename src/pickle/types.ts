@@ -1,0 +1,109 @@
+// The TypeScript forms of the Python values that have no JavaScript counterpart.
+
+/** A Python tuple: an array that pickles back as a tuple. `Tuple.of(1, 2)`, `Tuple.from(items)`. */
+export class Tuple<T = unknown> extends Array<T> {
+  // map, filter and slice give plain arrays: their results are no longer the tuple that came over the wire.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/** `tuple(1, 'a')` is `Tuple.of(1, 'a')`. */
+export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
+  return toTuple(items);
+}
+
+/** A Tuple holding a copy of `items`. */
+export function toTuple<T>(items: readonly T[]): Tuple<T> {
+  return Object.setPrototypeOf(items.slice(), Tuple.prototype) as Tuple<T>;
+}
+
+/** A Python bytearray: bytes that pickle back as a bytearray (a plain Uint8Array pickles as bytes). */
+export class ByteArray extends Uint8Array {
+  static get [Symbol.species](): Uint8ArrayConstructor {
+    return Uint8Array;
+  }
+}
+
+/** A Python frozenset (a plain Set is a Python set). */
+export class FrozenSet<T = unknown> extends Set<T> {}
+
+/** A `collections.OrderedDict` (a plain Map is a Python dict). */
+export class OrderedDict<K = unknown, V = unknown> extends Map<K, V> {}
+
+/** A Python complex number. */
+export class Complex {
+  constructor(
+    readonly real: number,
+    readonly imag: number,
+  ) {}
+}
+
+/**
+ * A Python float whose value is a whole number (`1.0`): a plain number that is a safe integer pickles as an int.
+ * Loaded floats are plain numbers unless `loads(bytes, { floats: 'exact' })` is asked.
+ */
+export class Float {
+  constructor(readonly value: number) {}
+
+  valueOf(): number {
+    return this.value;
+  }
+}
+
+/** A `decimal.Decimal`, kept as its exact text (`'1.5'`, `'-Infinity'`, `'NaN'`). */
+export class Decimal {
+  constructor(readonly value: string) {}
+
+  toString(): string {
+    return this.value;
+  }
+}
+
+/**
+ * A global (`module.name`, a class or a function) kept by reference: a known Python name seen on its own, or, with
+ * `unknownGlobals: 'keep'`, a name that is not on the allow-list. It pickles back as the same global.
+ */
+export class PickleGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+
+  toString(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/**
+ * An object built from a global that is not on the allow-list (`unknownGlobals: 'keep'`): what Python would have
+ * called, with what, and the state and items it would have set. Nothing is run; it pickles back to the same bytes.
+ */
+export class PickleObject {
+  /** `reduce`: `callable(*args)`; `newobj`: `cls.__new__(cls, *args)`; `newobj_ex`: with `kwargs` too. */
+  kind: 'reduce' | 'newobj' | 'newobj_ex';
+  callable: PickleGlobal;
+  args: Tuple;
+  kwargs: Map<unknown, unknown> | undefined;
+  /** What `BUILD` gave (`__setstate__`'s argument), `undefined` when there was none. */
+  state: unknown = undefined;
+  /** Items `APPEND`ed to the object. */
+  listItems: unknown[] = [];
+  /** Pairs `SETITEM`ed on the object. */
+  dictItems: [unknown, unknown][] = [];
+
+  constructor(kind: PickleObject['kind'], callable: PickleGlobal, args: Tuple, kwargs?: Map<unknown, unknown>) {
+    this.kind = kind;
+    this.callable = callable;
+    this.args = args;
+    this.kwargs = kwargs;
+  }
+
+  get module(): string {
+    return this.callable.module;
+  }
+
+  get name(): string {
+    return this.callable.name;
+  }
+}

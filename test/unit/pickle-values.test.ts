@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ByteArray, Complex, Decimal, dumps, Float, FrozenSet, loads, OrderedDict, PyDate, PyDateTime, PyTime, Timedelta, Timezone, Tuple, tuple } from '../../src/pickle/index.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const unhex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
+
+describe('pickle: the common types', () => {
+  it('writes the bytes CPython writes for a manager request, at protocols 4 and 2', () => {
+    const request = tuple(null, 'create', tuple('get_task_queue'), new Map());
+    assert.equal(hex(dumps(request)), '8004952300000000000000284e8c06637265617465948c0e6765745f7461736b5f71756575659485947d9474942e');
+    assert.equal(hex(dumps(request, { protocol: 2 })), '8002284e58060000006372656174657100580e0000006765745f7461736b5f717565756571018571027d71037471042e');
+    assert.equal(hex(dumps(tuple('#RETURN', null))), '8004950e000000000000008c07235245545552' + '4e944e86942e');
+  });
+
+  it('reads and writes the scalar opcodes at their boundaries', () => {
+    const cases: [unknown, string][] = [
+      [null, '80044e2e'],
+      [true, '8004882e'],
+      [false, '8004892e'],
+      [0, '80044b002e'],
+      [255, '80044bff2e'],
+      [256, '8004950400000000000000' + '4d0001' + '2e'],
+      [65536, '8004950600000000000000' + '4a00000100' + '2e'],
+      [-1, '8004950600000000000000' + '4affffffff' + '2e'],
+      [2 ** 31, '8004950800000000000000' + '8a050000008000' + '2e'],
+      [-(2 ** 31) - 1, '8004950800000000000000' + '8a05ffffff7fff' + '2e'],
+      [2n ** 63n, '8004950c00000000000000' + '8a09' + '0000000000000080' + '00' + '2e'],
+      [1.5, '8004950a00000000000000' + '473ff8000000000000' + '2e'],
+      [-0, '8004950a00000000000000' + '478000000000000000' + '2e'],
+      ['', '8004950400000000000000' + '8c0094' + '2e'],
+      ['é', '8004950600000000000000' + '8c02c3a994' + '2e'],
+      [new Uint8Array(0), '8004950400000000000000' + '430094' + '2e'],
+    ];
+    for (const [value, bytes] of cases) {
+      assert.equal(hex(dumps(value)), bytes, `dumps(${String(value)})`);
+      const back = loads(unhex(bytes));
+      if (typeof value === 'bigint') assert.equal(back, value);
+      else assert.deepEqual(back, value);
+    }
+    assert.ok(Object.is(loads(dumps(-0)), -0));
+    assert.ok(Number.isNaN(loads(dumps(Number.NaN))));
+    assert.equal(loads(dumps(2 ** 53)), 2 ** 53, 'a float too big for a safe integer stays a number');
+    assert.equal(typeof loads(dumps(2n ** 53n)), 'bigint', 'an int past 2**53 - 1 loads as a bigint');
+    assert.equal(loads(dumps(2n ** 53n - 1n)), 2 ** 53 - 1, 'and one within it as a number');
+    assert.equal(loads(dumps(-(2n ** 2040n))), -(2n ** 2040n), 'LONG4');
+  });
+
+  it('round-trips containers, keeping tuples tuples and shared references shared', () => {
+    const shared = [1];
+    const value = new Map<unknown, unknown>([
+      ['list', [1, 'two', 3.5, null, true]],
+      ['tuple', tuple(1, tuple(2, 3), tuple())],
+      ['big tuple', Tuple.of(1, 2, 3, 4, 5)],
+      [7, new Set([1, 'a'])],
+      ['frozen', new FrozenSet(['x'])],
+      ['bytes', Uint8Array.of(0, 1, 255)],
+      ['bytearray', ByteArray.of(9, 8)],
+      ['shared', [shared, shared]],
+      ['ordered', new OrderedDict([['b', 1], ['a', 2]])],
+    ]);
+    for (const protocol of [2, 3, 4, 5]) {
+      const back = loads(dumps(value, { protocol })) as Map<unknown, unknown>;
+      assert.deepStrictEqual(back, value, `protocol ${protocol}`);
+      const pair = back.get('shared') as unknown[][];
+      assert.equal(pair[0], pair[1], 'one object, referred to twice');
+    }
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    const back = loads(dumps(cycle)) as unknown[];
+    assert.equal(back[0], back);
+  });
+
+  it('maps complex, Decimal, datetime values and whole floats both ways', () => {
+    const values = [
+      new Complex(1, -2.5),
+      new Decimal('1.10'),
+      new Timedelta(1, 2, 3),
+      new PyDate(2024, 2, 29),
+      new PyTime(23, 59, 58, 999_999),
+      new PyDateTime(2024, 1, 2, 3, 4, 5, 6),
+      new PyDateTime(2024, 1, 2, 3, 4, 5, 6, Timezone.utc, 1),
+      new PyDateTime(1, 1, 1, 0, 0, 0, 0, new Timezone(new Timedelta(0, 3600), 'X')),
+    ];
+    for (const value of values) assert.deepStrictEqual(loads(dumps(value)), value);
+    assert.deepStrictEqual(loads(dumps(new Float(2)), { floats: 'exact' }), new Float(2));
+    assert.equal(loads(dumps(new Float(2))), 2);
+    const date = new Date(Date.UTC(2020, 5, 6, 7, 8, 9, 10));
+    const back = loads(dumps(date)) as PyDateTime;
+    assert.ok(back instanceof PyDateTime);
+    assert.equal(back.toDate().getTime(), date.getTime());
+  });
+
+  it('reads a dict as a plain object when asked, never touching the prototype', () => {
+    const bytes = dumps(new Map([['__proto__', 1], ['a', 2]]));
+    const plain = loads(bytes, { dict: 'object' }) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(plain), Object.prototype);
+    assert.deepEqual(Object.keys(plain), ['__proto__', 'a']);
+    assert.equal(({} as Record<string, unknown>)['a'], undefined);
+    assert.deepStrictEqual(loads(dumps({ x: 1 })), new Map([['x', 1]]), 'a plain object is written as a dict');
+    // One options object used for many loads, then changed: the change is seen.
+    const options: { dict: 'map' | 'object' } = { dict: 'map' };
+    assert.ok(loads(bytes, options) instanceof Map);
+    options.dict = 'object';
+    assert.equal(Object.getPrototypeOf(loads(bytes, options)), Object.prototype);
+  });
+});

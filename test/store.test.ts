@@ -77,6 +77,8 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
         assert.equal(result.shared, true);
       });
       for (const [worker, count] of distinctPerWorker(results)) assert.equal(count, 1, `worker ${worker} materialised it ${count} times`);
+      // A ref as a map item arrives as its value too (a map item is a call's one argument).
+      assert.deepEqual(await within(pool.map(taskRef(tasksUrl, 'lengthOf'), [ref, ref])), [100_000, 100_000]);
       // A ref at the top of a starmap item's arguments arrives as its value too.
       const sums = await within(tasks.sumSlice.starmap([[ref, 0, 7], [ref, 7, 21]]));
       assert.deepEqual(sums.map((s) => s.sum), [21, 42]);
@@ -132,6 +134,21 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       await assert.rejects(ref.get(), { code: 'ERR_MP_STORE_RELEASED' });
       // The worker is fine: other objects still work.
       assert.equal((await within(tasks.sumSlice(pool.put(new Float64Array(4).fill(2)), 0, 4))).sum, 8);
+    });
+
+    it('a ref released while its task waits in the queue fails that task (ERR_MP_DECODE_HANDLE, caused by ERR_MP_STORE_RELEASED)', async () => {
+      await using pool = new Pool({ workers: 1, backend });
+      const tasks = pool.load<typeof StoreTasks>(tasksUrl);
+      const ref = pool.put(new Float64Array(10).fill(1));
+      assert.equal((await within(tasks.sumSlice(ref, 0, 10))).sum, 10);
+      const busy = tasks.block(500);
+      const late = tasks.sumSlice(ref, 0, 10);
+      ref.release();
+      await within(busy);
+      await assert.rejects(within(late), (error: { code?: string; cause?: { code?: string } }) =>
+        error.code === 'ERR_MP_DECODE_HANDLE' && error.cause?.code === 'ERR_MP_STORE_RELEASED');
+      // The worker dropped its copy and serves the next object.
+      assert.equal((await within(tasks.sumSlice(pool.put(new Float64Array(3).fill(1)), 0, 3))).sum, 3);
     });
 
     it(`a ref in a Process's args (${backend}) comes back through a Pipe as a ref to the same object`, async () => {

@@ -18,7 +18,7 @@ export const layers = [
   ['serialize', 'backends/spawn-sidecar.ts', 'pickle'],
   ['shm'],
   ['sync'],
-  ['sharedctypes', 'queue'],
+  ['sharedctypes', 'queue', 'store'],
   ['wire'],
   ['connection'],
   ['observe'],

@@ -267,6 +267,16 @@ export const errorCodes = {
     meaning: 'A `recv`, `accept` or `Client` call with a `timeout` got nothing in time; no message was lost. Call again, or raise the timeout.',
   },
 
+  // The object store.
+  ERR_MP_STORE_RELEASED: {
+    class: 'StoreReleasedError',
+    meaning: 'The object behind an ObjectRef was released (`ref.release()`, its store closed, or its pool closed), so its memory is gone. Keep the ref alive, and release it only once no task needs it.',
+  },
+  ERR_MP_STORE_CLOSED: {
+    class: 'StoreClosedError',
+    meaning: '`put()` on an ObjectStore that was closed (a closed pool says ERR_MP_POOL_CLOSED). Put objects before closing, or make a new store.',
+  },
+
   // Processes and the native addon.
   ERR_MP_PROCESS_STATE: {
     class: 'ProcessStateError',

@@ -134,3 +134,6 @@ export {
   ConnectionTimeoutError,
   MessageTooLargeError,
 } from './connection/errors.js';
+export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
+export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
+export { StoreReleasedError, StoreClosedError } from './store/errors.js';

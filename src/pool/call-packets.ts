@@ -3,22 +3,30 @@
 // that cannot be sent fails that call at once); a plain call when it is dispatched (dispatcher.ts), alone
 // or in one batch frame with other short calls of its function; a map's chunk as it is submitted.
 import { encode, type Packet } from '../serialize/index.js';
+import { refsAsValues } from '../store/object-ref.js';
 import { batchPayload } from '../wire/batch-frame.js';
 import type { Task } from './task.js';
 
-/** The packet of one call's arguments. */
+/** The packet of one call's arguments. An ObjectRef argument arrives as its object (store/object-ref.ts). */
 export function encodeCall(args: readonly unknown[], transfer?: readonly ArrayBuffer[]): Packet {
-  return encode(args, transfer === undefined ? {} : { transfer });
+  return encode(refsAsValues(args), transfer === undefined ? {} : { transfer });
 }
 
-/** The packet of a chunk of a map-like call: its items, one call each. */
-export function encodeChunk(items: readonly unknown[]): Packet {
-  return encode(items);
+/** The packet of a chunk of a map-like call: its items, one call each (`spread`: each item is a call's arguments). */
+export function encodeChunk(items: readonly unknown[], spread: boolean): Packet {
+  if (!spread) return encode(refsAsValues(items));
+  let calls: unknown[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const args = Array.isArray(item) ? refsAsValues(item) : item;
+    if (args !== item) (calls ??= items.slice())[i] = args;
+  }
+  return encode(calls ?? items);
 }
 
 /** The packet of a batch frame: the calls' ids, then each call's arguments (see wire/batch-frame.ts). */
 export function encodeBatch(batch: readonly Task[]): Packet {
-  return batchPayload(Int32Array.from(batch, (task) => task.id), encode(batch.map((task) => task.args)));
+  return batchPayload(Int32Array.from(batch, (task) => task.id), encode(batch.map((task) => refsAsValues(task.args as readonly unknown[]))));
 }
 
 /** A frame's bytes per call beyond its arguments (an id, the list's entry). */

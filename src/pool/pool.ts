@@ -5,6 +5,8 @@ import { expected } from '../errors.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { registry, type Packet } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
+import { ObjectStore } from '../store/object-store.js';
+import type { ObjectRef, OrRefs } from '../store/object-ref.js';
 import { Region } from '../sync/region.js';
 import { channelBytes } from '../wire/channel.js';
 import { TaskFlag } from '../wire/protocol.js';
@@ -15,7 +17,7 @@ import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result
 import { encodeCall, encodeChunk } from './call-packets.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
-import { PoolBootstrapError } from './errors.js';
+import { PoolBootstrapError, PoolStateError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
@@ -28,6 +30,8 @@ import { moduleUrl, taskOf, trustTaskModule, type AnyFunction, type Task, type T
 
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
 type Item<F extends AnyFunction> = Parameters<F>[0];
+/** A call's arguments, each of which may be an ObjectRef to its value (it arrives as the value). */
+type Args<F extends AnyFunction> = OrRefs<Parameters<F>>;
 type Input<T> = Iterable<T> | AsyncIterable<T>;
 
 /**
@@ -38,10 +42,10 @@ export type BoundOptions<F extends AnyFunction> = CallOptions & MapOptions<Item<
 
 /** A task bound to a pool: call it for one call, or use its map-like members. */
 export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
-  (...args: Parameters<F>): Promise<Result<F>>;
-  applyAsync(...args: Parameters<F>): AsyncResult<Result<F>>;
+  (...args: Args<F>): Promise<Result<F>>;
+  applyAsync(...args: Args<F>): AsyncResult<Result<F>>;
   map(items: Input<Item<F>>, options?: MapOptions<Item<F>>): Promise<Result<F>[]>;
-  starmap(items: Input<Parameters<F>>, options?: MapOptions<Parameters<F>>): Promise<Result<F>[]>;
+  starmap(items: Input<Args<F>>, options?: MapOptions<Parameters<F>>): Promise<Result<F>[]>;
   imap(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
   imapUnordered(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
   /**
@@ -107,6 +111,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #retries: number;
   /** Measured run time per item of each task function, for `chunksize: 'auto'`. */
   readonly #itemTimes = new ItemTimes();
+  /** What `put` stored; released when the pool closes or terminates. */
+  #store: ObjectStore | undefined;
 
   /**
    * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
@@ -180,13 +186,13 @@ export class Pool extends EventEmitter<PoolEvents> {
     const { transfer: _transfer, ...mapOptions } = options;
     const forMap = <O extends object>(given: O | undefined): O => (hasOptions ? { ...mapOptions, ...given } : given ?? {}) as O;
     const call = hasOptions
-      ? (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args, options)
-      : (...args: Parameters<F>): Promise<Result<F>> => this.apply(ref, args);
+      ? (...args: Args<F>): Promise<Result<F>> => this.apply(ref, args, options)
+      : (...args: Args<F>): Promise<Result<F>> => this.apply(ref, args);
     // A function's own `name` is read-only; the task's export name replaces it so the bound task is a TaskRef.
     Object.defineProperty(call, 'name', { value: ref.name });
     const members: Omit<BoundTask<F>, keyof TaskRef> & { url: string } = {
       url: ref.url,
-      applyAsync: (...args: Parameters<F>) => this.applyAsync(ref, args, options),
+      applyAsync: (...args: Args<F>) => this.applyAsync(ref, args, options),
       map: (items, given) => this.map(ref, items, forMap(given)),
       starmap: (items, given) => this.starmap(ref, items, forMap(given)),
       imap: (items, given) => this.imap(ref, items, forMap(given)),
@@ -200,7 +206,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * Runs `task(...args)` in a worker. `task` is a task reference or an exported function registered with
    * the codec (`registerFunction(fn, import.meta.url)` in its module), as Python's Pool takes a function.
    */
-  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>, options: CallOptions = {}): Promise<Result<F>> {
+  apply<F extends AnyFunction>(task: Task<F>, args: Args<F> = [] as unknown as Args<F>, options: CallOptions = {}): Promise<Result<F>> {
     try {
       const fn = taskOf(task, 'task');
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
@@ -225,7 +231,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** `apply` without awaiting: Python's `apply_async`, with its `callback` and `errorCallback`. */
-  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>,
+  applyAsync<F extends AnyFunction>(task: Task<F>, args: Args<F> = [] as unknown as Args<F>,
     options: CallOptions & AsyncCallbacks<Result<F>> = {}): AsyncResult<Result<F>> {
     return this.#async(options, (call) => this.apply(task, args, call));
   }
@@ -241,12 +247,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** `task(...args)` for every tuple of arguments; results in input order. */
-  starmap<F extends AnyFunction>(task: Task<F>, items: Input<Parameters<F>>, options: MapOptions<Parameters<F>> = {}): Promise<Result<F>[]> {
+  starmap<F extends AnyFunction>(task: Task<F>, items: Input<Args<F>>, options: MapOptions<Parameters<F>> = {}): Promise<Result<F>[]> {
     return this.#map(task, items, TaskFlag.Spread, options as MapOptions) as Promise<Result<F>[]>;
   }
 
   /** `starmap` without awaiting: Python's `starmap_async`; `callback` gets the whole list. */
-  starmapAsync<F extends AnyFunction>(task: Task<F>, items: Input<Parameters<F>>,
+  starmapAsync<F extends AnyFunction>(task: Task<F>, items: Input<Args<F>>,
     options: MapOptions<Parameters<F>> & AsyncCallbacks<Result<F>[]> = {}): AsyncResult<Result<F>[]> {
     return this.#async(options, (map) => this.starmap(task, items, map));
   }
@@ -264,19 +270,34 @@ export class Pool extends EventEmitter<PoolEvents> {
     return this.#lazy(task, items, false, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 
+  /**
+   * Puts `value` in shared memory once (see `ObjectStore.put`) and returns its ref: pass the ref to tasks
+   * instead of the value, and each worker reads it in place, materialised once. The object is released when
+   * the pool closes or terminates (or earlier, with `ref.release()`).
+   */
+  put<T>(value: T): ObjectRef<T> {
+    if (this.#engine.state !== 'running') throw new PoolStateError('ERR_MP_POOL_CLOSED', 'Cannot put an object into a pool that was closed or terminated');
+    return (this.#store ??= new ObjectStore()).put(value);
+  }
+
   /** Takes no new tasks, finishes the queued ones, then stops the workers. Resolves once they are gone. */
   close(): Promise<void> {
-    return this.#engine.close();
+    return this.#releasing(this.#engine.close());
   }
 
   /** Waits for the workers to be gone after `close()` or `terminate()`. */
   join(): Promise<void> {
-    return this.#engine.join();
+    return this.#releasing(this.#engine.join());
   }
 
   /** Stops every worker now; unfinished tasks reject with `ERR_MP_POOL_TERMINATED`. Resolves once they are gone. */
   terminate(): Promise<void> {
-    return this.#engine.terminate();
+    return this.#releasing(this.#engine.terminate());
+  }
+
+  /** Once the workers are gone, what `put` stored goes too. */
+  #releasing(gone: Promise<void>): Promise<void> {
+    return gone.finally(() => this.#store?.close());
   }
 
   /** A plain snapshot: per worker tasks done, busy/idle/init time, current task; queue length. */
@@ -336,7 +357,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #submitChunk(fn: TaskRef, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
-      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items), items.length, { ...submit, signal: undefined },
+      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items, (flags & TaskFlag.Spread) !== 0), items.length, { ...submit, signal: undefined },
         (values, micros) => {
           this.#itemTimes.observe(fn, items.length, micros);
           resolve({ values: values as unknown[], micros });

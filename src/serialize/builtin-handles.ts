@@ -25,6 +25,9 @@ const modules: Readonly<Record<string, string>> = {
   'multiproc.ShareableList': 'shm/shareable-list.js',
   'multiproc.Queue': 'queue/queue-kinds.js',
   'multiproc.Connection': 'queue/pipe.js',
+  'multiproc.ObjectRef': 'store/object-ref.js',
+  'multiproc.ObjectRef.value': 'store/object-ref.js',
+  'multiproc.store.Slot': 'store/layout.js',
 };
 
 /** The module URL that registers the built-in handle type `name`, if it is one. */

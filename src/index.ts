@@ -133,3 +133,22 @@ export {
   ConnectionTimeoutError,
   MessageTooLargeError,
 } from './connection/errors.js';
+export {
+  BaseManager,
+  ManagerServer,
+  BaseProxy,
+  ProxyRef,
+  Token,
+  ManagedQueue,
+  keywordParameters,
+  callSignal,
+  ManagerRemoteError,
+  ManagerProtocolError,
+  ManagerStateError,
+  type ManagerOptions,
+  type ManagerServerOptions,
+  type AutoProxy,
+  type QueueProxy,
+  type RemoteMethod,
+  type TypeidOptions,
+} from './managers/index.js';

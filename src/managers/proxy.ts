@@ -49,9 +49,17 @@ export class BaseProxy implements AsyncDisposable {
     }
   }
 
-  /** Gives the server reference back (once; later calls wait for the same decref). The object is freed when no one holds it. */
+  /**
+   * Gives the server reference back (once; later calls wait for the same decref). The object is freed when no one
+   * holds it. A server that can no longer be reached has nothing left to free, so, as Python's proxies do, that is
+   * no error.
+   */
   release(): Promise<void> {
-    this.#released ??= this.#owner.decref(this.token);
+    this.#released ??= this.#owner.decref(this.token).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && (code.startsWith('ERR_MP_CONNECTION') || code === 'ERR_MP_AUTHENTICATION')) return;
+      throw error;
+    });
     return this.#released;
   }
 

@@ -167,7 +167,7 @@ describe('managers: a TypeScript server and client', () => {
     globalThisRecord['system'] = () => (ran = true);
     const connection = await Client(manager.address, { authkey });
     await connection.sendBytes(new TextEncoder().encode("cos\nsystem\n(S'echo pwned'\ntR."));
-    const [kind, error] = (await connection.recv()) as [string, PythonError];
+    const [kind, error] = await connection.recv<[string, PythonError]>();
     connection.close();
     delete globalThisRecord['system'];
     assert.equal(kind, '#ERROR');

@@ -27,10 +27,10 @@ function rebuildProxy(func: unknown, token: unknown, serializer: unknown, kwds: 
   if (!(token instanceof Token)) throw new ManagerProtocolError('RebuildProxy was given no Token');
   if (typeof serializer !== 'string') throw new ManagerProtocolError('RebuildProxy was given no serializer name');
   let exposed: string[] | undefined;
-  const given = kwds instanceof Map ? kwds.get('exposed') : undefined;
+  const given: unknown = kwds instanceof Map ? kwds.get('exposed') : undefined;
   if (given !== undefined && given !== null) {
     if (!Array.isArray(given) || !given.every((name) => typeof name === 'string')) throw new ManagerProtocolError('RebuildProxy was given an exposed list that is not names');
-    exposed = [...(given as string[])];
+    exposed = [...given] as string[];
   }
   return new ProxyRef(token, exposed, serializer);
 }

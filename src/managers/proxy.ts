@@ -1,5 +1,6 @@
 // BaseProxy: a TypeScript handle on an object a manager serves, whose exposed methods are async calls.
 import { expected } from '../errors.js';
+import { rejected } from '../connection/options.js';
 import { ManagerStateError } from './errors.js';
 import { ProxyRef } from './proxy-ref.js';
 import type { Token } from './token.js';
@@ -45,7 +46,7 @@ export class BaseProxy implements AsyncDisposable {
       const map = kwds instanceof Map ? new Map<unknown, unknown>(kwds) : new Map<unknown, unknown>(Object.entries(kwds));
       return this.#owner.callMethod(this.token, method, args, map);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 

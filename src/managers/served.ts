@@ -53,7 +53,7 @@ export function resolveTypeid(options: TypeidOptions): TypeidEntry {
 export function publicMethods(obj: unknown): string[] {
   const names = new Set<string>();
   if (typeof obj !== 'object' && typeof obj !== 'function') return [];
-  for (let at: object | null = obj as object; at !== null && at !== Object.prototype && at !== Function.prototype; at = Object.getPrototypeOf(at) as object | null) {
+  for (let at: object | null = obj; at !== null && at !== Object.prototype && at !== Function.prototype; at = Object.getPrototypeOf(at) as object | null) {
     for (const name of Object.getOwnPropertyNames(at)) {
       if (name === 'constructor' || name.startsWith('_')) continue;
       const descriptor = Object.getOwnPropertyDescriptor(at, name);

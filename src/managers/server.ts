@@ -65,7 +65,8 @@ function identOf(obj: unknown): string {
 }
 
 function describe(obj: unknown, ident: string): string {
-  if (typeof obj === 'object' && obj !== null && Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(obj), 'toString')) return String(obj);
+  // A class of its own with a toString says how it wants to be shown; others get Python's <Class object ...> form.
+  if (typeof obj === 'object' && obj !== null && Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(obj), 'toString')) return (obj as { toString(): string }).toString();
   if (typeof obj !== 'object' || obj === null) return String(obj);
   return `<${obj.constructor.name} object, ident ${ident}>`;
 }

@@ -1,4 +1,5 @@
-# The seed's client (a worker): takes numbers from the task queue until it gets None, puts (n, n*n) on the result queue.
+# The seed's client (a worker): takes numbers from the task queue until it gets None, puts (n, n*n) on the result
+# queue, then None there to say it has finished.
 # Usage: manager_seed_client.py PORT
 import sys
 from multiprocessing.managers import BaseManager
@@ -20,6 +21,7 @@ if __name__ == '__main__':
     while True:
         n = tasks.get(timeout=30)
         if n is None:
+            results.put(None)
             break
         results.put((n, n * n))
         done += 1

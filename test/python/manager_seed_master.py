@@ -1,5 +1,6 @@
-# The seed's master: puts COUNT numbers and one None per client on the task queue, drains COUNT results, prints
-# them as JSON, then stops the server the way BaseManager.shutdown() does (a 'shutdown' request).
+# The seed's master: puts COUNT numbers and one None per client on the task queue, drains the results until every
+# client has said it finished (a None each), prints them as JSON, then stops the server the way
+# BaseManager.shutdown() does (a 'shutdown' request).
 # Usage: manager_seed_master.py PORT COUNT CLIENTS
 import json
 import sys
@@ -24,7 +25,14 @@ if __name__ == '__main__':
         tasks.put(n)
     for _ in range(clients):
         tasks.put(None)
-    got = [results.get(timeout=30) for _ in range(count)]
+    got = []
+    finished = 0
+    while finished < clients:
+        result = results.get(timeout=30)
+        if result is None:
+            finished += 1
+        else:
+            got.append(result)
     print(json.dumps(sorted([list(pair) for pair in got])), flush=True)
     conn = Client(('127.0.0.1', port), authkey=b'z')
     try:

@@ -97,7 +97,7 @@ await script('runtime', {
 // anything else by default), and gives them a `require` for Node built-ins only.
 for (const name of ['core', 'runtime']) {
   const text = readFileSync(path.join(outdir, `${name}.cjs`), 'latin1');
-  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${name}.cjs is not ASCII`);
+  if (/[\u0080-\uffff]/.test(text)) throw new Error(`${name}.cjs is not ASCII`);
   const required = [...text.matchAll(/\brequire\("([^"]*)"\)/g)].map((match) => match[1]).filter((id) => !id.startsWith('node:'));
   if (required.length > 0) throw new Error(`${name}.cjs requires ${required.join(', ')}: it may require node: built-ins only`);
 }

@@ -7,11 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 const src = fileURLToPath(new URL('../src/', import.meta.url));
 
-/** Bottom first. A file may import from its own layer's folder or from a layer below, never above. */
+/**
+ * Bottom first. A file may import from its own layer's folder or from a layer below, never above. A file
+ * named by its path (`backends/spawn-sidecar.ts`) is placed apart from its folder, in a lower layer (so `shm`
+ * may use it): it must import nothing from src/ at all, so whatever imports it gains no path upward.
+ */
 export const layers = [
-  ['errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
+  ['error-codes.ts', 'errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize', 'pickle'],
+  ['serialize', 'backends/spawn-sidecar.ts', 'pickle'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue'],
@@ -27,10 +31,13 @@ export const layers = [
 
 const layerOf = new Map(layers.flatMap((names, level) => names.map((name) => [name, level])));
 
-/** The folder (or, for a file at the top of src/, the file) a source file belongs to. */
+/** Files placed apart from their folder: the entries of `layers` that name a file inside a folder. */
+const placedFiles = new Set(layers.flat().filter((name) => name.includes('/')));
+
+/** The folder (or, for a file at the top of src/ or one placed apart, the file) a source file belongs to. */
 function unitOf(file) {
-  const [first] = path.relative(src, file).split(path.sep);
-  return first;
+  const relative = path.relative(src, file).split(path.sep).join('/');
+  return placedFiles.has(relative) ? relative : relative.split('/')[0];
 }
 
 function sourceFiles(folder) {
@@ -66,8 +73,19 @@ const graph = new Map(files.map((file) => [file, imports.get(file).all]));
 const codeGraph = new Map(files.map((file) => [file, imports.get(file).code]));
 const problems = [];
 
+const present = new Set(files.map((file) => path.relative(src, file).split(path.sep).join('/')));
+for (const name of placedFiles) {
+  if (!present.has(name)) problems.push(`${name}: placed in a layer of scripts/check-layers.mjs, but there is no such file`);
+}
+
 for (const [file, targets] of graph) {
   const from = unitOf(file);
+  if (placedFiles.has(from)) {
+    for (const target of targets) {
+      problems.push(`${from} imports ${path.relative(src, target)}: a file placed apart from its folder must import nothing from src/`);
+    }
+    continue;
+  }
   const fromLevel = layerOf.get(from);
   if (fromLevel === undefined) problems.push(`${path.relative(src, file)}: its folder \`${from}\` has no layer in scripts/check-layers.mjs`);
   for (const target of targets) {

@@ -1,19 +1,37 @@
 // The root of every runtime error multiproc throws, and the argument-check message shape.
 
+import type { ErrorCode } from './error-codes.js';
+
+/** Every instance of every copy carries it (copies from before per-class brands check only this one). */
 const brand = Symbol.for('multiproc.error');
+/** A static getter every error class inherits: that class's own brand (see brandOf). */
+const classBrand = Symbol.for('multiproc.error.brand');
+
+/** Each class's brand once made (`Symbol.for` looks its key up in a global table). */
+const brands = new WeakMap<object, symbol>();
+
+/**
+ * A class's brand, `Symbol.for('multiproc.error.' + its name)`: the same symbol in every copy of the package,
+ * so the copies agree on which class an error is. Read through the static getter, so a subclass has its own
+ * without declaring anything.
+ */
+function brandOf(cls: unknown): symbol | undefined {
+  return typeof cls === 'function' ? (cls as { [classBrand]?: unknown })[classBrand] as symbol | undefined : undefined;
+}
 
 export interface MultiprocErrorOptions {
   cause?: unknown;
 }
 
 /**
- * Base class of every runtime error. `code` is stable (`ERR_MP_...`); test and branch on it, not on
- * the message. `instanceof` works across two copies of the package through a `Symbol.for` brand.
+ * Base class of every runtime error. `code` is stable (`ERR_MP_...`, listed in docs/errors.md); test and
+ * branch on it, not on the message. `instanceof` works across two copies of the package, for this class and
+ * each subclass: an error matches a class whose brand one of the classes it was made from carries.
  */
 export class MultiprocError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
 
-  constructor(code: string, message: string, options: MultiprocErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: MultiprocErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.code = code;
     this.name = new.target.name;
@@ -23,11 +41,24 @@ export class MultiprocError extends Error {
     return true;
   }
 
+  static get [classBrand](): symbol {
+    let symbol = brands.get(this);
+    if (symbol === undefined) brands.set(this, (symbol = Symbol.for(`multiproc.error.${this.name}`)));
+    return symbol;
+  }
+
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this === MultiprocError) {
-      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+    if (typeof value !== 'object' || value === null) return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // Every copy's errors carry the common brand (older copies, only that one): without it, no class matches.
+    if ((value as Record<symbol, unknown>)[brand] !== true) return false;
+    if (this === MultiprocError) return true;
+    // Another copy's error: walk its classes (their prototypes' constructors) for this class's brand.
+    const wanted = (this as { [classBrand]: symbol })[classBrand];
+    for (let proto: unknown = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto as object, 'constructor') && brandOf((proto as { constructor: unknown }).constructor) === wanted) return true;
     }
-    return Function.prototype[Symbol.hasInstance].call(this, value);
+    return false;
   }
 }
 

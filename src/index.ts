@@ -82,6 +82,7 @@ export {
 export { TaskNotFoundError, TaskModuleNotFoundError, TaskModuleFailedError } from './worker/errors.js';
 export { currentWorker, type WorkerInfo } from './worker/current-worker.js';
 export { currentTask, type TaskInfo } from './worker/current-task.js';
+export { errorCodes, type ErrorCode, type ErrorCodeEntry } from './error-codes.js';
 export {
   dumps,
   loads,

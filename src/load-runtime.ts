@@ -69,8 +69,8 @@ function readCache(file: string, stamp: Buffer): Buffer | undefined {
 
 function writeCache(folder: string, file: string, stamp: Buffer, data: Buffer): void {
   const fs = process.getBuiltinModule('node:fs');
-  const { threadId } = process.getBuiltinModule('node:worker_threads');
-  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
+  // A name no other thread or process writing the same cache picks, so each rename moves a whole file.
+  const temporary = `${file}.${process.getBuiltinModule('node:crypto').randomUUID()}.tmp`;
   try {
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(temporary, Buffer.concat([stamp, data]));

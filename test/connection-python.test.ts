@@ -3,13 +3,16 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { Client, Listener, Tuple, tuple, type Address, type SocketConnection } from '../src/index.js';
-import { encodeLongHeader, FrameReader } from '../src/connection/framing.js';
+import { encodeHeader, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
-import { pythonScript } from './helpers/spawn.js';
+import { finish, pythonScript } from './helpers/spawn.js';
 
 const peerScript = pythonScript('connection_peer.py');
 const key = new TextEncoder().encode('shared secret');
@@ -217,6 +220,16 @@ describe('multiprocessing.connection interoperability', () => {
     });
   }
 
+  it('writes the header each Python version writes, for every size (the 12-byte form only past 2^31 - 1 bytes)', async () => {
+    const sizes = [0, 3, 16384, 16385, 64 << 20, 2 ** 31 - 1, 2 ** 31, 2 ** 40];
+    for (const version of versions) {
+      const result = await finish(spawn(pythonFor(version), [pythonScript('connection_headers.py'), ...sizes.map(String)]), 30_000);
+      assert.equal(result.code, 0, result.stderr);
+      const headers = JSON.parse(result.stdout) as Record<string, string>;
+      for (const size of sizes) assert.equal(Buffer.from(encodeHeader(size)).toString('hex'), headers[size], `Python ${version}, ${size} bytes`);
+    }
+  });
+
   it('drops a Python peer that connects and says nothing, after sending it a modern challenge', async () => {
     await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key, authTimeout: 300 });
     const accepting = rejectsWithCode(listener.accept({ timeout: 20_000 }), 'ERR_MP_AUTHENTICATION_TIMEOUT');
@@ -246,6 +259,36 @@ describe('multiprocessing.connection interoperability', () => {
       await peer.end();
     } finally {
       peer.child.kill('SIGKILL');
+    }
+  });
+
+  it('over a Unix socket file, Python 3.11 listening, then multiproc listening for Python 3.13', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mp-python-unix-'));
+    try {
+      const file = path.join(dir, 'python.sock');
+      const peer = new Peer('3.11', ['listen', JSON.stringify(file), keyHex, 'bytes']);
+      try {
+        assert.equal(addressOf(await peer.next()), file);
+        await using connection = await Client(file, { authkey: key });
+        assert.equal(text(await connection.recvBytes()), 'hello from 3.11');
+        await connection.sendBytes(bytes('quit'));
+        await peer.end();
+      } finally {
+        peer.child.kill('SIGKILL');
+      }
+      assert.equal(existsSync(file), false, 'Python removed its socket file');
+      await using listener = await Listener.listen(path.join(dir, 'multiproc.sock'), { authkey: key });
+      const client = new Peer('3.13', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      try {
+        await using connection = await listener.accept({ timeout: 20_000 });
+        assert.equal(text(await connection.recvBytes()), 'hello from 3.13');
+        await connection.sendBytes(bytes('quit'));
+        await client.end();
+      } finally {
+        client.child.kill('SIGKILL');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

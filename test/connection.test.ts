@@ -9,7 +9,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BufferTooShortError, Client, Listener, Pipe, SocketConnection, tuple, Tuple, wait, type Address, type ListenerOptions } from '../src/index.js';
 import { encodeFrame, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
+import { createResponse } from '../src/connection/auth.js';
 import { rejectsWithCode } from './helpers/codes.js';
+import { finish, firstLine, fixture, runNode, startNode } from './helpers/spawn.js';
 
 const key = new TextEncoder().encode('the key');
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -101,6 +103,24 @@ describe('Listener and Client, multiproc at both ends', () => {
     for (const end of [client, server, c2, s2, listener, l2]) end.close();
   });
 
+  it('with no address, listens on a Unix socket in a new temporary folder (removed on close), or on a free TCP port', async () => {
+    const listener = await Listener.listen({ authkey: key });
+    const address = listener.address as string;
+    assert.equal(listener.family, 'AF_UNIX');
+    assert.ok(address.startsWith(tmpdir()) && existsSync(address), address);
+    const [server, client] = await Promise.all([listener.accept(), Client(address, { authkey: key })]);
+    await client.sendBytes(bytes('via a temporary socket'));
+    assert.equal(text(await server.recvBytes()), 'via a temporary socket');
+    listener.close();
+    assert.equal(existsSync(path.dirname(address)), false, 'the folder is gone');
+    client.close();
+    server.close();
+    const tcp = await Listener.listen(undefined, { family: 'AF_INET' });
+    assert.equal(tcp.address[0], '127.0.0.1');
+    assert.ok((tcp.address[1] as number) > 0);
+    tcp.close();
+  });
+
   it('carries 64 MiB each way', async () => {
     const [listener, server, client] = await pair(['127.0.0.1', 0], { authkey: key, maxMessageSize: 64 << 20 });
     const big = new Uint8Array(64 << 20);
@@ -158,6 +178,40 @@ describe('Listener and Client, multiproc at both ends', () => {
     await withTimeout(peer.ended, 10_000, 'the server closing the socket');
     assert.deepEqual(peer.frames().map(text), ['#FAILURE#']);
     await rejectsWithCode(listener.accept({ timeout: 50 }), 'ERR_MP_CONNECTION_TIMEOUT');
+    listener.close();
+  });
+
+  it('holds a peer not yet authenticated to 256-byte messages, and takes a message sent right after the handshake', async () => {
+    const listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
+    const refused = assert.rejects(listener.accept(), (error: { code?: string; cause?: { code?: string; limit?: number } }) =>
+      error.code === 'ERR_MP_AUTHENTICATION' && error.cause?.code === 'ERR_MP_MESSAGE_TOO_LARGE' && error.cause.limit === 256);
+    const greedy = await raw(listener.address);
+    // Instead of an answer, a header announcing 1 MiB (within maxMessageSize): refused from the header.
+    greedy.socket.write(new Uint8Array([0, 0x10, 0, 0]));
+    await refused;
+    await withTimeout(greedy.ended, 10_000, 'the listener dropping the peer');
+    // A client that sends its verdict and its first (1000-byte) message in one write.
+    const peer = await raw(listener.address);
+    const next = async (): Promise<Uint8Array> => {
+      for (;;) {
+        const [frame] = peer.frames();
+        if (frame !== undefined) return frame;
+        await withTimeout(once(peer.socket, 'data'));
+      }
+    };
+    const challenge = await next();
+    peer.socket.write(encodeFrame(createResponse(key, challenge.subarray(11))));
+    assert.equal(text(await next()), '#WELCOME#');
+    const mine = new Uint8Array(20).fill(3);
+    peer.socket.write(encodeFrame(new Uint8Array([...bytes('#CHALLENGE#'), ...mine])));
+    assert.equal(Buffer.from(await next()).toString('hex'), Buffer.from(createResponse(key, mine)).toString('hex'));
+    peer.socket.write(new Uint8Array([...encodeFrame(bytes('#WELCOME#')), ...encodeFrame(new Uint8Array(1000).fill(5))]));
+    const server = await listener.accept({ timeout: 10_000 });
+    const first = await server.recvBytes();
+    assert.equal(first.length, 1000);
+    assert.equal(first[999], 5);
+    server.close();
+    peer.socket.destroy();
     listener.close();
   });
 
@@ -295,6 +349,51 @@ describe('Listener and Client, multiproc at both ends', () => {
     listener.close();
   });
 
+  it('sends from a SharedArrayBuffer and from a typed array at a byte offset', async () => {
+    const [listener, server, client] = await pair();
+    const shared = new SharedArrayBuffer(100_000);
+    new Uint8Array(shared)[99_999] = 9;
+    await client.sendBytes(shared);
+    await client.sendBytes(new Float64Array([1.5, 2.5]), 8);
+    const big = await server.recvBytes();
+    assert.equal(big.length, 100_000);
+    assert.equal(big[99_999], 9);
+    const half = await server.recvBytes();
+    assert.equal(new DataView(half.buffer, half.byteOffset, half.length).getFloat64(0, true), 2.5);
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('concurrent receives are served in call order, and concurrent sends arrive in call order', async () => {
+    const [listener, server, client] = await pair();
+    const receiving = [server.recvBytes(), server.recvBytes(), server.recv()];
+    await Promise.all([client.sendBytes(bytes('one')), client.sendBytes(new Uint8Array(100_000).fill(2)), client.send('three')]);
+    const [one, two, three] = await Promise.all(receiving);
+    assert.equal(text(one as Uint8Array), 'one');
+    assert.equal((two as Uint8Array).length, 100_000);
+    assert.equal(three, 'three');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
+  it('an aborted accept() or Client() rejects with the reason; the connection that comes later is kept for the next accept()', async () => {
+    const listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
+    const controller = new AbortController();
+    const accepting = listener.accept({ signal: controller.signal });
+    controller.abort(new Error('not now'));
+    await assert.rejects(accepting, /not now/);
+    await assert.rejects(Client(listener.address, { authkey: key, signal: AbortSignal.abort(new Error('never')) }), /never/);
+    const client = await Client(listener.address, { authkey: key });
+    const server = await listener.accept({ timeout: 10_000 });
+    await client.sendBytes(bytes('kept'));
+    assert.equal(text(await server.recvBytes()), 'kept');
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it('recvBytesInto fills from an offset, or gives the whole message in BufferTooShortError', async () => {
     const [listener, server, client] = await pair();
     await client.sendBytes(bytes('abcd'));
@@ -352,6 +451,24 @@ describe('Listener and Client, multiproc at both ends', () => {
     assert.equal(closedLater.closed, true);
     assert.equal(existsSync(address as string), false);
     await rejectsWithCode(Client(address, { authkey: key }), 'ERR_MP_CONNECTION_FAILED');
+  });
+
+  it('an idle open connection lets the program end; a waiting accept() or recv keeps it running', async () => {
+    const idle = await runNode(fixture('connection-lifetime.js'), ['idle'], 20_000);
+    assert.equal(idle.code, 0, idle.stderr);
+    assert.equal(idle.stdout.trim(), 'done, everything left open');
+    const socketPath = path.join(dir, 'lifetime.sock');
+    const child = startNode(fixture('connection-lifetime.js'), ['serve', socketPath]);
+    const finished = finish(child, 20_000);
+    assert.equal(await firstLine(child), 'ready');
+    const client = await Client(socketPath);
+    const accepted = await firstLine(child);
+    assert.equal(accepted, 'accepted');
+    await client.sendBytes(bytes('still here'));
+    const result = await finished;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n'), ['ready', 'accepted', 'still here']);
+    client.close();
   });
 
   it('rejects bad arguments with TypeError and RangeError, and an address in use with ERR_MP_LISTEN_FAILED', async () => {

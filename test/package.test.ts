@@ -12,6 +12,7 @@ const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tasksUrl = new URL('./fixtures/package-tasks.js', import.meta.url);
 const handlesUrl = new URL('./fixtures/package-handles.js', import.meta.url);
+const secondCopyUrl = new URL('./fixtures/package-second-copy.js', import.meta.url);
 
 describe('the package entry (the bundle)', () => {
   it("resolves 'multiproc' to the bundle, not to the compiled files", () => {
@@ -50,9 +51,35 @@ describe('the package entry (the bundle)', () => {
 
     it(`answers currentWorker() in a ${backend} task module that imports another copy of multiproc`, async () => {
       await using pool = new Pool({ workers: 2, backend });
-      const tasks = pool.load<typeof import('./fixtures/package-second-copy.js')>(new URL('./fixtures/package-second-copy.js', import.meta.url));
+      const tasks = pool.load<typeof import('./fixtures/package-second-copy.js')>(secondCopyUrl);
       const seen = await tasks.whichWorker.map([1, 2, 3, 4, 5, 6], { chunksize: 1, timeout: 30_000 });
       assert.ok(seen.every((index) => index === 0 || index === 1), `worker indexes: ${seen.join(', ')}`);
+    });
+
+    it(`answers currentTask() in a ${backend} task module that imports another copy of multiproc`, async () => {
+      await using pool = new Pool({ workers: 1, backend });
+      const tasks = pool.load<typeof import('./fixtures/package-second-copy.js')>(secondCopyUrl);
+      const seen = await tasks.whichTask.map([1, 2, 3], { chunksize: 1, timeout: 30_000 });
+      assert.ok(seen.every(({ id, aborted, sameAsBundle }) => id > 0 && !aborted && sameAsBundle), JSON.stringify(seen));
+      assert.equal(new Set(seen.map(({ id }) => id)).size, 3, 'each call is a task of its own');
+    });
+
+    it(`fires the signal of a ${backend} task that waits on another copy's currentTask()`, async () => {
+      // With a minute of grace, only a task that saw its signal and returned frees the single worker.
+      const pool = new Pool({ workers: 1, backend, abortGraceMs: 60_000 });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const tasks = pool.load<typeof import('./fixtures/package-second-copy.js')>(secondCopyUrl);
+        const error = await pool.apply(tasks.waitForAbort, [], { timeout: 200 }).then(() => undefined, (thrown: unknown) => thrown as { code?: string });
+        assert.equal(error?.code, 'ERR_MP_TASK_TIMEOUT');
+        const next = await Promise.race([pool.apply(tasks.whichWorker, [1]),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the worker was not freed')), 15_000)))]);
+        assert.equal(next, 0);
+        assert.equal(pool.stats().replaced, 0);
+      } finally {
+        clearTimeout(timer);
+        await pool.terminate();
+      }
     });
 
     it(`sends a Lock and a Queue to a ${backend} task module that imports no multiproc code`, async () => {

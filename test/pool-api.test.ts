@@ -63,6 +63,12 @@ for (const backend of backends) {
         // Options are checked when with() is called, not when the first call fails.
         assert.throws(() => tasks.sleep.with({ timeout: -1 }), { name: 'RangeError', message: /`timeout`/ });
         assert.throws(() => tasks.sleep.with({ signal: 'x' as never }), { name: 'TypeError', message: /`signal`/ });
+        // Binding is no call: on a closed pool a task is still bound, and its call says the pool is closed.
+        const closing = pool.close();
+        const late = pool.bind(echoArgs).with({ timeout: 1000 });
+        assert.equal((await rejection(late(1))).code, 'ERR_MP_POOL_CLOSED');
+        assert.equal((await rejection(tasks.square(2))).code, 'ERR_MP_POOL_CLOSED');
+        await within(closing);
       });
     });
 

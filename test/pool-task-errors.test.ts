@@ -229,6 +229,22 @@ for (const backend of ['thread', 'process'] as const) {
       assert.deepEqual(await tasks.echo({ a: [1, 2] }), { a: [1, 2] });
       await assertPoolGoesOn(pool);
     }));
+
+    it('a batch of short calls with one argument the worker cannot decode: only that call fails, no worker dies', () => withPool(backend, async (pool) => {
+      const tasks = pool.load<typeof Tasks>(tasksUrl);
+      // Measured short first, so that the calls made together next travel in batch frames.
+      for (let i = 0; i < 20; i++) await tasks.echo(i);
+      const calls = Array.from({ length: 300 }, (_, i) => (i === 150 ? tasks.echo(new LocalOnly(i)) : tasks.echo(i)));
+      const settled = await within(Promise.allSettled(calls));
+      const failed = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [i] : []));
+      assert.deepEqual(failed, [150], 'only the call with the undecodable argument fails');
+      const reason = (settled[150] as PromiseRejectedResult).reason as Error & { code?: string };
+      assert.ok(reason instanceof DecodeError, String(reason));
+      assert.equal(reason.code, 'ERR_MP_DECODE_UNTRUSTED_MODULE');
+      settled.forEach((outcome, i) => i === 150 || assert.deepEqual(outcome, { status: 'fulfilled', value: i }));
+      assert.equal(pool.stats().crashes, 0);
+      await assertPoolGoesOn(pool);
+    }));
   });
 }
 

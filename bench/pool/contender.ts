@@ -70,7 +70,7 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
     case 'b3-copy':
     case 'b3-transfer': {
       // Two rounds in this process: the first pays for glibc's first sight of 4 MiB blocks, the second is the
-      // warm figure (docs/DESIGN.md, "B3 is timed twice in each process").
+      // warm figure (BENCHMARKS.md, "B3 is timed twice in each process").
       const transfer = benchmark === 'b3-transfer';
       const round = async (): Promise<number> => {
         const arrays = Array.from({ length: size }, (_, i) => new Float64Array(4 * 2 ** 20 / 8).fill(i));

@@ -1,11 +1,13 @@
 // The demo's worker thread: writes its slot, wakes waiters, then sleeps on the others' flags and reads them.
-import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { plainThreadSelf } from '../backends/plain-peers.js';
 import { futexWait, futexWake } from '../native/futex.js';
 import { participants, readText, writeText } from './demo-layout.js';
 
-const { buf, me } = workerData as { buf: SharedArrayBuffer; me: number };
+const self = plainThreadSelf();
+const { buf, me } = self.data as { buf: SharedArrayBuffer; me: number };
+const threadId = self.threadId;
 const flags = new Int32Array(buf, 0, participants.length);
-const say = (text: string): void => parentPort?.postMessage(text);
+const say = (text: string): void => self.post(text);
 
 writeText(buf, me, `hello from a worker thread (pid ${process.pid}, thread ${threadId}) at ${new Date().toLocaleTimeString()}`);
 Atomics.store(flags, me, 1);

@@ -1,8 +1,6 @@
 // `npm start`: a Node process, one of its worker threads and a Python process share one segment, each
 // writing its own slot and sleeping on a futex until the others' data arrives.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
+import { startPlainProcess, startPlainThread } from '../backends/plain-peers.js';
 import { futexWaitAsync, futexWake } from '../native/futex.js';
 import { Pool } from '../pool/pool.js';
 import { runtimeFileUrl } from '../runtime-files.js';
@@ -38,19 +36,8 @@ async function shareOneSegment(out: (text: string) => void): Promise<void> {
     const flags = new Int32Array(shm.buf, 0, participants.length);
     stamp('main', `created shared memory '${shm.name}' (${shm.size} bytes) in ${shm.dir}`);
 
-    const worker = new Worker(runtimeFileUrl('cli/demo-worker.js'), { workerData: { buf: shm.buf, me: 1 } });
-    worker.on('message', (text: string) => stamp('worker', text));
-    const workerDone = new Promise<void>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with code ${code}`))));
-    });
-
-    const peer = spawn(python, ['-c', pythonPeer, shm.name, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    createInterface({ input: peer.stdout }).on('line', (line) => stamp('python', line));
-    const peerDone = new Promise<void>((resolve, reject) => {
-      peer.once('error', (error) => reject(new Error(`cannot start ${python}: ${error.message}`)));
-      peer.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`python exited with code ${String(code)}`))));
-    });
+    const workerDone = startPlainThread(runtimeFileUrl('cli/demo-worker.js'), { buf: shm.buf, me: 1 }, (text: string) => stamp('worker', text));
+    const peerDone = startPlainProcess('python', python, ['-c', pythonPeer, shm.name, '2'], (line) => stamp('python', line));
 
     writeText(shm.buf, 0, `hello from the main thread of node ${process.version} (pid ${process.pid})`);
     Atomics.store(flags, 0, 1);

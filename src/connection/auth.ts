@@ -49,7 +49,7 @@ function digestAndPayload(message: Uint8Array): [Digest | undefined, Uint8Array]
       if ((digests as readonly string[]).includes(name)) return [name as Digest, message.subarray(close + 1)];
     }
   }
-  throw new AuthenticationError(`unsupported message length (${message.length} bytes), missing digest prefix, or unsupported digest`);
+  throw new AuthenticationError('ERR_MP_AUTHENTICATION', `unsupported message length (${message.length} bytes), missing digest prefix, or unsupported digest`);
 }
 
 function mac(digest: Digest, authkey: Uint8Array, message: Uint8Array): Uint8Array {
@@ -61,7 +61,7 @@ function mac(digest: Digest, authkey: Uint8Array, message: Uint8Array): Uint8Arr
  * legacy challenge, else `{digest}` and the HMAC over the whole message, prefix included.
  */
 export function createResponse(authkey: Uint8Array, message: Uint8Array): Uint8Array {
-  if (message.length < legacyLength) throw new AuthenticationError(`challenge too short: ${message.length} bytes`);
+  if (message.length < legacyLength) throw new AuthenticationError('ERR_MP_AUTHENTICATION', `challenge too short: ${message.length} bytes`);
   const [digest] = digestAndPayload(message);
   if (digest === undefined) return mac('md5', authkey, message);
   const name = ascii(`{${digest}}`);
@@ -79,7 +79,7 @@ export function createResponse(authkey: Uint8Array, message: Uint8Array): Uint8A
 export function verifyResponse(authkey: Uint8Array, message: Uint8Array, response: Uint8Array): void {
   const [named, code] = digestAndPayload(response);
   const expected = mac(named ?? 'md5', authkey, message);
-  if (expected.length !== code.length || !timingSafeEqual(expected, code)) throw new AuthenticationError('digest received was wrong');
+  if (expected.length !== code.length || !timingSafeEqual(expected, code)) throw new AuthenticationError('ERR_MP_AUTHENTICATION', 'digest received was wrong');
 }
 
 export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
@@ -109,7 +109,8 @@ export async function deliverChallenge(channel: HandshakeChannel, authkey: Uint8
   try {
     verifyResponse(authkey, message, response);
   } catch (error) {
-    await channel.sendBytes(failure);
+    // The verdict is a courtesy to a peer that may be gone already; the failure is what matters.
+    await channel.sendBytes(failure).catch(() => {});
     throw error;
   }
   await channel.sendBytes(welcome);
@@ -118,10 +119,10 @@ export async function deliverChallenge(channel: HandshakeChannel, authkey: Uint8
 /** Python's `answer_challenge`: answer the peer's challenge and read its verdict. */
 export async function answerChallenge(channel: HandshakeChannel, authkey: Uint8Array, signal: AbortSignal): Promise<void> {
   const frame = await channel.recvBytes(handshakeMaxLength, { signal });
-  if (!startsWith(frame, challengePrefix)) throw new AuthenticationError('protocol error: expected a challenge');
+  if (!startsWith(frame, challengePrefix)) throw new AuthenticationError('ERR_MP_AUTHENTICATION', 'protocol error: expected a challenge');
   await channel.sendBytes(createResponse(authkey, frame.subarray(challengePrefix.length)));
   const verdict = await channel.recvBytes(handshakeMaxLength, { signal });
-  if (!equalBytes(verdict, welcome)) throw new AuthenticationError('digest sent was rejected');
+  if (!equalBytes(verdict, welcome)) throw new AuthenticationError('ERR_MP_AUTHENTICATION', 'digest sent was rejected');
 }
 
 const deadlineReason = Symbol('handshake deadline');
@@ -154,11 +155,11 @@ export async function authenticate(
     }
   } catch (error) {
     if (deadline.signal.aborted && deadline.signal.reason === deadlineReason) {
-      throw new AuthenticationError(`the peer did not complete the handshake within ${timeout} ms`, { code: 'ERR_MP_AUTHENTICATION_TIMEOUT' });
+      throw new AuthenticationError('ERR_MP_AUTHENTICATION_TIMEOUT', `the peer did not complete the handshake within ${timeout} ms`);
     }
     if (signal?.aborted === true) throw signal.reason;
     if (error instanceof AuthenticationError) throw error;
-    throw new AuthenticationError(`the handshake failed: ${(error as Error).message}`, { cause: error });
+    throw new AuthenticationError('ERR_MP_AUTHENTICATION', `the handshake failed: ${(error as Error).message}`, { cause: error });
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

@@ -24,6 +24,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   if (family !== 'AF_UNIX') socket.setNoDelay(true);
   const connection = new SocketConnection(socket, resolved);
   if (resolved.authkey !== undefined) {
+    connection.expectHandshake();
     try {
       await authenticate(connection, 'client', resolved.authkey, resolved.digest, resolved.authTimeout, signal);
     } catch (error) {

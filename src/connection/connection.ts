@@ -10,6 +10,7 @@ import {
   ConnectionTimeoutError,
   MessageTooLargeError,
 } from './errors.js';
+import { handshakeMaxLength } from './auth.js';
 import { encodeFrame, encodeHeader, FrameReader, oneWriteMax } from './framing.js';
 import { checkObject, checkSignalOption, checkTimeout, rejected, type Framing } from './options.js';
 import { dumps, loads } from '../pickle/index.js';
@@ -81,6 +82,14 @@ export class SocketConnection implements Disposable, AsyncDisposable {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * @internal Before a handshake: its three incoming messages are refused past 256 bytes from their header (Python
+   * reads them with that maximum), so nothing larger is allocated for a peer not yet authenticated.
+   */
+  expectHandshake(): void {
+    this.#reader.limitNext(3, handshakeMaxLength);
   }
 
   /**

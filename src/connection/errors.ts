@@ -1,4 +1,5 @@
 // Errors of listeners and socket connections, each with a stable code.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 
 /**
@@ -7,14 +8,14 @@ import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
  * authentication deadline (`ERR_MP_AUTHENTICATION_TIMEOUT`). The connection is closed in every case.
  */
 export class AuthenticationError extends MultiprocError {
-  constructor(message: string, options: MultiprocErrorOptions & { code?: 'ERR_MP_AUTHENTICATION' | 'ERR_MP_AUTHENTICATION_TIMEOUT' } = {}) {
-    super(options.code ?? 'ERR_MP_AUTHENTICATION', message, options);
+  constructor(code: ErrorCodeOf<'AuthenticationError'>, message: string, options: MultiprocErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 
 /** Using a connection or listener after `close()` (`ERR_MP_CONNECTION_CLOSED`, `ERR_MP_LISTENER_CLOSED`). */
 export class ConnectionClosedError extends MultiprocError {
-  constructor(code: 'ERR_MP_CONNECTION_CLOSED' | 'ERR_MP_LISTENER_CLOSED', message: string) {
+  constructor(code: ErrorCodeOf<'ConnectionClosedError'>, message: string) {
     super(code, message);
   }
 }
@@ -25,7 +26,7 @@ export class ConnectionClosedError extends MultiprocError {
  * (`ERR_MP_CONNECTION_TRUNCATED`, Python's "got end of file during message").
  */
 export class ConnectionEofError extends MultiprocError {
-  constructor(code: 'ERR_MP_CONNECTION_EOF' | 'ERR_MP_CONNECTION_TRUNCATED', message: string) {
+  constructor(code: ErrorCodeOf<'ConnectionEofError'>, message: string) {
     super(code, message);
   }
 }
@@ -54,7 +55,7 @@ export class MessageTooLargeError extends MultiprocError {
  * (`ERR_MP_CONNECTION_BROKEN`: reset by the peer, or writing to a peer that closed). The system error is the `cause`.
  */
 export class ConnectionFailedError extends MultiprocError {
-  constructor(code: 'ERR_MP_LISTEN_FAILED' | 'ERR_MP_CONNECTION_FAILED' | 'ERR_MP_CONNECTION_BROKEN', message: string, options: MultiprocErrorOptions = {}) {
+  constructor(code: ErrorCodeOf<'ConnectionFailedError'>, message: string, options: MultiprocErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -44,6 +44,9 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
  */
 export class FrameReader {
   readonly #limit: number;
+  /** Messages still to come under `#smallLimit` (the handshake's), before `#limit` applies. */
+  #smallLeft = 0;
+  #smallLimit = 0;
   readonly #header = new Uint8Array(12);
   readonly #headerView = new DataView(this.#header.buffer);
   #headerHave = 0;
@@ -98,6 +101,16 @@ export class FrameReader {
     return frame;
   }
 
+  /**
+   * Holds the next `count` messages to `limit` bytes, from their headers: a handshake's three incoming
+   * messages, so that a peer not yet authenticated gets nothing larger allocated. Later ones, even in the
+   * same chunk, have the usual limit.
+   */
+  limitNext(count: number, limit: number): void {
+    this.#smallLeft = count;
+    this.#smallLimit = limit;
+  }
+
   /** Drops every message and takes no more input (the stream is no longer in step). */
   discard(): void {
     this.#broken = true;
@@ -149,10 +162,11 @@ export class FrameReader {
 
   /** Begins a frame of `size` bytes whose payload starts at `chunk[at]`; returns where reading goes on. */
   #start(size: number, chunk: Uint8Array, at: number): number {
-    if (size > this.#limit) {
+    const limit = this.#smallLeft > 0 ? this.#smallLimit : this.#limit;
+    if (size > limit) {
       this.#broken = true;
       this.#size = size;
-      throw new MessageTooLargeError(size, this.#limit);
+      throw new MessageTooLargeError(size, limit);
     }
     if (chunk.length - at >= size) {
       this.#complete(new Uint8Array(chunk.buffer, chunk.byteOffset + at, size));
@@ -165,6 +179,7 @@ export class FrameReader {
   }
 
   #complete(frame: Uint8Array): void {
+    if (this.#smallLeft > 0) this.#smallLeft--;
     this.#frames.push(frame);
     this.#bufferedBytes += frame.length;
     this.#body = undefined;

@@ -1,6 +1,9 @@
 // Listener: Python's multiprocessing.connection.Listener, a bound TCP or Unix socket whose accept() hands
 // out authenticated SocketConnections.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expected } from '../errors.js';
 import { isAbstract, listenAbstract } from './abstract-socket.js';
 import { describeAddress, familyOf, type Address, type Family } from './address.js';
@@ -37,14 +40,33 @@ export class Listener implements Disposable, AsyncDisposable {
   readonly #acceptors: Acceptor[] = [];
   readonly #handshaking = new Set<SocketConnection>();
   #lastAccepted: Address | undefined;
+  /** The folder made for a socket with no address given, removed on close. */
+  readonly #temporary: string | undefined;
   #closed = false;
 
   /**
    * Binds and listens: Python's `Listener(address, family, backlog, authkey)`. `['127.0.0.1', 0]` picks a free
-   * port (read it from `address`); a string is a Unix socket path, `'\0name'` a Linux abstract socket.
+   * port (read it from `address`); a string is a Unix socket path, `'\0name'` a Linux abstract socket. With
+   * no address, as in Python, a Unix socket in a new temporary folder (removed on close), or
+   * `['127.0.0.1', 0]` for `family: 'AF_INET'`.
    */
-  static async listen(address: Address, options: ListenerOptions = {}): Promise<Listener> {
+  static listen(options?: ListenerOptions): Promise<Listener>;
+  static listen(address: Address | undefined, options?: ListenerOptions): Promise<Listener>;
+  static async listen(first?: Address | ListenerOptions, second: ListenerOptions = {}): Promise<Listener> {
+    const givenOptions = typeof first === 'object' && first !== null && !Array.isArray(first);
+    const options = givenOptions ? (first as ListenerOptions) : second;
     checkObject(options);
+    let address = givenOptions ? undefined : (first as Address | undefined);
+    let temporary: string | undefined;
+    if (address === undefined) {
+      const family = familyOf(['127.0.0.1', 0], options.family === 'AF_UNIX' ? undefined : options.family);
+      if (options.family === undefined || options.family === 'AF_UNIX') {
+        temporary = mkdtempSync(path.join(tmpdir(), 'mp-listener-'));
+        address = path.join(temporary, 'socket');
+      } else {
+        address = family === 'AF_INET6' ? ['::1', 0] : ['127.0.0.1', 0];
+      }
+    }
     const family = familyOf(address, options.family);
     const resolved = resolveOptions(options);
     const { backlog = 511 } = options;
@@ -61,15 +83,17 @@ export class Listener implements Disposable, AsyncDisposable {
       });
     } catch (error) {
       server.close();
+      if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
       throw new ConnectionFailedError('ERR_MP_LISTEN_FAILED', `could not listen on ${describeAddress(address)}: ${(error as Error).message}`, { cause: error });
     }
     const bound = server.address();
     const actual: Address = typeof bound === 'object' && bound !== null ? [bound.address, bound.port] : address;
-    return new Listener(server, actual, family, resolved);
+    return new Listener(server, actual, family, resolved, temporary);
   }
 
-  private constructor(server: Server, address: Address, family: Family, options: Resolved) {
+  private constructor(server: Server, address: Address, family: Family, options: Resolved, temporary: string | undefined) {
     this.#server = server;
+    this.#temporary = temporary;
     this.#address = address;
     this.#family = family;
     this.#options = options;
@@ -110,6 +134,7 @@ export class Listener implements Disposable, AsyncDisposable {
       this.#deliver({ connection, peer });
       return;
     }
+    connection.expectHandshake();
     this.#handshaking.add(connection);
     authenticate(connection, 'server', authkey, digest, authTimeout).then(
       () => {
@@ -202,6 +227,7 @@ export class Listener implements Disposable, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#server.close();
+    if (this.#temporary !== undefined) rmSync(this.#temporary, { recursive: true, force: true });
     this.#server.unref();
     const error = new ConnectionClosedError('ERR_MP_LISTENER_CLOSED', 'the listener was closed while accept() was waiting');
     for (const acceptor of this.#acceptors.splice(0)) acceptor.reject(error);

@@ -81,9 +81,24 @@ const defaultLoad: ResolvedLoadOptions = {
   maxIntDigits: 4300,
 };
 
+const loadKeys = ['registry', 'unknownGlobals', 'dict', 'floats', 'encoding', 'maxDepth', 'maxMemo', 'maxLength', 'maxAllocation', 'maxIntDigits'] as const;
+
+// The same options object passed to every load (the usual way) is resolved once; what it held then is kept with it,
+// so a changed field is seen.
+const resolvedCache = new WeakMap<LoadOptions, { seen: unknown[]; resolved: ResolvedLoadOptions }>();
+
 export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
   if (options === undefined) return defaultLoad;
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+  if (options.buffers !== undefined) return resolveFresh(options);
+  const cached = resolvedCache.get(options);
+  if (cached !== undefined && loadKeys.every((key, i) => options[key] === cached.seen[i])) return cached.resolved;
+  const resolved = resolveFresh(options);
+  resolvedCache.set(options, { seen: loadKeys.map((key) => options[key]), resolved });
+  return resolved;
+}
+
+function resolveFresh(options: LoadOptions): ResolvedLoadOptions {
   let buffers: Iterator<Uint8Array> | undefined;
   if (options.buffers !== undefined) {
     const iterate = (options.buffers as Partial<Iterable<Uint8Array>> | null)?.[Symbol.iterator];

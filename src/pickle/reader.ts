@@ -21,10 +21,12 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
+// Measured on whole loads, re-prototyping the array is faster than constructing the subclass (`new Tuple(n)`).
 function makeTuple(items: unknown[]): Tuple {
   Object.setPrototypeOf(items, Tuple.prototype);
   return items;
 }
+
 
 function isList(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
@@ -44,18 +46,20 @@ function defineKey(target: object, key: string, value: unknown): void {
 /** Reads one pickle. */
 class Reader implements Instantiator {
   readonly #data: Uint8Array;
-  readonly #view: DataView;
+  // Made on the first float: a DataView per load would cost more than a small message's reading.
+  #view: DataView | undefined;
   readonly #o: ResolvedLoadOptions;
   #pos = 0;
   #stack: unknown[] = [];
   readonly #marks: number[] = [];
+  // The stack index of the innermost MARK (0 with none): opcodes may not take values from under it.
+  #floor = 0;
   readonly #memo: unknown[] = [];
   #memoExtra: Map<number, unknown> | undefined;
   #allocated = 0;
 
   constructor(data: Uint8Array, options: ResolvedLoadOptions) {
     this.#data = data;
-    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.#o = options;
   }
 
@@ -77,17 +81,20 @@ class Reader implements Instantiator {
   }
 
   #i32(): number {
-    return this.#view.getInt32(this.#need(4), true);
+    const at = this.#need(4);
+    const d = this.#data;
+    return d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24);
   }
 
   #u32(): number {
-    return this.#view.getUint32(this.#need(4), true);
+    return this.#i32() >>> 0;
   }
 
   #u64(): number {
     const at = this.#need(8);
-    const low = this.#view.getUint32(at, true);
-    const high = this.#view.getUint32(at + 4, true);
+    const d = this.#data;
+    const low = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
+    const high = (d[at + 4]! | (d[at + 5]! << 8) | (d[at + 6]! << 16) | (d[at + 7]! << 24)) >>> 0;
     // Beyond 2**53 no input could hold it anyway; Infinity fails every length check below.
     return high >= 0x200000 ? Infinity : high * 0x1_0000_0000 + low;
   }
@@ -117,25 +124,22 @@ class Reader implements Instantiator {
   // ---- stack
   #pop(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack.pop();
   }
 
   #top(): unknown {
     const stack = this.#stack;
-    const floor = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
-    if (stack.length <= floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
+    if (stack.length <= this.#floor) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a value and the stack is empty`);
     return stack[stack.length - 1];
   }
 
   #popMark(): unknown[] {
-    const mark = this.#marks.pop();
+    const marks = this.#marks;
+    const mark = marks.pop();
+    this.#floor = marks.length === 0 ? 0 : marks[marks.length - 1]!;
     if (mark === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a MARK and there is none`);
-    const stack = this.#stack;
-    const items = stack.slice(mark);
-    stack.length = mark;
-    return items;
+    return this.#stack.splice(mark);
   }
 
   // ---- memo
@@ -370,11 +374,6 @@ class Reader implements Instantiator {
       if (this.#pos >= end) throw new PickleTruncatedError('the pickle ends before its STOP');
       const code = data[this.#pos++]!;
       switch (code) {
-        case op.PROTO: {
-          const proto = this.#u8();
-          if (proto > op.HIGHEST_PROTOCOL) throw new PickleOpcodeError(`unsupported pickle protocol ${proto}`);
-          break;
-        }
         case op.FRAME: {
           const n = this.#u64();
           if (n > end - this.#pos) throw new PickleTruncatedError(`a FRAME claims ${n} bytes but ${end - this.#pos} are left`);
@@ -392,45 +391,39 @@ class Reader implements Instantiator {
         case op.NEWFALSE:
           stack.push(false);
           break;
-        case op.BININT1:
-          stack.push(this.#u8());
+        case op.BININT1: {
+          const at = this.#pos;
+          if (at >= end) this.#need(1);
+          stack.push(data[at]);
+          this.#pos = at + 1;
           break;
+        }
         case op.BININT2:
           stack.push(this.#u16());
           break;
         case op.BININT:
           stack.push(this.#i32());
           break;
-        case op.LONG1: {
-          const n = this.#u8();
-          const at = this.#payload(n, 'LONG1');
-          stack.push(this.#bigint(at, n));
-          break;
-        }
-        case op.LONG4: {
-          const n = this.#i32();
-          if (n < 0) throw new PickleFormatError('LONG4 has a negative length');
-          const at = this.#payload(n, 'LONG4');
-          stack.push(this.#bigint(at, n));
-          break;
-        }
         case op.BINFLOAT:
-          stack.push(this.#float(this.#view.getFloat64(this.#need(8), false)));
+          stack.push(this.#float((this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false)));
           break;
         case op.SHORT_BINUNICODE: {
-          const n = this.#u8();
-          const at = this.#payload(n, 'str');
-          stack.push(decodeUtf8(data, at, at + n));
+          const at = this.#pos;
+          const n = data[at];
+          // The common case inline: the length and the text are there, and within the limits.
+          if (n !== undefined && at + 1 + n <= end && n <= this.#o.maxLength && this.#allocated + n <= this.#o.maxAllocation) {
+            this.#allocated += n;
+            this.#pos = at + 1 + n;
+            stack.push(decodeUtf8(data, at + 1, at + 1 + n));
+          } else {
+            const length = this.#u8();
+            const start = this.#payload(length, 'str');
+            stack.push(decodeUtf8(data, start, start + length));
+          }
           break;
         }
         case op.BINUNICODE: {
           const n = this.#u32();
-          const at = this.#payload(n, 'str');
-          stack.push(decodeUtf8(data, at, at + n));
-          break;
-        }
-        case op.BINUNICODE8: {
-          const n = this.#u64();
           const at = this.#payload(n, 'str');
           stack.push(decodeUtf8(data, at, at + n));
           break;
@@ -440,37 +433,8 @@ class Reader implements Instantiator {
           stack.push(this.#copy(this.#payload(n, 'bytes'), n));
           break;
         }
-        case op.BINBYTES: {
-          const n = this.#u32();
-          stack.push(this.#copy(this.#payload(n, 'bytes'), n));
-          break;
-        }
-        case op.BINBYTES8: {
-          const n = this.#u64();
-          stack.push(this.#copy(this.#payload(n, 'bytes'), n));
-          break;
-        }
-        case op.BYTEARRAY8: {
-          const n = this.#u64();
-          const at = this.#payload(n, 'bytearray');
-          const array = new ByteArray(n);
-          array.set(data.subarray(at, at + n));
-          stack.push(array);
-          break;
-        }
-        case op.SHORT_BINSTRING: {
-          const n = this.#u8();
-          stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
-          break;
-        }
-        case op.BINSTRING: {
-          const n = this.#i32();
-          if (n < 0) throw new PickleFormatError('BINSTRING has a negative length');
-          stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
-          break;
-        }
         case op.EMPTY_TUPLE:
-          stack.push(new Tuple());
+          stack.push(makeTuple([]));
           break;
         case op.TUPLE1: {
           const a = this.#pop();
@@ -496,6 +460,7 @@ class Reader implements Instantiator {
         case op.MARK:
           if (this.#marks.length >= this.#o.maxDepth) throw new PickleLimitError('maxDepth', `more than ${this.#o.maxDepth} MARKs are open`);
           this.#marks.push(stack.length);
+          this.#floor = stack.length;
           break;
         case op.TUPLE: {
           const items = this.#popMark();
@@ -507,27 +472,31 @@ class Reader implements Instantiator {
           this.#charge(32);
           stack.push([]);
           break;
-        case op.LIST: {
-          const items = this.#popMark();
-          this.#charge(8 * items.length);
-          stack.push(items);
-          break;
-        }
         case op.APPEND: {
           const item = this.#pop();
           this.#appendItems(this.#top(), [item]);
           break;
         }
         case op.APPENDS: {
-          const items = this.#popMark();
-          this.#appendItems(this.#top(), items);
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (isList(target)) {
+            // Straight from the stack into the list: no array of the items in between.
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i++) target.push(stack[i]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#appendItems(this.#top(), items);
+          }
           break;
         }
         case op.EMPTY_DICT:
           stack.push(this.#newDict());
-          break;
-        case op.DICT:
-          stack.push(this.#dictFrom(this.#popMark()));
           break;
         case op.SETITEM: {
           const value = this.#pop();
@@ -536,166 +505,261 @@ class Reader implements Instantiator {
           break;
         }
         case op.SETITEMS: {
-          const items = this.#popMark();
-          this.#setItems(this.#top(), items);
+          const marks = this.#marks;
+          const mark = marks.length === 0 ? -1 : marks[marks.length - 1]!;
+          const below = marks.length < 2 ? 0 : marks[marks.length - 2]!;
+          const target = mark > below ? stack[mark - 1] : undefined;
+          if (target instanceof Map && (stack.length - mark) % 2 === 0) {
+            marks.pop();
+            this.#floor = below;
+            this.#charge(8 * (stack.length - mark));
+            for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+            stack.length = mark;
+          } else {
+            const items = this.#popMark();
+            this.#setItems(this.#top(), items);
+          }
           break;
         }
-        case op.EMPTY_SET:
-          this.#charge(64);
-          stack.push(new Set());
-          break;
-        case op.ADDITEMS: {
-          const items = this.#popMark();
-          const target = this.#top();
-          if (!(target instanceof Set) || target instanceof FrozenSet) throw new PickleFormatError(`ADDITEMS at byte ${this.#pos - 1} onto something that is not a set`);
-          this.#charge(8 * items.length);
-          for (const item of items) target.add(item);
+        case op.MEMOIZE: {
+          const memo = this.#memo;
+          if (this.#memoExtra === undefined && memo.length < this.#o.maxMemo && stack.length > this.#floor) {
+            memo.push(stack[stack.length - 1]);
+          } else {
+            this.#memoSet(memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+          }
           break;
         }
-        case op.FROZENSET: {
-          const items = this.#popMark();
-          this.#charge(8 * items.length);
-          stack.push(new FrozenSet(items));
-          break;
-        }
-        case op.POP:
-          if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === stack.length) this.#marks.pop();
-          else this.#pop();
-          break;
-        case op.POP_MARK:
-          this.#popMark();
-          break;
-        case op.DUP:
-          this.#charge(8);
-          stack.push(this.#top());
-          break;
-        case op.MEMOIZE:
-          this.#memoSet(this.#memo.length + (this.#memoExtra?.size ?? 0), this.#top());
-          break;
         case op.BINPUT:
           this.#memoSet(this.#u8(), this.#top());
           break;
-        case op.LONG_BINPUT:
-          this.#memoSet(this.#u32(), this.#top());
-          break;
-        case op.PUT:
-          this.#memoSet(this.#memoTextIndex(this.#line()), this.#top());
-          break;
-        case op.BINGET:
+        case op.BINGET: {
+          const at = this.#pos;
+          const index = at < end ? data[at]! : this.#u8();
+          this.#pos = at + 1;
           this.#charge(8);
-          stack.push(this.#memoGet(this.#u8()));
-          break;
-        case op.LONG_BINGET:
-          this.#charge(8);
-          stack.push(this.#memoGet(this.#u32()));
-          break;
-        case op.GET:
-          this.#charge(8);
-          stack.push(this.#memoGet(this.#memoTextIndex(this.#line())));
-          break;
-        case op.GLOBAL: {
-          const module = this.#line();
-          const name = this.#line();
-          stack.push(this.#global(module, name));
+          stack.push(index < this.#memo.length ? this.#memo[index] : this.#memoGet(index));
           break;
         }
-        case op.STACK_GLOBAL: {
-          const name = this.#pop();
-          const module = this.#pop();
-          if (typeof module !== 'string' || typeof name !== 'string') throw new PickleFormatError('STACK_GLOBAL needs two str');
-          stack.push(this.#global(module, name));
-          break;
-        }
-        case op.REDUCE: {
-          const args = this.#pop();
-          const callable = this.#pop();
-          if (!(args instanceof Tuple)) throw new PickleFormatError(`REDUCE at byte ${this.#pos - 1} has arguments that are not a tuple`);
-          stack.push(this.instantiate(callable, args, 'call'));
-          break;
-        }
-        case op.NEWOBJ: {
-          const args = this.#pop();
-          const cls = this.#pop();
-          if (!(args instanceof Tuple)) throw new PickleFormatError(`NEWOBJ at byte ${this.#pos - 1} has arguments that are not a tuple`);
-          stack.push(this.instantiate(cls, args, 'new'));
-          break;
-        }
-        case op.NEWOBJ_EX: {
-          const kwargs = this.#pop();
-          const args = this.#pop();
-          const cls = this.#pop();
-          if (!(args instanceof Tuple)) throw new PickleFormatError('NEWOBJ_EX has arguments that are not a tuple');
-          const kw = kwargs instanceof Map ? kwargs : isPlainDict(kwargs) ? new Map(Object.entries(kwargs)) : undefined;
-          if (kw === undefined) throw new PickleFormatError('NEWOBJ_EX has keyword arguments that are not a dict');
-          stack.push(this.instantiate(cls, args, 'new', kw));
-          break;
-        }
-        case op.INST: {
-          const module = this.#line();
-          const name = this.#line();
-          const cls = this.#global(module, name);
-          stack.push(this.instantiate(cls, makeTuple(this.#popMark()), 'call'));
-          break;
-        }
-        case op.OBJ: {
-          const items = this.#popMark();
-          if (items.length === 0) throw new PickleFormatError('OBJ needs a class');
-          const cls = items.shift();
-          stack.push(this.instantiate(cls, makeTuple(items), 'call'));
-          break;
-        }
-        case op.BUILD: {
-          const state = this.#pop();
-          this.#build(this.#top(), state);
-          break;
-        }
-        case op.INT: {
-          const line = this.#line();
-          stack.push(line === '01' ? true : line === '00' ? false : this.#textInt(line, 'INT'));
-          break;
-        }
-        case op.LONG: {
-          const line = this.#line();
-          stack.push(this.#textInt(line.endsWith('L') ? line.slice(0, -1) : line, 'LONG'));
-          break;
-        }
-        case op.FLOAT:
-          stack.push(this.#float(this.#textFloat(this.#line())));
-          break;
-        case op.STRING: {
-          const line = this.#line();
-          this.#charge(line.length);
-          stack.push(this.#py2String(unquoteString(line.trimEnd())));
-          break;
-        }
-        case op.UNICODE: {
-          const line = this.#line();
-          this.#charge(line.length);
-          stack.push(rawUnicodeUnescape(line));
-          break;
-        }
-        case op.PERSID:
-        case op.BINPERSID:
-          throw new PickleUnsupportedError('the pickle holds a persistent id, which is refused here');
-        case op.EXT1:
-        case op.EXT2:
-        case op.EXT4:
-          throw new PickleUnsupportedError('the pickle names a global by a copyreg extension code, which is refused here');
-        case op.NEXT_BUFFER: {
-          const buffers = this.#o.buffers;
-          if (buffers === undefined) throw new PickleUnsupportedError('the pickle takes an out-of-band buffer (NEXT_BUFFER) and none were given (the `buffers` option)');
-          const next = buffers.next();
-          if (next.done === true) throw new PickleFormatError('the pickle takes more out-of-band buffers than were given');
-          if (!(next.value instanceof Uint8Array)) throw new TypeError(expected('buffers', 'an iterable of Uint8Array', next.value));
-          stack.push(next.value);
-          break;
-        }
-        case op.READONLY_BUFFER:
-          this.#top();
-          break;
         default:
-          throw new PickleOpcodeError(`byte 0x${code.toString(16).padStart(2, '0')} at ${this.#pos - 1} is no pickle opcode`);
+          this.#rare(code);
+          break;
       }
+    }
+  }
+
+  /** The opcodes met less often, out of the main loop so that it stays small enough for V8 to optimize well. */
+  #rare(code: number): void {
+    const data = this.#data;
+    const stack = this.#stack;
+    switch (code) {
+      case op.PROTO: {
+        const proto = this.#u8();
+        if (proto > op.HIGHEST_PROTOCOL) throw new PickleOpcodeError(`unsupported pickle protocol ${proto}`);
+        break;
+      }
+      case op.LONG1: {
+        const n = this.#u8();
+        const at = this.#payload(n, 'LONG1');
+        stack.push(this.#bigint(at, n));
+        break;
+      }
+      case op.LONG4: {
+        const n = this.#i32();
+        if (n < 0) throw new PickleFormatError('LONG4 has a negative length');
+        const at = this.#payload(n, 'LONG4');
+        stack.push(this.#bigint(at, n));
+        break;
+      }
+      case op.BINUNICODE8: {
+        const n = this.#u64();
+        const at = this.#payload(n, 'str');
+        stack.push(decodeUtf8(data, at, at + n));
+        break;
+      }
+      case op.BINBYTES: {
+        const n = this.#u32();
+        stack.push(this.#copy(this.#payload(n, 'bytes'), n));
+        break;
+      }
+      case op.BINBYTES8: {
+        const n = this.#u64();
+        stack.push(this.#copy(this.#payload(n, 'bytes'), n));
+        break;
+      }
+      case op.BYTEARRAY8: {
+        const n = this.#u64();
+        const at = this.#payload(n, 'bytearray');
+        const array = new ByteArray(n);
+        array.set(data.subarray(at, at + n));
+        stack.push(array);
+        break;
+      }
+      case op.SHORT_BINSTRING: {
+        const n = this.#u8();
+        stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
+        break;
+      }
+      case op.BINSTRING: {
+        const n = this.#i32();
+        if (n < 0) throw new PickleFormatError('BINSTRING has a negative length');
+        stack.push(this.#py2String(this.#copy(this.#payload(n, 'str'), n)));
+        break;
+      }
+      case op.LIST: {
+        const items = this.#popMark();
+        this.#charge(8 * items.length);
+        stack.push(items);
+        break;
+      }
+      case op.DICT:
+        stack.push(this.#dictFrom(this.#popMark()));
+        break;
+      case op.EMPTY_SET:
+        this.#charge(64);
+        stack.push(new Set());
+        break;
+      case op.ADDITEMS: {
+        const items = this.#popMark();
+        const target = this.#top();
+        if (!(target instanceof Set) || target instanceof FrozenSet) throw new PickleFormatError(`ADDITEMS at byte ${this.#pos - 1} onto something that is not a set`);
+        this.#charge(8 * items.length);
+        for (const item of items) target.add(item);
+        break;
+      }
+      case op.FROZENSET: {
+        const items = this.#popMark();
+        this.#charge(8 * items.length);
+        stack.push(new FrozenSet(items));
+        break;
+      }
+      case op.POP:
+        if (this.#marks.length > 0 && this.#floor === stack.length) this.#popMark();
+        else this.#pop();
+        break;
+      case op.POP_MARK:
+        this.#popMark();
+        break;
+      case op.DUP:
+        this.#charge(8);
+        stack.push(this.#top());
+        break;
+      case op.LONG_BINPUT:
+        this.#memoSet(this.#u32(), this.#top());
+        break;
+      case op.PUT:
+        this.#memoSet(this.#memoTextIndex(this.#line()), this.#top());
+        break;
+      case op.LONG_BINGET:
+        this.#charge(8);
+        stack.push(this.#memoGet(this.#u32()));
+        break;
+      case op.GET:
+        this.#charge(8);
+        stack.push(this.#memoGet(this.#memoTextIndex(this.#line())));
+        break;
+      case op.GLOBAL: {
+        const module = this.#line();
+        const name = this.#line();
+        stack.push(this.#global(module, name));
+        break;
+      }
+      case op.STACK_GLOBAL: {
+        const name = this.#pop();
+        const module = this.#pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleFormatError('STACK_GLOBAL needs two str');
+        stack.push(this.#global(module, name));
+        break;
+      }
+      case op.REDUCE: {
+        const args = this.#pop();
+        const callable = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError(`REDUCE at byte ${this.#pos - 1} has arguments that are not a tuple`);
+        stack.push(this.instantiate(callable, args, 'call'));
+        break;
+      }
+      case op.NEWOBJ: {
+        const args = this.#pop();
+        const cls = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError(`NEWOBJ at byte ${this.#pos - 1} has arguments that are not a tuple`);
+        stack.push(this.instantiate(cls, args, 'new'));
+        break;
+      }
+      case op.NEWOBJ_EX: {
+        const kwargs = this.#pop();
+        const args = this.#pop();
+        const cls = this.#pop();
+        if (!(args instanceof Tuple)) throw new PickleFormatError('NEWOBJ_EX has arguments that are not a tuple');
+        const kw = kwargs instanceof Map ? kwargs : isPlainDict(kwargs) ? new Map(Object.entries(kwargs)) : undefined;
+        if (kw === undefined) throw new PickleFormatError('NEWOBJ_EX has keyword arguments that are not a dict');
+        stack.push(this.instantiate(cls, args, 'new', kw));
+        break;
+      }
+      case op.INST: {
+        const module = this.#line();
+        const name = this.#line();
+        const cls = this.#global(module, name);
+        stack.push(this.instantiate(cls, makeTuple(this.#popMark()), 'call'));
+        break;
+      }
+      case op.OBJ: {
+        const items = this.#popMark();
+        if (items.length === 0) throw new PickleFormatError('OBJ needs a class');
+        const cls = items.shift();
+        stack.push(this.instantiate(cls, makeTuple(items), 'call'));
+        break;
+      }
+      case op.BUILD: {
+        const state = this.#pop();
+        this.#build(this.#top(), state);
+        break;
+      }
+      case op.INT: {
+        const line = this.#line();
+        stack.push(line === '01' ? true : line === '00' ? false : this.#textInt(line, 'INT'));
+        break;
+      }
+      case op.LONG: {
+        const line = this.#line();
+        stack.push(this.#textInt(line.endsWith('L') ? line.slice(0, -1) : line, 'LONG'));
+        break;
+      }
+      case op.FLOAT:
+        stack.push(this.#float(this.#textFloat(this.#line())));
+        break;
+      case op.STRING: {
+        const line = this.#line();
+        this.#charge(line.length);
+        stack.push(this.#py2String(unquoteString(line.trimEnd())));
+        break;
+      }
+      case op.UNICODE: {
+        const line = this.#line();
+        this.#charge(line.length);
+        stack.push(rawUnicodeUnescape(line));
+        break;
+      }
+      case op.PERSID:
+      case op.BINPERSID:
+        throw new PickleUnsupportedError('the pickle holds a persistent id, which is refused here');
+      case op.EXT1:
+      case op.EXT2:
+      case op.EXT4:
+        throw new PickleUnsupportedError('the pickle names a global by a copyreg extension code, which is refused here');
+      case op.NEXT_BUFFER: {
+        const buffers = this.#o.buffers;
+        if (buffers === undefined) throw new PickleUnsupportedError('the pickle takes an out-of-band buffer (NEXT_BUFFER) and none were given (the `buffers` option)');
+        const next = buffers.next();
+        if (next.done === true) throw new PickleFormatError('the pickle takes more out-of-band buffers than were given');
+        if (!(next.value instanceof Uint8Array)) throw new TypeError(expected('buffers', 'an iterable of Uint8Array', next.value));
+        stack.push(next.value);
+        break;
+      }
+      case op.READONLY_BUFFER:
+        this.#top();
+        break;
+      default:
+        throw new PickleOpcodeError(`byte 0x${code.toString(16).padStart(2, '0')} at ${this.#pos - 1} is no pickle opcode`);
     }
   }
 }

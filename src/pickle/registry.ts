@@ -72,6 +72,8 @@ function checkName(name: string, value: unknown): asserts value is string {
  */
 export class PickleRegistry {
   readonly #byName = new Map<string, RegisteredGlobal>();
+  // module -> name -> entry: a lookup per GLOBAL without building a key string.
+  readonly #byModule = new Map<string, Map<string, RegisteredGlobal>>();
   readonly #byTarget = new Map<unknown, RegisteredGlobal>();
 
   /** Maps the Python class `module.name` to `cls`, both ways. */
@@ -100,12 +102,13 @@ export class PickleRegistry {
     const entry = this.#byName.get(`${module}\n${name}`);
     if (entry === undefined) return false;
     this.#byName.delete(`${module}\n${name}`);
+    this.#byModule.get(module)?.delete(name);
     if (this.#byTarget.get(entry.target) === entry) this.#byTarget.delete(entry.target);
     return true;
   }
 
   lookup(module: string, name: string): RegisteredGlobal | undefined {
-    return this.#byName.get(`${module}\n${name}`);
+    return this.#byModule.get(module)?.get(name);
   }
 
   entryFor(target: unknown): RegisteredGlobal | undefined {
@@ -117,6 +120,9 @@ export class PickleRegistry {
     const old = this.#byName.get(key);
     if (old !== undefined && this.#byTarget.get(old.target) === old) this.#byTarget.delete(old.target);
     this.#byName.set(key, entry);
+    let names = this.#byModule.get(entry.module);
+    if (names === undefined) this.#byModule.set(entry.module, (names = new Map<string, RegisteredGlobal>()));
+    names.set(entry.name, entry);
     this.#byTarget.set(entry.target, entry);
   }
 }

@@ -15,9 +15,7 @@ export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
 
 /** A Tuple holding a copy of `items`. */
 export function toTuple<T>(items: readonly T[]): Tuple<T> {
-  const made = new Tuple<T>();
-  for (let i = 0; i < items.length; i++) made.push(items[i]!);
-  return made;
+  return Object.setPrototypeOf(items.slice(), Tuple.prototype) as Tuple<T>;
 }
 
 /** A Python bytearray: bytes that pickle back as a bytearray (a plain Uint8Array pickles as bytes). */

@@ -28,24 +28,51 @@ function exceptionGlobal(module: string, name: string): PickleGlobal {
   return global;
 }
 
+function setU32(buf: Uint8Array, at: number, n: number): void {
+  buf[at] = n & 0xff;
+  buf[at + 1] = (n >>> 8) & 0xff;
+  buf[at + 2] = (n >>> 16) & 0xff;
+  buf[at + 3] = (n >>> 24) & 0xff;
+}
+
 /** Writes one pickle. */
 class Writer {
-  #buf: Uint8Array;
-  #view: DataView;
+  #buf = new Uint8Array(1024);
+  #view: DataView | undefined;
   #pos = 0;
-  readonly #proto: number;
-  readonly #o: ResolvedDumpOptions;
+  #proto = 4;
+  #o: ResolvedDumpOptions | undefined;
   readonly #memo = new Map<unknown, number>();
   readonly #strMemo = new Map<string, number>();
   #memoCount = 0;
   #frameStart = -1;
   #depth = 0;
 
-  constructor(options: ResolvedDumpOptions) {
+  /** Makes this writer ready for another dump (a writer is reused: allocating one costs more than a small dump). */
+  reset(options: ResolvedDumpOptions): void {
     this.#o = options;
     this.#proto = options.protocol;
-    this.#buf = new Uint8Array(256);
-    this.#view = new DataView(this.#buf.buffer);
+    this.#pos = 0;
+    this.#memo.clear();
+    this.#strMemo.clear();
+    this.#memoCount = 0;
+    this.#frameStart = -1;
+    this.#depth = 0;
+  }
+
+  /** Lets go of what the last dump held; a big buffer is dropped rather than kept. */
+  release(): void {
+    this.#memo.clear();
+    this.#strMemo.clear();
+    this.#o = undefined;
+    if (this.#buf.length > 1 << 20) {
+      this.#buf = new Uint8Array(1024);
+      this.#view = undefined;
+    }
+  }
+
+  get #options(): ResolvedDumpOptions {
+    return this.#o!;
   }
 
   // ---- output
@@ -56,7 +83,7 @@ class Writer {
     const grown = new Uint8Array(size);
     grown.set(this.#buf.subarray(0, this.#pos));
     this.#buf = grown;
-    this.#view = new DataView(grown.buffer);
+    this.#view = undefined;
   }
 
   #byte(b: number): void {
@@ -73,15 +100,15 @@ class Writer {
   #u32(code: number, n: number): void {
     this.#reserve(5);
     this.#buf[this.#pos] = code;
-    this.#view.setUint32(this.#pos + 1, n, true);
+    setU32(this.#buf, this.#pos + 1, n);
     this.#pos += 5;
   }
 
   #u64(code: number, n: number): void {
     this.#reserve(9);
     this.#buf[this.#pos] = code;
-    this.#view.setUint32(this.#pos + 1, n % 0x1_0000_0000, true);
-    this.#view.setUint32(this.#pos + 5, Math.floor(n / 0x1_0000_0000), true);
+    setU32(this.#buf, this.#pos + 1, n % 0x1_0000_0000);
+    setU32(this.#buf, this.#pos + 5, Math.floor(n / 0x1_0000_0000));
     this.#pos += 9;
   }
 
@@ -105,8 +132,8 @@ class Writer {
     const size = this.#pos - start - FRAME_HEADER;
     if (size >= FRAME_SIZE_MIN) {
       this.#buf[start] = op.FRAME;
-      this.#view.setUint32(start + 1, size, true);
-      this.#view.setUint32(start + 5, 0, true);
+      setU32(this.#buf, start + 1, size);
+      setU32(this.#buf, start + 5, 0);
     } else {
       this.#buf.copyWithin(start, start + FRAME_HEADER, this.#pos);
       this.#pos -= FRAME_HEADER;
@@ -201,7 +228,7 @@ class Writer {
     } else if (n >= -0x8000_0000 && n <= 0x7fff_ffff) {
       this.#reserve(5);
       this.#buf[this.#pos] = op.BININT;
-      this.#view.setInt32(this.#pos + 1, n, true);
+      setU32(this.#buf, this.#pos + 1, n >>> 0);
       this.#pos += 5;
     } else {
       this.#saveLong(BigInt(n));
@@ -229,7 +256,7 @@ class Writer {
   #saveFloat(n: number): void {
     this.#reserve(9);
     this.#buf[this.#pos] = op.BINFLOAT;
-    this.#view.setFloat64(this.#pos + 1, n, false);
+    (this.#view ??= new DataView(this.#buf.buffer)).setFloat64(this.#pos + 1, n, false);
     this.#pos += 9;
   }
 
@@ -324,7 +351,7 @@ class Writer {
       this.#memoGet(seen);
       return;
     }
-    if (++this.#depth > this.#o.maxDepth) throw new PickleLimitError('maxDepth', `the value nests deeper than ${this.#o.maxDepth}`);
+    if (++this.#depth > this.#options.maxDepth) throw new PickleLimitError('maxDepth', `the value nests deeper than ${this.#options.maxDepth}`);
     try {
       this.#dispatch(value);
     } finally {
@@ -381,7 +408,7 @@ class Writer {
     if (value instanceof PickleObject) return this.#savePickleObject(value);
     if (value instanceof Uint8Array) return this.#saveBytes(value, value);
     const ctor = (Object.getPrototypeOf(value) as { constructor?: unknown }).constructor;
-    const entry = this.#o.registry.entryFor(ctor);
+    const entry = this.#options.registry.entryFor(ctor);
     if (entry !== undefined && entry.kind === 'class') return this.#saveInstance(value, entry);
     if (value instanceof PythonError) return this.#saveError(value);
     if (value instanceof Error) {
@@ -410,7 +437,7 @@ class Writer {
       this.#memoGet(seen);
       return;
     }
-    const entry = this.#o.registry.entryFor(fn);
+    const entry = this.#options.registry.entryFor(fn);
     if (entry === undefined) {
       const name = (fn as { name?: unknown }).name;
       throw new PickleUnsupportedError(`the function or class ${typeof name === 'string' && name !== '' ? name : '(anonymous)'} has no pickle form (register it)`);
@@ -592,8 +619,32 @@ class Writer {
   #saveDict(dict: Map<unknown, unknown> | Record<string, unknown>): void {
     this.#byte(op.EMPTY_DICT);
     this.#memoPut(dict);
-    if (dict instanceof Map) this.#batchSetItems(dict);
+    if (dict instanceof Map) this.#saveMapItems(dict);
     else this.#batchSetItems(Object.keys(dict).map((key) => [key, dict[key]] as const));
+  }
+
+  #saveMapItems(dict: Map<unknown, unknown>): void {
+    const n = dict.size;
+    if (n === 0) return;
+    if (n === 1) {
+      for (const [key, value] of dict) {
+        this.#save(key);
+        this.#save(value);
+      }
+      this.#byte(op.SETITEM);
+      return;
+    }
+    let inBatch = 0;
+    for (const [key, value] of dict) {
+      if (inBatch === 0) this.#byte(op.MARK);
+      this.#save(key);
+      this.#save(value);
+      if (++inBatch === BATCHSIZE) {
+        this.#byte(op.SETITEMS);
+        inBatch = 0;
+      }
+    }
+    if (inBatch > 0) this.#byte(op.SETITEMS);
   }
 
   #batchSetItems(pairs: Iterable<readonly [unknown, unknown]>): void {
@@ -652,6 +703,18 @@ class Writer {
 }
 
 /** Writes `value` as a pickle (protocol 4 unless `protocol` says 2, 3 or 5); see docs/pickle.md for the mapping. */
+let spare: Writer | undefined = new Writer();
+
 export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
-  return new Writer(resolveDumpOptions(options)).dump(value);
+  const resolved = resolveDumpOptions(options);
+  // A hook that calls dumps again while this one runs gets a writer of its own.
+  const writer = spare ?? new Writer();
+  spare = undefined;
+  writer.reset(resolved);
+  try {
+    return writer.dump(value);
+  } finally {
+    writer.release();
+    spare = writer;
+  }
 }

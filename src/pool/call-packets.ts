@@ -3,6 +3,7 @@
 // that cannot be sent fails that call at once); a plain call when it is dispatched (dispatcher.ts), alone
 // or in one batch frame with other short calls of its function; a map's chunk as it is submitted.
 import { encode, type Packet } from '../serialize/index.js';
+import { batchPayload } from '../wire/batch-frame.js';
 import type { Task } from './task.js';
 
 /** The packet of one call's arguments. */
@@ -15,9 +16,9 @@ export function encodeChunk(items: readonly unknown[]): Packet {
   return encode(items);
 }
 
-/** The packet of a batch frame: the calls' ids, then each call's arguments. */
+/** The packet of a batch frame: the calls' ids, then each call's arguments (see wire/batch-frame.ts). */
 export function encodeBatch(batch: readonly Task[]): Packet {
-  return encode([Int32Array.from(batch, (task) => task.id), batch.map((task) => task.args)]);
+  return batchPayload(Int32Array.from(batch, (task) => task.id), encode(batch.map((task) => task.args)));
 }
 
 /** A frame's bytes per call beyond its arguments (an id, the list's entry). */

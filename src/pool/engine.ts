@@ -76,7 +76,13 @@ export class Engine {
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
       backend: options.backend, maxTasksPerWorker: options.maxTasksPerWorker, fnMicros, expire: (slot, task) => this.#faults.expire(slot, task), retry: scheduleFlush,
     });
-    this.#results = new ResultReader(this.#slots, { spinMicros: options.spinMicros, fnMicros, dispatch: () => this.#dispatcher.dispatch(), scheduleFlush });
+    this.#results = new ResultReader(this.#slots, {
+      spinMicros: options.spinMicros, fnMicros, dispatch: () => this.#dispatcher.dispatch(), scheduleFlush,
+      requeue: (task) => {
+        this.#queue.unshift(task);
+        scheduleFlush();
+      },
+    });
     for (let index = 0; index < options.workers && !this.#lifecycle.stopped; index++) this.#spawn(index, true);
   }
 
@@ -235,7 +241,7 @@ export class Engine {
         break;
       }
       case 'result':
-        this.#results.onMessage(slot, message.id, message.ok, message.micros, message.packet);
+        this.#results.onMessage(slot, message.id, message.ok, message.micros, message.packet, message.flags);
         break;
     }
   }

@@ -1,4 +1,5 @@
 // Errors the pool raises: crashed workers, timeouts, a closed or terminated pool, a failing initializer.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError } from '../errors.js';
 
 /** The worker running the task exited, was killed or ran out of memory; it has been replaced. */
@@ -29,7 +30,7 @@ export class PoolTerminatedError extends MultiprocError {
 
 /** A call after `close()` or `terminate()`, or `join()` on a running pool. */
 export class PoolStateError extends MultiprocError {
-  constructor(code: 'ERR_MP_POOL_CLOSED' | 'ERR_MP_POOL_RUNNING', message: string) {
+  constructor(code: ErrorCodeOf<'PoolStateError'>, message: string) {
     super(code, message);
   }
 }

@@ -175,7 +175,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    */
   bind<F extends AnyFunction>(task: Task<F>, options: BoundOptions<F> = {}): BoundTask<F> {
     const ref: TaskRef<F> = taskOf(task, 'task');
-    this.#submitOptions(options);
+    this.#callOptions(options);
     const hasOptions = Object.keys(options).length > 0;
     const { transfer: _transfer, ...mapOptions } = options;
     const forMap = <O extends object>(given: O | undefined): O => (hasOptions ? { ...mapOptions, ...given } : given ?? {}) as O;
@@ -200,7 +200,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * Runs `task(...args)` in a worker. `task` is a task reference or an exported function registered with
    * the codec (`registerFunction(fn, import.meta.url)` in its module), as Python's Pool takes a function.
    */
-  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [], options: CallOptions = {}): Promise<Result<F>> {
+  apply<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>, options: CallOptions = {}): Promise<Result<F>> {
     try {
       const fn = taskOf(task, 'task');
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
@@ -225,7 +225,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** `apply` without awaiting: Python's `apply_async`, with its `callback` and `errorCallback`. */
-  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> | readonly unknown[] = [],
+  applyAsync<F extends AnyFunction>(task: Task<F>, args: Parameters<F> = [] as unknown as Parameters<F>,
     options: CallOptions & AsyncCallbacks<Result<F>> = {}): AsyncResult<Result<F>> {
     return this.#async(options, (call) => this.apply(task, args, call));
   }
@@ -306,18 +306,23 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   #submitOptions(options: CallOptions | MapOptions): SubmitOptions {
-    const { signal } = checkCallOptions(options);
-    checkMapOptions(options);
-    const submit: SubmitOptions = {
-      signal,
-      timeout: options.timeout === undefined ? this.#timeout : checkTimeout('timeout', options.timeout),
-      retries: options.retries === undefined ? this.#retries : checkRetries(options.retries),
-    };
+    const submit = this.#callOptions(options);
     // After the argument checks: a closed, terminated or broken pool says so at the call, even one with
     // nothing to run (`map(task, [])`).
     const refused = this.#engine.refusal();
     if (refused !== undefined) throw refused;
     return submit;
+  }
+
+  /** The options of a call, checked (the pool's state is the call's to check: binding a task is no call). */
+  #callOptions(options: CallOptions | MapOptions): SubmitOptions {
+    const { signal } = checkCallOptions(options);
+    checkMapOptions(options);
+    return {
+      signal,
+      timeout: options.timeout === undefined ? this.#timeout : checkTimeout('timeout', options.timeout),
+      retries: options.retries === undefined ? this.#retries : checkRetries(options.retries),
+    };
   }
 
   /** Checks the progress options now; the tracker (which draws its 0% frame at once) is made when the call starts. */

@@ -2,7 +2,8 @@
 // dispatch, and waits for results (a bounded spin for short tasks, else an asynchronous park per worker).
 import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
-import { FrameKind, SmallResult } from '../wire/protocol.js';
+import { AnswerFlag, FrameKind, SmallResult } from '../wire/protocol.js';
+import { encodeCall } from './call-packets.js';
 import { toTaskError } from './errors.js';
 import { settleTask, type Task } from './task.js';
 import type { WorkerSlot } from './worker-slot.js';
@@ -12,6 +13,7 @@ const maxSpinPerTurnMs = 8;
 // Read once: in the bundle these come from the worker's script through a getter, per read otherwise.
 const { Ok, Error: ErrorKind, OkSmall, Fault } = FrameKind;
 const { Int32 } = SmallResult;
+const { SendAlone } = AnswerFlag;
 const wokenSpinFactor = 6;
 
 export interface ResultReaderOptions {
@@ -21,6 +23,8 @@ export interface ResultReaderOptions {
   /** Hands out queued work (called while spinning, as results free room). */
   dispatch: () => void;
   scheduleFlush: () => void;
+  /** Puts a task back at the head of the queue (one a worker handed back unrun). */
+  requeue: (task: Task) => void;
 }
 
 export class ResultReader {
@@ -29,6 +33,7 @@ export class ResultReader {
   readonly #spinMicros: number;
   readonly #dispatch: () => void;
   readonly #scheduleFlush: () => void;
+  readonly #requeue: (task: Task) => void;
   #spinUsedMs = 0;
   #spinResetQueued = false;
 
@@ -38,6 +43,7 @@ export class ResultReader {
     this.#spinMicros = options.spinMicros;
     this.#dispatch = options.dispatch;
     this.#scheduleFlush = options.scheduleFlush;
+    this.#requeue = options.requeue;
   }
 
   /** Takes an answered task off its worker and updates the counters; undefined when not held (dropped, taken back). */
@@ -62,8 +68,9 @@ export class ResultReader {
   }
 
   /** A result that came through the slow lane (postMessage/IPC). */
-  onMessage(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet): void {
-    this.#onResult(slot, id, ok, micros, packet);
+  onMessage(slot: WorkerSlot, id: number, ok: boolean, micros: number, packet: Packet, flags = 0): void {
+    if ((flags & SendAlone) !== 0) this.#sendAlone(slot, id);
+    else this.#onResult(slot, id, ok, micros, packet);
     this.afterResults(slot);
   }
 
@@ -85,6 +92,23 @@ export class ResultReader {
     }
   }
 
+  /**
+   * A batched call the worker handed back unrun, as it could not decode the batch's arguments: it goes again
+   * on its own, encoded now (a task with its packet is never batched), so only a call whose own arguments
+   * cannot be decoded fails.
+   */
+  #sendAlone(slot: WorkerSlot, id: number): void {
+    const task = slot.giveBack(id);
+    if (task === undefined || task.settled) return;
+    try {
+      task.packet = encodeCall(task.args!);
+    } catch (error) {
+      settleTask(task, toTaskError(error), false);
+      return;
+    }
+    this.#requeue(task);
+  }
+
   /** Reads every frame waiting in the worker's ring: answers, and the error it died of. */
   drain(slot: WorkerSlot): void {
     for (let frame = slot.channel.receive(); frame !== undefined; frame = slot.channel.receive()) {
@@ -92,6 +116,8 @@ export class ResultReader {
       if (kind === OkSmall) {
         const task = this.#answered(slot, frame.id, frame.micros);
         if (task !== undefined) settleTask(task, frame.flags === Int32 ? frame.seq : undefined, true, frame.micros);
+      } else if (kind === ErrorKind && (frame.flags & SendAlone) !== 0) {
+        this.#sendAlone(slot, frame.id);
       } else if (kind === Ok || kind === ErrorKind) {
         this.#onResult(slot, frame.id, kind === Ok, frame.micros, { data: frame.payload, buffers: [] });
       } else if (kind === Fault) {

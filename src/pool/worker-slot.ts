@@ -106,6 +106,13 @@ export class WorkerSlot {
     return task;
   }
 
+  /** A task the worker handed back unrun: no longer held, and not counted as dispatched to it. */
+  giveBack(id: number): Task | undefined {
+    const task = this.answered(id);
+    if (task !== undefined) this.dispatched--;
+    return task;
+  }
+
   /** The hand-over number of the last task the worker started (0: none yet). */
   #lastStarted(): number {
     const claimed = this.channel.claimed;

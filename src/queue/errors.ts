@@ -1,5 +1,6 @@
 // Errors of queues and pipes, each with a stable code.
-import { MultiprocError } from '../errors.js';
+import type { ErrorCodeOf } from '../error-codes.js';
+import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 
 /** `put` could not add an item within its timeout (Python's queue.Full). */
 export class QueueFullError extends MultiprocError {
@@ -19,7 +20,11 @@ export class QueueEmptyError extends MultiprocError {
  * Using a closed queue or connection (`ERR_MP_QUEUE_CLOSED`), `taskDone()` called more often than items were
  * put (`ERR_MP_TASK_DONE_TOO_MANY`), sending to a pipe whose other end is closed (`ERR_MP_PIPE_CLOSED`).
  */
-export class QueueStateError extends MultiprocError {}
+export class QueueStateError extends MultiprocError {
+  constructor(code: ErrorCodeOf<'QueueStateError'>, message: string, options: MultiprocErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 /** The other end of a pipe was closed and everything it sent has been received (Python's EOFError). */
 export class PipeEofError extends MultiprocError {

@@ -8,7 +8,9 @@ import { left, spinFor, type WaitSteps } from '../sync/wait.js';
 import { lockWordWaiting, tryLockWord, unlockWord, wakeLockWaiters, type Locked } from './ring-lock.js';
 import { readSpill, removeSpill, writeSpill, type SpillPlace } from './spill.js';
 
-// Int32 words of the header. Tail/Written and Head/Read are each one 8-byte-aligned 64-bit pair.
+// The header's fields, by Int32 index from the ring's start: 15 words (60 bytes) of the `ringHeaderBytes`
+// the header takes. `Capacity` holds the data's size in bytes; Tail/Written and Head/Read are each one
+// 8-byte-aligned 64-bit pair.
 const enum Word {
   WriteLock, ReadLock, Tail, Written, Head, Read, ReadersSleeping, WritersSleeping,
   WriterClosed, ReaderClosed, Capacity, WriteSpill, WriteSpillSeq, ReadSpill, ReadSpillSeq,

@@ -1,4 +1,5 @@
 // Errors the codec throws: what could not be encoded, and why bytes could not be decoded.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 import { registry as sharedRegistry, type CodecRegistry } from './registry.js';
 
@@ -27,7 +28,7 @@ export class DecodeError extends MultiprocError {
   /** The module that must be imported, for `ERR_MP_DECODE_NEEDS_IMPORT`. */
   readonly moduleUrl: string | undefined;
 
-  constructor(code: string, message: string, options: MultiprocErrorOptions & { moduleUrl?: string } = {}) {
+  constructor(code: ErrorCodeOf<'DecodeError'>, message: string, options: MultiprocErrorOptions & { moduleUrl?: string } = {}) {
     super(code, message, options);
     this.moduleUrl = options.moduleUrl;
   }

@@ -1,4 +1,5 @@
 // Errors of shared-memory segments, each with a stable code and the system call details when there are any.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError } from '../errors.js';
 import type { NativeSystemError } from '../native/binding.js';
 
@@ -14,7 +15,7 @@ export class SharedMemoryError extends MultiprocError {
   readonly syscall: string | undefined;
   readonly path: string | undefined;
 
-  constructor(code: string, message: string, details: SystemDetails & { cause?: unknown } = {}) {
+  constructor(code: ErrorCodeOf<'SharedMemoryError' | `SharedMemory${string}Error`>, message: string, details: SystemDetails & { cause?: unknown } = {}) {
     super(code, message, 'cause' in details ? { cause: details.cause } : {});
     this.errno = details.errno;
     this.syscall = details.syscall;

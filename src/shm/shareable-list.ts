@@ -1,7 +1,8 @@
 // ShareableList: Python's multiprocessing.shared_memory.ShareableList, byte for byte (PYTHON_INTEROP.md §2):
 // a list of int, float, bool, str, bytes and None with fixed slots in one segment, shared with Python.
 import { inspectCustom } from '../builtins.js';
-import { checkObject, expected, MultiprocError } from '../errors.js';
+import type { ErrorCodeOf } from '../error-codes.js';
+import { checkObject, expected, MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 import { posixShmDir, resolveDir } from './location.js';
 import { SharedMemory } from './shared-memory.js';
 import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
@@ -10,7 +11,11 @@ import { registerBuiltinHandle } from '../serialize/builtin-handles.js';
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
 
 /** Runtime errors of a ShareableList: `ERR_MP_SL_ITEM_TOO_LARGE`, `ERR_MP_SL_NOT_FOUND`, `ERR_MP_SL_FORMAT`. */
-export class ShareableListError extends MultiprocError {}
+export class ShareableListError extends MultiprocError {
+  constructor(code: ErrorCodeOf<'ShareableListError'>, message: string, options: MultiprocErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 const enum Code { Value = 0, Str = 1, Bytes = 2, None = 3 }
 const noneFormat = 'xxxxxx?x';

@@ -1,5 +1,6 @@
 // The creating side of the resource tracker: starts the sidecar once per process and tells it which
 // segments this process created and which it unlinked.
+import { spawnSidecar } from '../backends/spawn-sidecar.js';
 import { native } from '../native/binding.js';
 import { runtimeFileUrl } from '../runtime-files.js';
 import type { SegmentLocation } from './location.js';
@@ -12,19 +13,14 @@ let warned = false;
 
 /** Starts a tracker and hands its pipe to the addon, which keeps one write end for the whole process. */
 function startTracker(): number {
-  const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [trackerMain, String(process.pid)], {
-    stdio: ['pipe', 'ignore', 'inherit'],
-    detached: true,
-  });
-  const fd = (child.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) {
-    child.kill();
+  const sidecar = spawnSidecar(trackerMain, [String(process.pid)]);
+  if (sidecar.fd < 0) {
+    sidecar.kill();
     throw new Error('cannot reach the resource tracker pipe');
   }
-  const adopted = native().adoptTrackerFd(fd);
+  const adopted = native().adoptTrackerFd(sidecar.fd);
   // The addon holds its own duplicate; this one (and the child handle) must not keep the loop alive.
-  child.stdin?.destroy();
-  child.unref();
+  sidecar.release();
   return adopted;
 }
 

@@ -1,5 +1,6 @@
 // Errors of the synchronization primitives, each with a stable code.
-import { MultiprocError } from '../errors.js';
+import type { ErrorCodeOf } from '../error-codes.js';
+import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 
 /** A lock is held by a process that has exited: waiting for it would never end. */
 export class LockOwnerDiedError extends MultiprocError {
@@ -25,7 +26,11 @@ export class BrokenBarrierError extends MultiprocError {
  * (`ERR_MP_LOCK_NOT_OWNED`), releasing a BoundedSemaphore too often (`ERR_MP_SEMAPHORE_OVERFLOW`),
  * Condition.wait without the lock, or using a closed handle (`ERR_MP_SYNC_CLOSED`).
  */
-export class SyncStateError extends MultiprocError {}
+export class SyncStateError extends MultiprocError {
+  constructor(code: ErrorCodeOf<'SyncStateError'>, message: string, options: MultiprocErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
 
 /** A reference did not lead to a live primitive of the expected kind (`ERR_MP_SYNC_BAD_SEGMENT`). */
 export class SyncSegmentError extends MultiprocError {

@@ -77,6 +77,8 @@ export interface SlowResultMessage {
   ok: boolean;
   micros: number;
   packet: Packet;
+  /** Flags of the answer (`AnswerFlag`), as an answer frame carries them. */
+  flags?: number;
 }
 
 export type FromWorker = ReadyMessage | InitErrorMessage | SlowResultMessage;
@@ -104,8 +106,10 @@ export const fromWorker = (value: unknown): FromWorker => check(value, fromWorke
  *   alone, a batched one too, as soon as it ends: a result written is a result the pool reads even if the
  *   worker dies next (the exactly-once accounting rests on it).
  * - Batch: many single calls of one function in one frame (fn = function number; call i has hand-over
- *   number seq + i), payload = encoded `[ids: Int32Array, argumentLists: unknown[][]]`; one encode and one
- *   wake for all of them.
+ *   number seq + i), payload = the ids, then one packet of every call's arguments (batch-frame.ts); one
+ *   encode and one wake for all of them. A worker that cannot decode the arguments answers each call it
+ *   claims with an Error frame flagged `AnswerFlag.SendAlone` and no payload: the pool sends those calls
+ *   again one by one, so only a call whose own arguments cannot be decoded fails, and nothing ran twice.
  * - Fault: the worker is dying of an uncaught error; id = the task it ran (0: none), payload = the encoded error.
  * - OkSmall: Ok for a result that needs no codec: flags = a `SmallResult`, seq = the value of an Int32. Small
  *   integers and `undefined` are what most tiny calls return; each answering alone, they skip an encode, a
@@ -120,6 +124,9 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
  * finished before it may wait for it to be announced together (see WorkerLoop#send).
  */
 export const TaskFlag = { Chunk: 1, Spread: 2, Short: 4 } as const;
+
+/** Flags of an answer frame. `SendAlone`: not run; send this call again on its own (see Batch). */
+export const AnswerFlag = { SendAlone: 1 } as const;
 
 export const frameHeaderBytes = 16;
 

@@ -21,8 +21,21 @@ export interface TaskInfo {
   throwIfAborted(): void;
 }
 
-let channel: Channel | undefined;
-let current: RunningTask | undefined;
+/** The worker's channel and the task last handed out, as every copy of this module sees them. */
+interface TaskState {
+  channel?: Channel;
+  current?: RunningTask;
+}
+
+/**
+ * Kept on the thread's global object, not in this module, as currentWorker() is: a task module may reach
+ * another copy of this code than the worker loop did, and must see the same task. The copies share the
+ * channel and the task object (whose methods are those of the copy that made it), so the copy running the
+ * loop ends a task another copy handed out.
+ */
+const slot = Symbol.for('multiproc.currentTask');
+const global = globalThis as { [slot]?: TaskState };
+const state: TaskState = (global[slot] ??= {});
 
 function abortReason(words: Int32Array): DOMException {
   return Atomics.load(words, Word.AbortKind) === AbortKind.TimedOut
@@ -91,14 +104,14 @@ class RunningTask implements TaskInfo {
 
 /** Called by the worker runtime only, once, with the worker's side of its channel. */
 export function setTaskChannel(worker: Channel): void {
-  channel = worker;
+  state.channel = worker;
 }
 
 /** Called by the worker runtime after each result: the task it answered is over. */
 export function endCurrentTask(): void {
-  if (current === undefined) return;
-  current.end();
-  current = undefined;
+  if (state.current === undefined) return;
+  state.current.end();
+  delete state.current;
 }
 
 /**
@@ -108,12 +121,13 @@ export function endCurrentTask(): void {
  * valid across `await`s until the task returns).
  */
 export function currentTask(): TaskInfo | undefined {
+  const { channel } = state;
   if (channel === undefined) return undefined;
   const id = Atomics.load(channel.words, Word.Running);
   if (id === 0) return undefined;
-  if (current?.id !== id) {
-    current?.end();
-    current = new RunningTask(id, channel);
+  if (state.current?.id !== id) {
+    state.current?.end();
+    state.current = new RunningTask(id, channel);
   }
-  return current;
+  return state.current;
 }

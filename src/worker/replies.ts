@@ -4,7 +4,7 @@ import { now } from '../clock.js';
 import { encode, type Packet } from '../serialize/index.js';
 import { inBand, movableBuffers } from '../serialize/transport.js';
 import { Word, type Channel } from '../wire/channel.js';
-import { FrameKind, protocolVersion, smallResult, SmallResult, type FromWorker } from '../wire/protocol.js';
+import { AnswerFlag, FrameKind, protocolVersion, smallResult, SmallResult, type FromWorker } from '../wire/protocol.js';
 import { endCurrentTask } from './current-task.js';
 import { encodeError } from './error-packet.js';
 
@@ -93,6 +93,11 @@ export class Replies {
     this.#send(FrameKind.Error, id, false, encodeError(error), this.#ended(started, more), more);
   }
 
+  /** A batched call handed back unrun (its batch's arguments could not be decoded): the pool sends it alone. */
+  sendAlone(id: number, more: boolean): void {
+    this.#send(FrameKind.Error, id, false, { data: new Uint8Array(0), buffers: [] }, 0, more, AnswerFlag.SendAlone);
+  }
+
   /** The run time of a call that ends now, in microseconds; the frame's, too, once its last call ends. */
   #ended(started: number, more: boolean): number {
     const at = now();
@@ -112,7 +117,7 @@ export class Replies {
     return true;
   }
 
-  #send(kind: FrameKind, id: number, ok: boolean, packet: Packet, micros: number, more: boolean): void {
+  #send(kind: FrameKind, id: number, ok: boolean, packet: Packet, micros: number, more: boolean, flags = 0): void {
     // While another task waits here, the result goes out without waking the pool: a wake costs the pool
     // thread an event-loop turn and this thread a notify (tens of microseconds each, taken from the workers
     // when there are as many workers as cores), and the pool reads every result it finds once woken. Held
@@ -121,10 +126,10 @@ export class Replies {
     const wake = !more && this.runningLow();
     // A frame that cannot go through the ring (too big, transferred buffers, ring full) takes the slow lane;
     // the main side matches results by id, so the two lanes need no common order.
-    if (inBand(packet) && this.#channel.send(kind, 0, id, micros, packet.data, wake)) {
+    if (inBand(packet) && this.#channel.send(kind, flags, id, micros, packet.data, wake)) {
       if (!wake) this.#unannounced++;
     } else {
-      this.#writing = this.#post({ type: 'result', v: protocolVersion, id, ok, micros, packet }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
+      this.#writing = this.#post({ type: 'result', v: protocolVersion, id, ok, micros, packet, flags }, [...packet.buffers, ...movableBuffers(packet.data)]) ?? undefined;
     }
     this.#finished();
   }

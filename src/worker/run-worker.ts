@@ -11,7 +11,7 @@ import { setCurrentWorker } from './current-worker.js';
 import { encodeError } from './error-packet.js';
 import { Replies } from './replies.js';
 import { Spinner } from './spinner.js';
-import { defineFunction, resolveFunction } from './task-functions.js';
+import { defineFunction, prefetchFunction, resolveFunction } from './task-functions.js';
 import { TaskRunner } from './task-runner.js';
 
 /** What a backend's entry file gives the shared worker loop. */
@@ -65,15 +65,14 @@ class WorkerLoop {
             break;
           }
           case FrameKind.Batch: {
-            const pending = this.#runner.runBatch(frame.fn, frame.seq, { data: frame.payload, buffers: [] });
+            const pending = this.#runner.runBatch(frame.fn, frame.seq, frame.payload);
             if (pending !== undefined) await this.#announced(pending);
             break;
           }
           case FrameKind.Define: {
             const name = JSON.parse(new TextDecoder().decode(frame.payload)) as TaskRef;
             defineFunction(frame.id, name);
-            // Imported now, so the first task of it does not wait for the import (a failure is that task's to report).
-            void resolveFunction(name);
+            prefetchFunction(name);
             break;
           }
           case FrameKind.Doorbell: {

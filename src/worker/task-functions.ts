@@ -16,25 +16,46 @@ const functions = new Map<number, TaskRef>();
 const loaded = new Map<string, TaskFunction>();
 /** Imports in flight, so a task arriving meanwhile (or the name's early import) waits for the same one. */
 const loading = new Map<string, Promise<TaskFunction>>();
+/** Those of them started ahead of any task, as the pool named the function (see `prefetchFunction`). */
+const ahead = new WeakSet<Promise<TaskFunction>>();
 
 function functionKey(name: TaskRef): string {
   return `${name.url}#${name.name}`;
 }
 
-/** The function, imported first if it is not yet (one import per module and export, however many wait). */
+function startImport(name: TaskRef, key: string): Promise<TaskFunction> {
+  const pending = importFunction(name, key);
+  loading.set(key, pending);
+  // Forgotten once settled: a success is in `loaded`, and after a failure the next task imports again.
+  const forget = (): void => void (loading.get(key) === pending && loading.delete(key));
+  pending.then(forget, forget);
+  return pending;
+}
+
+/**
+ * The function, imported first if it is not yet (one import per module and export, however many wait). A
+ * task that joins an import begun ahead of it and sees it fail imports once more itself: the early import
+ * may have started before the module was there (written since), and the task must see the module as it
+ * is when the task came.
+ */
 export function resolveFunction(name: TaskRef): Promise<TaskFunction> {
   const key = functionKey(name);
   const cached = loaded.get(key);
   if (cached !== undefined) return Promise.resolve(cached);
-  let pending = loading.get(key);
-  if (pending === undefined) {
-    pending = importFunction(name, key);
-    loading.set(key, pending);
-    // Forgotten once settled: a success is in `loaded`, and after a failure the next task imports again.
-    const forget = (): void => void loading.delete(key);
-    pending.then(forget, forget);
-  }
-  return pending;
+  const pending = loading.get(key);
+  if (pending === undefined) return startImport(name, key);
+  if (!ahead.has(pending)) return pending;
+  return pending.catch(() => loaded.get(key) ?? loading.get(key) ?? startImport(name, key));
+}
+
+/** Starts importing a function's module as soon as the pool names it, so its first task does not wait for it. */
+export function prefetchFunction(name: TaskRef): void {
+  const key = functionKey(name);
+  if (loaded.has(key) || loading.has(key)) return;
+  const pending = startImport(name, key);
+  ahead.add(pending);
+  // A failure is the first task's to report.
+  pending.catch(() => {});
 }
 
 async function importFunction(name: TaskRef, key: string): Promise<TaskFunction> {

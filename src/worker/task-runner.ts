@@ -4,6 +4,7 @@ import { now } from '../clock.js';
 import type { Packet } from '../serialize/index.js';
 import { decodeFast } from '../serialize/transport.js';
 import { Word, type Channel } from '../wire/channel.js';
+import { readBatch } from '../wire/batch-frame.js';
 import { TaskFlag } from '../wire/protocol.js';
 import type { Replies } from './replies.js';
 import { definedFunction, isThenable, loadedFunction, resolveFunction, type TaskFunction } from './task-functions.js';
@@ -100,24 +101,34 @@ export class TaskRunner {
    * Single calls sent together: each is claimed, runs and answers as its own task (errors stay per call, and
    * the pool may take back the calls not started yet); the pool is woken once, after the last.
    */
-  runBatch(fnNumber: number, seq: number, packet: Packet): Promise<void> | undefined {
+  runBatch(fnNumber: number, seq: number, payload: Uint8Array): Promise<void> | undefined {
+    const { ids, args } = readBatch(payload);
     const name = definedFunction(fnNumber);
     const fn = loadedFunction(name);
     if (fn === undefined) {
       // The module first: importing it registers its classes, which the arguments may contain.
-      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, seq, packet), async (error: unknown) => {
-        const [ids] = (await decodeFast(packet)) as [Int32Array];
+      return resolveFunction(name).then((resolved) => this.#startBatch(resolved, seq, ids, args), (error: unknown) => {
         for (let i = 0; i < ids.length && this.#channel.claim(seq + i); i++) this.#replies.fail(ids[i]!, error, now(), i + 1 < ids.length);
       });
     }
-    return this.#startBatch(fn, seq, packet);
+    return this.#startBatch(fn, seq, ids, args);
   }
 
-  #startBatch(fn: TaskFunction, seq: number, packet: Packet): Promise<void> | undefined {
-    // Unreadable ids cannot be answered: the error ends the worker and the pool fails the calls it held.
-    const decoded = decodeFast(packet) as [Int32Array, unknown[][]] | Promise<[Int32Array, unknown[][]]>;
-    const start = ([ids, argumentLists]: [Int32Array, unknown[][]]): Promise<void> | undefined => this.#continueBatch(fn, seq, ids, argumentLists, 0);
-    return isThenable(decoded) ? decoded.then(start) : start(decoded);
+  #startBatch(fn: TaskFunction, seq: number, ids: Int32Array, args: Packet): Promise<void> | undefined {
+    let decoded: unknown;
+    try {
+      decoded = decodeFast(args);
+    } catch {
+      this.#sendAlone(seq, ids);
+      return undefined;
+    }
+    if (!isThenable(decoded)) return this.#continueBatch(fn, seq, ids, decoded as unknown[][], 0);
+    return Promise.resolve(decoded).then((argumentLists) => this.#continueBatch(fn, seq, ids, argumentLists as unknown[][], 0), () => this.#sendAlone(seq, ids));
+  }
+
+  /** The arguments of some call cannot be decoded here: every call is claimed and handed back unrun. */
+  #sendAlone(seq: number, ids: Int32Array): void {
+    for (let i = 0; i < ids.length && this.#channel.claim(seq + i); i++) this.#replies.sendAlone(ids[i]!, i + 1 < ids.length);
   }
 
   #continueBatch(fn: TaskFunction, seq: number, ids: Int32Array, argumentLists: unknown[][], from: number): Promise<void> | undefined {

@@ -293,7 +293,7 @@ export function poolConformance(backend: BackendName): void {
       assert.throws(() => new Pool({ backend, order: 'random' as 'fifo' }), /order/);
       assert.throws(() => new Pool({ backend, taskTimeout: -1 }), /taskTimeout/);
       await withPool(backend, { workers: 1 }, async (pool, tasks) => {
-        await assert.rejects(pool.apply((() => 1) as never, []), /task reference/);
+        await assert.rejects(pool.apply((() => 1) as never, [] as never), /task reference/);
         await assert.rejects(tasks.square.map([1], { chunksize: -2 }), /chunksize/);
         await assert.rejects(pool.map(tasks.square, 5 as never), /iterable/);
         assert.throws(() => tasks.square.imap([1], { order: 'random' as 'fifo' }), /order/);

@@ -80,6 +80,8 @@ def corpus():
         'list-1': [1],
         'list-2': [1, 2],
         'list-1001': list(range(1001)),
+        'list-40000': [i * 1000003 for i in range(40000)],
+        'list-big-items': ['x' * 30000, b'y' * 70000, 'z' * 40000, [1.5] * 9000],
         'list-2500-strings': ['s%d' % (i % 300) for i in range(2500)],
         'list-mixed': [1, 'two', 3.5, None, True, b'six', (7,), [8]],
         'dict-0': {},

@@ -64,4 +64,27 @@ export async function typeChecks(pool: Pool, url: URL): Promise<void> {
   // @ts-expect-error map items of the wrong type
   await bound.map([[1]]);
   void text;
+
+  // Per-call options through with(): the task keeps its signature; the options are checked as options.
+  const limited: number = await tasks.add.with({ timeout: 500 })(1, 2);
+  const mapped: number[] = await tasks.square.with({ chunksize: 4 }).map([1, 2]);
+  void [limited, mapped];
+  // @ts-expect-error with() keeps the argument types
+  await tasks.add.with({ timeout: 500 })(1, '2');
+  // @ts-expect-error an unknown option
+  tasks.add.with({ timeot: 500 });
+  // @ts-expect-error a timeout is a number
+  tasks.add.with({ timeout: '500' });
+
+  // A registered function is a task as it is, typed by its own signature.
+  const cube = (x: number): number => x ** 3;
+  const cubed: number = await pool.apply(cube, [2]);
+  const cubes: number[] = await pool.map(cube, [1, 2]);
+  void [cubed, cubes];
+  // @ts-expect-error its arguments are checked
+  await pool.apply(cube, ['2']);
+  // @ts-expect-error the callback gets the task's result
+  pool.applyAsync(cube, [2], { callback: (value: string) => value });
+  // @ts-expect-error starmapAsync's callback gets the list of results
+  pool.starmapAsync(tasks.add, [[1, 2]], { callback: (value: number) => value });
 }

@@ -83,6 +83,17 @@ describe('framing', () => {
     assert.deepEqual(drain(short), ['01020304']);
   });
 
+  it('holds the next few messages to a lower limit (a handshake\'s), and no more than those', () => {
+    const reader = new FrameReader(1 << 20);
+    reader.limitNext(3, 256);
+    reader.push(new Uint8Array([...encodeFrame(new Uint8Array(256)), ...encodeFrame(new Uint8Array(9)), ...encodeFrame(new Uint8Array(40)), ...encodeFrame(new Uint8Array(1000))]));
+    assert.deepEqual(drain(reader).map((frame) => frame.length / 2), [256, 9, 40, 1000]);
+    const strict = new FrameReader(1 << 20);
+    strict.limitNext(3, 256);
+    strict.push(encodeFrame(new Uint8Array(10)));
+    assert.throws(() => strict.push(encodeHeader(2 ** 30)), (error: unknown) => error instanceof MessageTooLargeError && error.limit === 256);
+  });
+
   it('returns a payload that came in one chunk as a view of it, not a copy', () => {
     const chunk = encodeFrame(fromHex('0a0b0c'));
     const reader = new FrameReader(100);

@@ -43,7 +43,7 @@ describe('pickle: what a stream cannot do', () => {
   it('refuses a length past the input before allocating anything for it', () => {
     // 20 bytes that claim a 4 GiB str, bytes and bytearray, and an 8 EiB frame.
     const claims = [
-      unhex('80 04 58 ff ff ff ff') ,
+      unhex('80 04 58 ff ff ff ff'),
       unhex('80 04 8d 00 00 00 00 01 00 00 00'),
       unhex('80 04 8e 00 00 00 00 01 00 00 00'),
       unhex('80 05 96 00 00 00 00 01 00 00 00'),

@@ -98,5 +98,10 @@ describe('pickle: the common types', () => {
     assert.deepEqual(Object.keys(plain), ['__proto__', 'a']);
     assert.equal(({} as Record<string, unknown>)['a'], undefined);
     assert.deepStrictEqual(loads(dumps({ x: 1 })), new Map([['x', 1]]), 'a plain object is written as a dict');
+    // One options object used for many loads, then changed: the change is seen.
+    const options: { dict: 'map' | 'object' } = { dict: 'map' };
+    assert.ok(loads(bytes, options) instanceof Map);
+    options.dict = 'object';
+    assert.equal(Object.getPrototypeOf(loads(bytes, options)), Object.prototype);
   });
 });

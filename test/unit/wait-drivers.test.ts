@@ -75,9 +75,11 @@ describe('wait helpers', () => {
   });
 
   it('deadlineOf: bad options are argument errors', () => {
-    for (const timeout of [-1, Number.NaN, '5'] as unknown[]) {
-      assert.throws(() => deadlineOf({ timeout } as { timeout: number }), (error: Error) => error instanceof RangeError && /^Expected `timeout` to be/.test(error.message));
+    for (const timeout of [-1, Number.NaN]) {
+      assert.throws(() => deadlineOf({ timeout }), (error: Error) => error instanceof RangeError && /^Expected `timeout` to be/.test(error.message));
     }
+    // A wrong type is a TypeError, a number out of range a RangeError.
+    assert.throws(() => deadlineOf({ timeout: '5' } as unknown as { timeout: number }), (error: Error) => error instanceof TypeError && /^Expected `timeout` to be/.test(error.message));
     for (const options of [null, 5, 'x'] as unknown[]) {
       assert.throws(() => deadlineOf(options as object), (error: Error) => error instanceof TypeError && /^Expected `options` to be an object/.test(error.message));
     }

@@ -1,0 +1,71 @@
+// Connection round trips over TCP on loopback: multiproc's SocketConnection between two Node processes vs
+// Python's multiprocessing.connection between two Python processes, a 64-byte message and a small object.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext, BenchSection } from './lib/context.js';
+import { probe } from './lib/probe.js';
+import { format, median, ratioPerRound, summarize, withSteal } from './lib/stats.js';
+
+const script = fileURLToPath(new URL('./connection-probe.js', import.meta.url));
+const pythonScript = fileURLToPath(new URL('../../bench/connection_python.py', import.meta.url));
+const python = process.env['MULTIPROC_PYTHON'] ?? 'python3';
+
+interface Result {
+  medianUs: number;
+  meanUs: number;
+}
+
+function runPython(mode: string, n: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [pythonScript, 'main', mode, String(n)], { timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error !== null) reject(new Error(`${pythonScript} ${mode} failed: ${error.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as Result);
+    });
+  });
+}
+
+export async function run(ctx: BenchContext): Promise<BenchSection> {
+  const n = ctx.smoke ? 200 : 20_000;
+  const modes = ['bytes', 'objects'] as const;
+  const results: Record<string, Result[]> = {};
+  for (const mode of modes) for (const who of ['ts', 'python']) results[`${who}-${mode}`] = [];
+  results['raw'] = [];
+  const steal: number[] = [];
+  for (let round = 0; round < ctx.rounds; round++) {
+    ctx.log(`   round ${round + 1}/${ctx.rounds}`);
+    const measured = await withSteal(async () => {
+      for (const mode of modes) {
+        const order = round % 2 === 0 ? ['ts', 'python'] : ['python', 'ts'];
+        for (const who of order) {
+          const result = who === 'ts' ? await probe<Result>(script, [mode, String(n)]) : await runPython(mode, n);
+          if (!Number.isFinite(result.medianUs)) throw new Error(`${who} ${mode} measured nothing: ${JSON.stringify(result)}`);
+          results[`${who}-${mode}`]!.push(result);
+        }
+      }
+      const floor = await probe<Result>(script, ['raw', String(n)]);
+      if (!Number.isFinite(floor.medianUs)) throw new Error(`raw measured nothing: ${JSON.stringify(floor)}`);
+      results['raw']!.push(floor);
+    });
+    steal.push(measured.steal);
+  }
+  const rows = modes.map((mode) => {
+    const ts = results[`ts-${mode}`]!.map((r) => r.medianUs);
+    const py = results[`python-${mode}`]!.map((r) => r.medianUs);
+    const ratio = ratioPerRound(ts, py);
+    const what = mode === 'bytes' ? '64-byte message (sendBytes/recvBytes, send_bytes/recv_bytes)' : 'small object, pickled (send/recv)';
+    return { line: `| ${what} | ${summarize(ts, 1)} | ${summarize(py, 1)} | ${summarize(ratio)} |`, ratio: median(ratio) };
+  });
+  const markdown = [
+    `Round trip over TCP on loopback between two processes, authenticated, ${n} sequential round trips per round after a warm-up ` +
+      '(the median round trip of each round, microseconds; the echo side receives and sends back the same kind of message):',
+    '',
+    '| message | multiproc (Node <-> Node) | Python <-> Python | ratio (multiproc / Python) |',
+    '|---|---|---|---|',
+    ...rows.map((row) => row.line),
+    `| floor: the same 68 bytes through bare net.Sockets, echoed from 'data' | ${summarize(results['raw'].map((r) => r.medianUs), 1)} | | ${summarize(ratioPerRound(results['raw'].map((r) => r.medianUs), results['python-bytes']!.map((r) => r.medianUs)))} |`,
+    '',
+    `**multiproc's round trip is ${rows.map((row) => format(row.ratio)).join(' and ')} of Python's** (target: at most 0.5). ` +
+      `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,
+  ].join('\n');
+  return { title: 'Connection', markdown };
+}

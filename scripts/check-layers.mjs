@@ -21,6 +21,7 @@ export const layers = [
   ['sharedctypes', 'queue'],
   ['wire'],
   ['connection'],
+  ['managers'],
   ['observe'],
   ['worker'],
   ['backends'],

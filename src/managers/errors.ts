@@ -1,5 +1,7 @@
 // Errors of manager servers, clients and proxies, each with a stable code.
+import type { ErrorCodeOf } from '../error-codes.js';
 import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
+import { AuthenticationError, ConnectionClosedError, ConnectionEofError, ConnectionFailedError, ConnectionTimeoutError } from '../connection/errors.js';
 
 /**
  * The manager server failed to run a request and sent back its traceback text: an unknown typeid, function,
@@ -9,7 +11,7 @@ import { MultiprocError, type MultiprocErrorOptions } from '../errors.js';
 export class ManagerRemoteError extends MultiprocError {
   readonly remoteTraceback: string;
 
-  constructor(code: 'ERR_MP_MANAGER_REMOTE' | 'ERR_MP_MANAGER_UNSERIALIZABLE', remoteTraceback: string) {
+  constructor(code: ErrorCodeOf<'ManagerRemoteError'>, remoteTraceback: string) {
     const last = remoteTraceback.trimEnd().split('\n').at(-1) ?? '';
     super(code, code === 'ERR_MP_MANAGER_UNSERIALIZABLE' ? `the server could not pickle the result: ${last}` : `the manager server failed: ${last}`);
     this.remoteTraceback = remoteTraceback;
@@ -24,11 +26,22 @@ export class ManagerProtocolError extends MultiprocError {
 }
 
 /**
- * A manager used in the wrong state: a proxy after `release()` (`ERR_MP_PROXY_RELEASED`), a method the proxy
- * does not expose (`ERR_MP_PROXY_NOT_EXPOSED`), a server started twice or after shutdown (`ERR_MP_MANAGER_STATE`).
+ * A manager used in the wrong state: a proxy after `release()` (`ERR_MP_PROXY_RELEASED`), a server started twice
+ * or after shutdown, a manager after `close()` (`ERR_MP_MANAGER_STATE`).
  */
 export class ManagerStateError extends MultiprocError {
-  constructor(code: 'ERR_MP_PROXY_RELEASED' | 'ERR_MP_PROXY_NOT_EXPOSED' | 'ERR_MP_MANAGER_STATE', message: string) {
+  constructor(code: ErrorCodeOf<'ManagerStateError'>, message: string) {
     super(code, message);
   }
+}
+
+/** Whether `error` says the other side can no longer be reached (closed, gone, refused), rather than that a request failed. */
+export function isConnectionLoss(error: unknown): boolean {
+  return (
+    error instanceof ConnectionEofError ||
+    error instanceof ConnectionFailedError ||
+    error instanceof ConnectionClosedError ||
+    error instanceof ConnectionTimeoutError ||
+    error instanceof AuthenticationError
+  );
 }

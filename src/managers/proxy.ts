@@ -1,7 +1,7 @@
 // BaseProxy: a TypeScript handle on an object a manager serves, whose exposed methods are async calls.
 import { expected } from '../errors.js';
 import { rejected } from '../connection/options.js';
-import { ManagerStateError } from './errors.js';
+import { isConnectionLoss, ManagerStateError } from './errors.js';
 import { ProxyRef } from './proxy-ref.js';
 import type { Token } from './token.js';
 
@@ -57,9 +57,7 @@ export class BaseProxy implements AsyncDisposable {
    */
   release(): Promise<void> {
     this.#released ??= this.#owner.decref(this.token).catch((error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('ERR_MP_CONNECTION') || code === 'ERR_MP_AUTHENTICATION')) return;
-      throw error;
+      if (!isConnectionLoss(error)) throw error;
     });
     return this.#released;
   }

@@ -11,7 +11,7 @@ import { PythonError } from '../pickle/python-error.js';
 import { loads } from '../pickle/reader.js';
 import { toTuple } from '../pickle/types.js';
 import { runInCall } from './call-context.js';
-import { ManagerStateError } from './errors.js';
+import { isConnectionLoss, ManagerStateError } from './errors.js';
 import { parseRequest, publicFunctions, pyRepr, reply, tracebackText, type Request } from './protocol.js';
 import { exposedOf, placeArguments, type TypeidEntry } from './served.js';
 import { Token } from './token.js';
@@ -194,7 +194,7 @@ export class ManagerServer implements AsyncDisposable {
     try {
       await connection.send(reply(kind, payload));
     } catch (error) {
-      if (connection.closed || (error as { code?: string }).code?.startsWith('ERR_MP_CONNECTION') === true) throw error;
+      if (connection.closed || isConnectionLoss(error)) throw error;
       await connection.send(reply('#UNSERIALIZABLE', tracebackText('while pickling the reply', 'PicklingError', (error as Error).message)));
     }
   }
@@ -205,7 +205,7 @@ export class ManagerServer implements AsyncDisposable {
     try {
       request = await this.#read(connection);
     } catch (error) {
-      if (connection.closed || (error as { code?: string }).code?.startsWith('ERR_MP_CONNECTION') === true) return;
+      if (connection.closed || isConnectionLoss(error)) return;
       await this.#send(connection, '#ERROR', error instanceof PythonError ? error : unreadable(error)).catch(() => undefined);
       return;
     }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BaseManager, ManagedQueue, PythonError, type QueueProxy } from '../src/index.js';
+import { BaseManager, dumps, loads, ManagedQueue, ProxyRef, PythonError, type QueueProxy } from '../src/index.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
 import { finish, firstLine, pythonScript, startNode } from './helpers/spawn.js';
@@ -126,6 +126,29 @@ for (const version of versions) {
       assert.equal(malicious?.['marker'], false);
       assert.equal(existsSync(marker), false);
       assert.equal(queue?.['qsize'], 0);
+      await done;
+    });
+
+    it('proxies pickled by TypeScript load in Python as AutoProxy, and pickled by Python load in TypeScript as ProxyRef', async (t) => {
+      const { manager: served, port, done } = await tsServer(t);
+      const manager = new BaseManager({ address: served.address, authkey });
+      const q = await manager.create<QueueProxy>('get_task_queue');
+      const probe = await finish(start(t, python, [pythonScript('manager_probe.py'), port, 'pickled', Buffer.from(dumps(q.toRef())).toString('hex')]), 60_000);
+      assert.equal(probe.code, 0, probe.stderr);
+      const [pickled] = events(probe.stdout);
+      assert.equal(pickled?.['type'], 'AutoProxy[get_task_queue]');
+      assert.equal(pickled?.['got'], 'through a TypeScript-pickled proxy');
+      const ref = loads(Buffer.from(String(pickled?.['mine']), 'hex'));
+      assert.ok(ref instanceof ProxyRef);
+      assert.equal(ref.token.id, q.token.id);
+      assert.deepEqual([...(ref.exposed ?? [])], [...q.exposed]);
+      const again = await manager.proxyFor<QueueProxy>(ref);
+      await again.put('via ProxyRef');
+      assert.equal(await q.get(true, 5), 'via ProxyRef');
+      await again.release();
+      await q.release();
+      assert.equal(await manager.numberOfObjects(), 0);
+      await manager.shutdown();
       await done;
     });
 

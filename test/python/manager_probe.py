@@ -1,7 +1,8 @@
 # A Python client probing a manager server (TypeScript's, in the tests) step by step; prints one JSON line per step.
-# Usage: manager_probe.py PORT STEP...   steps: queue, errors, wrongkey, malicious MARKER, shutdown
+# Usage: manager_probe.py PORT STEP...   steps: queue, errors, wrongkey, malicious MARKER, pickled HEX, shutdown
 import gc
 import json
+import multiprocessing
 import os
 import pickle
 import queue
@@ -104,6 +105,18 @@ def main():
             m = M(address=address, authkey=b'z')
             m.connect()
             out(step='malicious', replies=replies, alive=True, marker=os.path.exists(marker))
+        elif step == 'pickled':
+            # A proxy pickled by TypeScript (HEX) and one pickled here. Unpickling a proxy connects with the
+            # process authkey, so this process takes the manager's.
+            multiprocessing.current_process().authkey = b'z'
+            theirs = pickle.loads(bytes.fromhex(steps.pop(0)))
+            m = M(address=address, authkey=b'z')
+            m.connect()
+            q = m.get_task_queue()
+            theirs.put('through a TypeScript-pickled proxy')
+            out(step='pickled', type=type(theirs).__name__, got=q.get(timeout=5), mine=pickle.dumps(q).hex())
+            del theirs, q
+            gc.collect()
         elif step == 'shutdown':
             conn = Client(address, authkey=b'z')
             dispatch(conn, None, 'shutdown')

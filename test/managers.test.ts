@@ -179,6 +179,54 @@ describe('managers: a TypeScript server and client', () => {
     await done;
   });
 
+  it('answers bytes that are no pickle, and a request of the wrong shape, with #ERROR, and goes on serving the channel', async (t) => {
+    const { manager, done } = await serving(t);
+    const q = await manager.create<QueueProxy>('get_task_queue');
+    const connection = await Client(manager.address, { authkey });
+    await connection.send(tuple(null, 'accept_connection', tuple('probe'), new Map()));
+    assert.deepEqual(await connection.recv(), tuple('#RETURN', null));
+    await connection.sendBytes(Uint8Array.of(0xff, 0x00, 0x2e));
+    const [kind, error] = await connection.recv<[string, PythonError]>();
+    assert.equal(kind, '#ERROR');
+    assert.match(String(error.pythonArgs[0]), /^ERR_MP_PICKLE_OPCODE: /);
+    await connection.send(tuple(q.token.id, 'put'));
+    const [shapeKind, shapeError] = await connection.recv<[string, PythonError]>();
+    assert.deepEqual([shapeKind, shapeError.pythonClass], ['#ERROR', 'ValueError']);
+    await connection.send(tuple(q.token.id, 'put', tuple('still served'), new Map()));
+    assert.deepEqual(await connection.recv(), tuple('#RETURN', null));
+    connection.close();
+    assert.equal(await q.get(true, 5), 'still served');
+    await manager.shutdown();
+    await done;
+  });
+
+  it('runs two calls at once on separate channels: a blocked get does not hold up the put that ends it', async (t) => {
+    const { manager, done } = await serving(t);
+    const q = await manager.create<QueueProxy>('get_task_queue');
+    const waiting = q.get(true, 10);
+    await q.put('wake');
+    assert.equal(await waiting, 'wake');
+    await manager.shutdown();
+    await done;
+  });
+
+  it('joins once every item is marked done, and refuses one task_done too many', async (t) => {
+    const { manager, done } = await serving(t);
+    const q = await manager.create<QueueProxy>('get_task_queue');
+    await q.put(1);
+    let joined = false;
+    const join = q.join().then(() => (joined = true));
+    await q.get();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(joined, false);
+    await q.task_done();
+    await join;
+    assert.equal(joined, true);
+    await assert.rejects(q.task_done(), (error: PythonError) => error.pythonClass === 'ValueError');
+    await manager.shutdown();
+    await done;
+  });
+
   it('refuses a wrong key before reading any request', async (t) => {
     const { manager, done } = await serving(t);
     await rejectsWithCode(new BaseManager({ address: manager.address, authkey: new TextEncoder().encode('wrong') }).connect(), 'ERR_MP_AUTHENTICATION');

@@ -227,6 +227,19 @@ describe('managers: a TypeScript server and client', () => {
     await done;
   });
 
+  it("serves with loadOptions { dict: 'object' }: keywords still reach their parameters", async (t) => {
+    const queue = new ManagedQueue();
+    const server = await new BaseManager({ authkey, loadOptions: { dict: 'object' } }).register('q', { callable: () => queue }).getServer();
+    t.after(() => server.close());
+    const done = server.serveForever();
+    const manager = new BaseManager({ address: server.address, authkey, loadOptions: { dict: 'object' } });
+    const q = await manager.create<QueueProxy>('q');
+    await q.callMethod('put', [{ a: 1 }], { block: false });
+    assert.deepEqual(await q.callMethod('get', [], { timeout: 1 }), { a: 1 });
+    await manager.shutdown();
+    await done;
+  });
+
   it('refuses a wrong key before reading any request', async (t) => {
     const { manager, done } = await serving(t);
     await rejectsWithCode(new BaseManager({ address: manager.address, authkey: new TextEncoder().encode('wrong') }).connect(), 'ERR_MP_AUTHENTICATION');

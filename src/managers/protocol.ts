@@ -35,8 +35,10 @@ export function parseRequest(value: unknown): Request {
   const [ident, funcname, args, kwds] = value as unknown[];
   if (typeof funcname !== 'string') throw new PythonError('builtins', 'TypeError', ['the funcname of a request is not a str']);
   if (!Array.isArray(args)) throw new PythonError('builtins', 'TypeError', ['the args of a request are not a tuple']);
-  if (!(kwds instanceof Map)) throw new PythonError('builtins', 'TypeError', ['the kwds of a request are not a dict']);
-  return { ident, funcname, args, kwds };
+  // A dict loads as a plain object when the server's loadOptions ask for that.
+  const isObject = typeof kwds === 'object' && kwds !== null && Object.getPrototypeOf(kwds) === Object.prototype;
+  if (!(kwds instanceof Map) && !isObject) throw new PythonError('builtins', 'TypeError', ['the kwds of a request are not a dict']);
+  return { ident, funcname, args, kwds: kwds instanceof Map ? kwds : new Map(Object.entries(kwds as Record<string, unknown>)) };
 }
 
 export function reply(kind: ReplyKind, payload: unknown): Tuple {

@@ -21,6 +21,7 @@ export const layers = [
   ['sharedctypes', 'queue', 'store'],
   ['wire'],
   ['connection'],
+  ['managers'],
   ['observe'],
   ['worker'],
   ['backends'],

@@ -320,6 +320,26 @@ export const errorCodes = {
     class: 'PythonError',
     meaning: 'A Python exception loaded from a pickle (a value, not thrown by multiproc): `pythonClass`, `pythonArgs` and, from a pool, the remote `traceback` say what Python raised.',
   },
+  ERR_MP_MANAGER_REMOTE: {
+    class: 'ManagerRemoteError',
+    meaning: "The manager server could not run the request and sent its traceback (`#TRACEBACK`, Python's RemoteError): an unknown typeid, ident or function, or a method not in the object's exposed list. `remoteTraceback` is the server's text.",
+  },
+  ERR_MP_MANAGER_UNSERIALIZABLE: {
+    class: 'ManagerRemoteError',
+    meaning: 'The method ran on the manager server but its result could not be pickled (`#UNSERIALIZABLE`); `remoteTraceback` says why. Return a value with a pickle form, or register the method in `methodToTypeid` to get a proxy.',
+  },
+  ERR_MP_MANAGER_PROTOCOL: {
+    class: 'ManagerProtocolError',
+    meaning: 'A manager peer sent something that is not the protocol: a reply of an unknown kind or shape, a `#PROXY` without a Token, a RebuildProxy with a proxy type other than AutoProxy. Check that both ends speak multiprocessing.managers.',
+  },
+  ERR_MP_PROXY_RELEASED: {
+    class: 'ManagerStateError',
+    meaning: 'A method was called on a proxy after `release()` (or the end of its `await using`). Create a new proxy.',
+  },
+  ERR_MP_MANAGER_STATE: {
+    class: 'ManagerStateError',
+    meaning: '`serveForever()` on a server that already serves or was shut down, or a request through a manager after `close()`. Make a new server or manager.',
+  },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 
 /** Every code a `MultiprocError` may carry: a misspelled code is a compile error. */

@@ -137,3 +137,22 @@ export {
 export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
 export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
 export { StoreReleasedError, StoreClosedError } from './store/errors.js';
+export {
+  BaseManager,
+  ManagerServer,
+  BaseProxy,
+  ProxyRef,
+  Token,
+  ManagedQueue,
+  keywordParameters,
+  callSignal,
+  ManagerRemoteError,
+  ManagerProtocolError,
+  ManagerStateError,
+  type ManagerOptions,
+  type ManagerServerOptions,
+  type AutoProxy,
+  type QueueProxy,
+  type RemoteMethod,
+  type TypeidOptions,
+} from './managers/index.js';

@@ -1,0 +1,22 @@
+// The seed's client (a worker) in TypeScript: takes numbers from the manager's task queue until it gets null
+// (Python's None), puts [n, n * n] on the result queue, then null there to say it has finished. The server may
+// be Python's or manager-server.ts.
+// Run: node dist/examples/manager-client.js PORT
+import { BaseManager, type QueueProxy } from 'multiproc';
+
+const manager = new BaseManager({ address: ['127.0.0.1', Number(process.argv[2])], authkey: new TextEncoder().encode('z') });
+await manager.connect();
+await using tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
+await using results = await manager.create<QueueProxy<readonly [number, number] | null>>('get_result_queue');
+let done = 0;
+for (;;) {
+  const n = await tasks.get(true, 30);
+  if (n === null) {
+    await results.put(null);
+    break;
+  }
+  await results.put([n, n * n]);
+  done++;
+}
+console.log('client done', done);
+manager.close();

@@ -1,0 +1,226 @@
+// BaseManager: Python's multiprocessing.managers.BaseManager: typeids registered once, then served (getServer) or used (connect).
+import { expected } from '../errors.js';
+import type { Address } from '../connection/address.js';
+import type { ChallengeDigest } from '../connection/auth.js';
+import { Client } from '../connection/client.js';
+import type { SocketConnection } from '../connection/connection.js';
+import type { DumpOptions, LoadOptions } from '../pickle/options.js';
+import { ManagerProtocolError, ManagerStateError, ManagerRemoteError } from './errors.js';
+import { parseReply, request } from './protocol.js';
+import { autoProxy, type AutoProxy, type ProxyOwner } from './proxy.js';
+import type { ProxyRef } from './proxy-ref.js';
+import { checkTypeid, resolveTypeid, type TypeidEntry, type TypeidOptions } from './served.js';
+import { ManagerServer } from './server.js';
+import { Token } from './token.js';
+
+export interface ManagerOptions {
+  /** The server's address: `[host, port]` or a Unix socket path. A server given port 0 picks one. @default ['127.0.0.1', 0] */
+  address?: Address;
+  /** The shared secret (Python's `authkey`); a TypeScript peer must always be given it. */
+  authkey: Uint8Array;
+  /** The challenge this side sends. @default 'sha256' */
+  digest?: ChallengeDigest;
+  /** Milliseconds a handshake may take. @default 20000 */
+  authTimeout?: number;
+  /** Milliseconds a client waits for a connection to open. @default 20000 */
+  connectTimeout?: number;
+  /** The name sent with `accept_connection` (Python sends the process name). @default 'MainProcess' */
+  name?: string;
+  /** How messages are unpickled (the allow-list and limits), on both sides. */
+  loadOptions?: LoadOptions;
+  /** How messages are pickled. @default protocol 4 */
+  dumpOptions?: DumpOptions;
+}
+
+/**
+ * A manager. On the serving side, `register(typeid, { callable })` then `getServer()` and `serveForever()`;
+ * on the using side, `register(typeid)` is not even needed: `connect()`, then `create(typeid)` gives a proxy.
+ * One-shot requests open a connection each (as Python does); method calls use `accept_connection` channels,
+ * one per call in flight, kept open for reuse until `close()`.
+ */
+export class BaseManager implements ProxyOwner, AsyncDisposable {
+  readonly #registry = new Map<string, TypeidEntry>();
+  readonly #options: ManagerOptions;
+  readonly #idle: SocketConnection[] = [];
+  readonly #busy = new Set<SocketConnection>();
+  #address: Address;
+  #closed = false;
+
+  constructor(options: ManagerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    if (!(options.authkey instanceof Uint8Array)) throw new TypeError(expected('authkey', 'a Uint8Array', options.authkey));
+    if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError(expected('name', 'a string', options.name));
+    this.#options = { ...options, authkey: options.authkey.slice() };
+    this.#address = options.address ?? ['127.0.0.1', 0];
+  }
+
+  /** The server's address (after `getServer()` on port 0, the port it picked). */
+  get address(): Address {
+    return this.#address;
+  }
+
+  /** Registers a typeid: what the server makes for `create(typeid)` and which of its methods clients may call. */
+  register(typeid: string, options: TypeidOptions = {}): this {
+    checkTypeid(typeid);
+    this.#registry.set(typeid, resolveTypeid(options));
+    return this;
+  }
+
+  /** A server listening at `address` for the registered typeids (Python's `get_server()`); `serveForever()` runs it. */
+  async getServer(): Promise<ManagerServer> {
+    const { authkey, digest, authTimeout, loadOptions, dumpOptions } = this.#options;
+    const server = await ManagerServer.listen(this.#registry, {
+      address: this.#address,
+      authkey,
+      ...(digest === undefined ? {} : { digest }),
+      ...(authTimeout === undefined ? {} : { authTimeout }),
+      ...(loadOptions === undefined ? {} : { loadOptions }),
+      ...(dumpOptions === undefined ? {} : { dumpOptions }),
+    });
+    this.#address = server.address;
+    return server;
+  }
+
+  /** Checks that a server answers at `address` with this key (Python's `connect()`, which sends `dummy`). */
+  async connect(): Promise<this> {
+    await this.#oneShot('dummy');
+    return this;
+  }
+
+  /** `create(typeid, *args)` on the server: a proxy holding the creation reference. */
+  async create<M extends object = Record<string, (...args: never[]) => Promise<unknown>>>(typeid: string, ...args: unknown[]): Promise<AutoProxy<M>> {
+    checkTypeid(typeid);
+    const result = await this.#oneShot('create', [typeid, ...args]);
+    if (!Array.isArray(result) || result.length !== 2 || typeof result[0] !== 'string' || !Array.isArray(result[1])) {
+      throw new ManagerProtocolError('the server answered create with something that is not (ident, exposed)');
+    }
+    return autoProxy<M>(this, new Token(typeid, this.#address, result[0]), result[1] as string[]);
+  }
+
+  /** A live proxy for a pickled one (a ProxyRef loaded from a Python process): takes a reference of its own with `incref`. */
+  async proxyFor<M extends object = Record<string, (...args: never[]) => Promise<unknown>>>(ref: ProxyRef): Promise<AutoProxy<M>> {
+    const token = new Token(ref.token.typeid, this.#address, ref.token.id);
+    await this.#oneShot('incref', [token.id]);
+    const exposed = ref.exposed ?? ((await this.#oneShot('get_methods', [token])) as string[]);
+    return autoProxy<M>(this, token, exposed);
+  }
+
+  /** Python's `_number_of_objects()`. */
+  async numberOfObjects(): Promise<number> {
+    return Number(await this.#oneShot('number_of_objects'));
+  }
+
+  /** Python's `_debug_info()`. */
+  async debugInfo(): Promise<string> {
+    return String(await this.#oneShot('debug_info'));
+  }
+
+  /** Asks the server to stop (Python's `shutdown` request), then closes this manager's connections. */
+  async shutdown(): Promise<void> {
+    try {
+      await this.#oneShot('shutdown');
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Closes this side's method channels; calls still waiting reject with `ERR_MP_CONNECTION_CLOSED`. The server is left running. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.close();
+    for (const connection of this.#busy) connection.close();
+    this.#busy.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await Promise.resolve();
+  }
+
+  /** @internal */
+  async decref(token: Token): Promise<void> {
+    await this.#oneShot('decref', [token.id]);
+  }
+
+  /** @internal */
+  async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
+    const connection = this.#idle.pop() ?? (await this.#channel());
+    this.#busy.add(connection);
+    let reusable = false;
+    try {
+      await connection.send(request(token.id, method, args, kwds));
+      const reply = await connection.recv();
+      reusable = true;
+      return this.#unwrap(reply, token.address);
+    } finally {
+      this.#busy.delete(connection);
+      if (reusable && !this.#closed && !connection.closed) this.#idle.push(connection);
+      else connection.close();
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ManagerStateError('ERR_MP_MANAGER_STATE', 'this manager has been closed');
+  }
+
+  async #open(): Promise<SocketConnection> {
+    const { authkey, digest, authTimeout, connectTimeout = 20_000, loadOptions, dumpOptions } = this.#options;
+    return Client(this.#address, {
+      authkey,
+      timeout: connectTimeout,
+      ...(digest === undefined ? {} : { digest }),
+      ...(authTimeout === undefined ? {} : { authTimeout }),
+      ...(loadOptions === undefined ? {} : { loadOptions }),
+      ...(dumpOptions === undefined ? {} : { dumpOptions }),
+    });
+  }
+
+  async #channel(): Promise<SocketConnection> {
+    this.#assertOpen();
+    const connection = await this.#open();
+    try {
+      await connection.send(request(null, 'accept_connection', [this.#options.name ?? 'MainProcess']));
+      this.#unwrap(await connection.recv(), this.#address);
+      return connection;
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  /** One request on a connection of its own, as Python's `dispatch()`. */
+  async #oneShot(funcname: string, args: readonly unknown[] = []): Promise<unknown> {
+    if (funcname !== 'decref') this.#assertOpen();
+    const connection = await this.#open();
+    try {
+      await connection.send(request(null, funcname, args));
+      return this.#unwrap(await connection.recv(), this.#address);
+    } finally {
+      connection.close();
+    }
+  }
+
+  /** A reply's value, or the error it carries. A `#PROXY` becomes a proxy at the address of the call that got it. */
+  #unwrap(value: unknown, address: Address): unknown {
+    const [kind, payload] = parseReply(value);
+    switch (kind) {
+      case '#RETURN':
+        return payload;
+      case '#ERROR':
+        throw payload instanceof Error ? payload : new ManagerProtocolError(`the server sent #ERROR with a ${typeof payload} instead of an exception`);
+      case '#TRACEBACK':
+        throw new ManagerRemoteError('ERR_MP_MANAGER_REMOTE', String(payload));
+      case '#UNSERIALIZABLE':
+        throw new ManagerRemoteError('ERR_MP_MANAGER_UNSERIALIZABLE', String(payload));
+      case '#PROXY': {
+        const [exposed, token] = Array.isArray(payload) ? (payload as unknown[]) : [];
+        if (!(token instanceof Token) || !Array.isArray(exposed)) throw new ManagerProtocolError('the server sent a #PROXY without (exposed, Token)');
+        // As Python's client does: the proxy lives at the address this side reached the server by.
+        token.address = address;
+        return autoProxy(this, token, exposed as string[]);
+      }
+      default:
+        throw new ManagerProtocolError(`Unrecognized message type ${JSON.stringify(kind)}`);
+    }
+  }
+}

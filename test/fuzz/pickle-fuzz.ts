@@ -21,17 +21,7 @@ import {
   tuple,
   type LoadOptions,
 } from '../../src/pickle/index.js';
-
-/** Uniform numbers in [0, 1) from a 32-bit seed (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom } from '../../bench/lib/random.js';
 
 class Point {
   x = 0;

@@ -17,7 +17,7 @@ import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result
 import { encodeCall, encodeChunk } from './call-packets.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
-import { PoolBootstrapError, PoolStateError } from './errors.js';
+import { PoolBootstrapError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
@@ -276,7 +276,9 @@ export class Pool extends EventEmitter<PoolEvents> {
    * the pool closes or terminates (or earlier, with `ref.release()`).
    */
   put<T>(value: T): ObjectRef<T> {
-    if (this.#engine.state !== 'running') throw new PoolStateError('ERR_MP_POOL_CLOSED', 'Cannot put an object into a pool that was closed or terminated');
+    // Refused as any call on a pool no longer running is: closed, terminated or broken, each said as it is.
+    const refused = this.#engine.refusal();
+    if (refused !== undefined) throw refused;
     return (this.#store ??= new ObjectStore()).put(value);
   }
 

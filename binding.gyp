@@ -8,7 +8,8 @@
         "native/futex.cc",
         "native/process-state.cc",
         "native/parent-death.cc",
-        "native/unix-socket.cc"
+        "native/unix-socket.cc",
+        "native/blocking-socket.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

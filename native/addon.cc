@@ -88,5 +88,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   multiproc::RegisterProcessState(env, exports);
   multiproc::RegisterParentDeath(env, exports);
   multiproc::RegisterUnixSocket(env, exports);
+  multiproc::RegisterBlockingSocket(env, exports);
   return exports;
 }

@@ -39,6 +39,7 @@ void RegisterFutex(napi_env env, napi_value exports);
 void RegisterProcessState(napi_env env, napi_value exports);
 void RegisterParentDeath(napi_env env, napi_value exports);
 void RegisterUnixSocket(napi_env env, napi_value exports);
+void RegisterBlockingSocket(napi_env env, napi_value exports);
 
 }  // namespace multiproc
 

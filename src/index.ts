@@ -134,6 +134,9 @@ export {
   ConnectionTimeoutError,
   MessageTooLargeError,
 } from './connection/errors.js';
+export { BlockingConnection, type BlockingRecvOptions } from './connection/blocking-connection.js';
+export { BlockingListener, type BlockingAcceptOptions } from './connection/blocking-listener.js';
+export { connectSync, type ConnectSyncOptions } from './connection/blocking-client.js';
 export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
 export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
 export { StoreReleasedError, StoreClosedError } from './store/errors.js';

@@ -46,6 +46,19 @@ export interface NativeBinding {
   abstractListen?(name: string, backlog: number): number;
   /** Linux: a Unix socket connected to the abstract `name` at its exact length; the fd (non-blocking; EAGAIN while the listener's backlog is full). */
   abstractConnect?(name: string): number;
+  /** Linux: a blocking socket connected to a Unix path or a TCP host and port within `timeoutMs` (negative: none); the fd. */
+  blockingConnect?(this: void, unix: boolean, host: string, port: number, timeoutMs: number): number;
+  /** Linux: a socket listening on a Unix path or a TCP host and port; [fd, bound port]. */
+  blockingListen?(this: void, unix: boolean, host: string, port: number, backlog: number): [number, number];
+  /** Linux: the next connection of a listening fd, or -1 when none came within `timeoutMs`. */
+  blockingAccept?(this: void, fd: number, timeoutMs: number): number;
+  /** Linux: bytes written (0 when the socket took nothing within `timeoutMs`); `more` holds them for what follows. */
+  blockingSend?(this: void, fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, more: boolean): number;
+  /** Linux: bytes read (at least 1), 0 at the end of the stream, -1 when nothing came within `timeoutMs`. */
+  blockingRecv?(this: void, fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number): number;
+  /** Linux: whether the fd is readable within `timeoutMs`. */
+  blockingPoll?(this: void, fd: number, timeoutMs: number): boolean;
+  blockingClose?(this: void, fd: number): void;
 }
 
 /** The addon is not available: it failed to build, or was built for another Node version. */

@@ -3,6 +3,7 @@ import { expected } from '../errors.js';
 import { dateTimeToState, dateToState, PyDate, PyDateTime, PyTime, Timedelta, timeToState, Timezone } from './datetime.js';
 import { PickleLimitError, PickleUnsupportedError } from './errors.js';
 import * as known from './known-globals.js';
+import { ObjectMemo, StringMemo } from './memo.js';
 import { py2Name } from './known-globals.js';
 import * as op from './opcodes.js';
 import { resolveDumpOptions, type DumpOptions, type ResolvedDumpOptions } from './options.js';
@@ -42,8 +43,8 @@ class Writer {
   #pos = 0;
   #proto = 4;
   #o: ResolvedDumpOptions | undefined;
-  readonly #memo = new Map<unknown, number>();
-  readonly #strMemo = new Map<string, number>();
+  readonly #memo = new ObjectMemo();
+  readonly #strMemo = new StringMemo();
   #memoCount = 0;
   #frameStart = -1;
   #depth = 0;
@@ -53,8 +54,6 @@ class Writer {
     this.#o = options;
     this.#proto = options.protocol;
     this.#pos = 0;
-    this.#memo.clear();
-    this.#strMemo.clear();
     this.#memoCount = 0;
     this.#frameStart = -1;
     this.#depth = 0;

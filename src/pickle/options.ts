@@ -81,20 +81,28 @@ const defaultLoad: ResolvedLoadOptions = {
   maxIntDigits: 4300,
 };
 
-const loadKeys = ['registry', 'unknownGlobals', 'dict', 'floats', 'encoding', 'maxDepth', 'maxMemo', 'maxLength', 'maxAllocation', 'maxIntDigits'] as const;
-
 // The same options object passed to every load (the usual way) is resolved once; what it held then is kept with it,
-// so a changed field is seen.
-const resolvedCache = new WeakMap<LoadOptions, { seen: unknown[]; resolved: ResolvedLoadOptions }>();
+// so a changed field is seen. The fields are compared one by one by name: a loop over the keys would be a keyed
+// load per field, which cost a small load more than its reading.
+const resolvedCache = new WeakMap<LoadOptions, { seen: LoadOptions; resolved: ResolvedLoadOptions }>();
+
+function sameOptions(a: LoadOptions, b: LoadOptions): boolean {
+  return a.registry === b.registry && a.unknownGlobals === b.unknownGlobals && a.dict === b.dict && a.floats === b.floats &&
+    a.encoding === b.encoding && a.maxDepth === b.maxDepth && a.maxMemo === b.maxMemo && a.maxLength === b.maxLength &&
+    a.maxAllocation === b.maxAllocation && a.maxIntDigits === b.maxIntDigits;
+}
 
 export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
   if (options === undefined) return defaultLoad;
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
   if (options.buffers !== undefined) return resolveFresh(options);
   const cached = resolvedCache.get(options);
-  if (cached !== undefined && loadKeys.every((key, i) => options[key] === cached.seen[i])) return cached.resolved;
+  if (cached !== undefined && sameOptions(options, cached.seen)) return cached.resolved;
   const resolved = resolveFresh(options);
-  resolvedCache.set(options, { seen: loadKeys.map((key) => options[key]), resolved });
+  const { registry, unknownGlobals, dict, floats, encoding, maxDepth, maxMemo, maxLength, maxAllocation, maxIntDigits } = options;
+  const seen: LoadOptions = {};
+  Object.assign(seen, { registry, unknownGlobals, dict, floats, encoding, maxDepth, maxMemo, maxLength, maxAllocation, maxIntDigits });
+  resolvedCache.set(options, { seen, resolved });
   return resolved;
 }
 

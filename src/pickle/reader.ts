@@ -10,6 +10,7 @@ import { decodeUtf8, rawUnicodeUnescape, unquoteString } from './text.js';
 import { ByteArray, Float, FrozenSet, PickleGlobal, PickleObject, Tuple } from './types.js';
 
 const latin1 = new TextDecoder('latin1');
+const empty = new Uint8Array(0);
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** What copying a value's top level costs, roughly, in bytes (for the allocation limit). */
@@ -28,6 +29,12 @@ function makeTuple(items: unknown[]): Tuple {
 }
 
 
+// Popping a few items is inlined where setting length is a runtime call; long runs are cut at once.
+function truncate(stack: unknown[], length: number): void {
+  if (stack.length - length > 16) stack.length = length;
+  else while (stack.length > length) stack.pop();
+}
+
 function isList(value: unknown): value is unknown[] {
   return Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
 }
@@ -45,10 +52,10 @@ function defineKey(target: object, key: string, value: unknown): void {
 
 /** Reads one pickle. */
 class Reader implements Instantiator {
-  readonly #data: Uint8Array;
+  #data: Uint8Array = empty;
   // Made on the first float: a DataView per load would cost more than a small message's reading.
   #view: DataView | undefined;
-  readonly #o: ResolvedLoadOptions;
+  #o: ResolvedLoadOptions = resolveLoadOptions(undefined);
   #pos = 0;
   #stack: unknown[] = [];
   readonly #marks: number[] = [];
@@ -58,9 +65,25 @@ class Reader implements Instantiator {
   #memoExtra: Map<number, unknown> | undefined;
   #allocated = 0;
 
-  constructor(data: Uint8Array, options: ResolvedLoadOptions) {
+  /** Makes this reader ready for another load (a reader is reused: allocating one costs more than a small load). */
+  reset(data: Uint8Array, options: ResolvedLoadOptions): void {
     this.#data = data;
     this.#o = options;
+    this.#view = undefined;
+    this.#pos = 0;
+    this.#floor = 0;
+    this.#allocated = 0;
+  }
+
+  /** Lets go of what the last load held: the input, the stack and the memo must not keep a caller's values alive. */
+  release(): void {
+    this.#data = empty;
+    this.#view = undefined;
+    // Setting length is a call into the runtime: only for what holds something.
+    if (this.#stack.length > 0) this.#stack.length = 0;
+    if (this.#marks.length > 0) this.#marks.length = 0;
+    if (this.#memo.length > 0) this.#memo.length = 0;
+    this.#memoExtra = undefined;
   }
 
   // ---- input
@@ -404,9 +427,11 @@ class Reader implements Instantiator {
         case op.BININT:
           stack.push(this.#i32());
           break;
-        case op.BINFLOAT:
-          stack.push(this.#float((this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false)));
+        case op.BINFLOAT: {
+          const value = (this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false);
+          stack.push(this.#o.exactFloats ? this.#float(value) : value);
           break;
+        }
         case op.SHORT_BINUNICODE: {
           const at = this.#pos;
           const n = data[at];
@@ -488,7 +513,7 @@ class Reader implements Instantiator {
             this.#floor = below;
             this.#charge(8 * (stack.length - mark));
             for (let i = mark; i < stack.length; i++) target.push(stack[i]);
-            stack.length = mark;
+            truncate(stack, mark);
           } else {
             const items = this.#popMark();
             this.#appendItems(this.#top(), items);
@@ -514,7 +539,7 @@ class Reader implements Instantiator {
             this.#floor = below;
             this.#charge(8 * (stack.length - mark));
             for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
-            stack.length = mark;
+            truncate(stack, mark);
           } else {
             const items = this.#popMark();
             this.#setItems(this.#top(), items);
@@ -764,11 +789,17 @@ class Reader implements Instantiator {
   }
 }
 
+let spare: Reader | undefined = new Reader();
+
 /** Reads one pickle (protocols 0 to 5) into a value; see docs/pickle.md for what each Python type becomes. */
 export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): unknown {
   const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : undefined;
   if (bytes === undefined) throw new TypeError(expected('data', 'a Uint8Array or an ArrayBuffer', data));
-  const reader = new Reader(bytes, resolveLoadOptions(options));
+  const resolved = resolveLoadOptions(options);
+  // A hook that calls loads again while this one runs gets a reader of its own.
+  const reader = spare ?? new Reader();
+  spare = undefined;
+  reader.reset(bytes, resolved);
   try {
     return reader.load();
   } catch (error) {
@@ -780,5 +811,8 @@ export function loads(data: Uint8Array | ArrayBuffer, options?: LoadOptions): un
       throw new PickleLimitError('maxDepth', 'a call with too many arguments, or a hook that recursed too deeply');
     }
     throw error;
+  } finally {
+    reader.release();
+    spare = reader;
   }
 }

@@ -25,12 +25,41 @@ function shortAscii(b: Uint8Array, s: number, n: number): string {
   }
 }
 
+// Short ASCII strings decoded lately, by a hash of their bytes: the names, keys and ids a stream of messages
+// repeats come back as the string already made, with no native call and nothing new for the collector.
+const recentSize = 256;
+const recent: (string | undefined)[] = new Array<string | undefined>(recentSize).fill(undefined);
+const recentMax = 32;
+
+function recentAscii(b: Uint8Array, s: number, e: number, hash: number): string {
+  const slot = hash & (recentSize - 1);
+  const seen = recent[slot];
+  const n = e - s;
+  if (seen !== undefined && seen.length === n) {
+    let i = 0;
+    while (i < n && seen.charCodeAt(i) === b[s + i]) i++;
+    if (i === n) return seen;
+  }
+  const text = latin1Slice.call(b, s, e);
+  recent[slot] = text;
+  return text;
+}
+
 /** Decodes UTF-8 as Python's `surrogatepass` does: encoded lone surrogates come back as lone surrogates. */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
+  const n = end - start;
+  if (n <= 64) {
     let i = start;
-    while (i < end && bytes[i]! < 0x80) i++;
-    if (i === end) return end - start <= 6 ? shortAscii(bytes, start, end - start) : latin1Slice.call(bytes, start, end);
+    let hash = n;
+    for (; i < end; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) break;
+      hash = (Math.imul(hash, 31) + b) | 0;
+    }
+    if (i === end) {
+      if (n <= 6) return shortAscii(bytes, start, n);
+      return n <= recentMax ? recentAscii(bytes, start, end, hash ^ (hash >>> 8)) : latin1Slice.call(bytes, start, end);
+    }
   }
   try {
     return fatal.decode(bytes.subarray(start, end));

@@ -156,3 +156,23 @@ export {
   type RemoteMethod,
   type TypeidOptions,
 } from './managers/index.js';
+export {
+  SyncManager,
+  syncTypeids,
+  SyncProxy,
+  JoinableQueueProxy,
+  EventProxy,
+  AcquirerProxy,
+  ConditionProxy,
+  BarrierProxy,
+  ValueProxy,
+  NamespaceProxy,
+  ListProxy,
+  DictProxy,
+  ArrayProxy,
+  IteratorProxy,
+  isStopIteration,
+  Slice,
+  type ProxyMode,
+  type ProxyResult,
+} from './managers/index.js';

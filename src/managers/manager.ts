@@ -89,12 +89,18 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** `create(typeid, *args)` on the server: a proxy holding the creation reference. */
   async create<M extends object = Record<string, (...args: never[]) => Promise<unknown>>>(typeid: string, ...args: unknown[]): Promise<AutoProxy<M>> {
+    const [token, exposed] = await this.createToken(typeid, args);
+    return autoProxy<M>(this, token, exposed);
+  }
+
+  /** `create(typeid, *args, **kwds)`: the new object's Token and exposed names, for a manager that makes its own proxy types. */
+  async createToken(typeid: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<[Token, string[]]> {
     checkTypeid(typeid);
-    const result = await this.#oneShot('create', [typeid, ...args]);
+    const result = await this.#oneShot('create', [typeid, ...args], kwds);
     if (!Array.isArray(result) || result.length !== 2 || typeof result[0] !== 'string' || !Array.isArray(result[1])) {
       throw new ManagerProtocolError('the server answered create with something that is not (ident, exposed)');
     }
-    return autoProxy<M>(this, new Token(typeid, this.#address, result[0]), result[1] as string[]);
+    return [new Token(typeid, this.#address, result[0]), result[1] as string[]];
   }
 
   /** A live proxy for a pickled one (a ProxyRef loaded from a Python process): takes a reference of its own with `incref`. */
@@ -189,11 +195,11 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   }
 
   /** One request on a connection of its own, as Python's `dispatch()`. */
-  async #oneShot(funcname: string, args: readonly unknown[] = []): Promise<unknown> {
+  async #oneShot(funcname: string, args: readonly unknown[] = [], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<unknown> {
     if (funcname !== 'decref') this.#assertOpen();
     const connection = await this.#open();
     try {
-      await connection.send(request(null, funcname, args));
+      await connection.send(request(null, funcname, args, kwds));
       return this.#unwrap(await connection.recv(), this.#address);
     } finally {
       connection.close();

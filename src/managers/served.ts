@@ -80,8 +80,17 @@ export function placeArguments(obj: object, method: string, args: readonly unkno
   const placed: unknown[] = [...args];
   if (kwds.size === 0) return placed;
   const names = parametersOf(obj, method);
+  // A '**' in the table takes the keywords no other name does, as a Map at its position (Python's **kwargs).
+  const rest = names?.indexOf('**') ?? -1;
   for (const [key, value] of kwds) {
-    const at = typeof key === 'string' && names !== undefined ? names.indexOf(key) : -1;
+    const at = typeof key === 'string' && names !== undefined && key !== '**' ? names.indexOf(key) : -1;
+    if (at < 0 && rest >= 0) {
+      while (placed.length < rest) placed.push(undefined);
+      const extra = placed[rest] instanceof Map ? (placed[rest] as Map<unknown, unknown>) : new Map<unknown, unknown>();
+      extra.set(key, value);
+      placed[rest] = extra;
+      continue;
+    }
     if (at < 0) throw new PythonError('builtins', 'TypeError', [`${method}() got an unexpected keyword argument ${typeof key === 'string' ? `'${key}'` : String(key)}`]);
     if (at < args.length) throw new PythonError('builtins', 'TypeError', [`${method}() got multiple values for argument '${key as string}'`]);
     placed[at] = value;

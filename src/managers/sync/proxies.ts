@@ -107,7 +107,7 @@ export class SyncProxy<M extends Mode = 'async'> extends BaseProxy {
   }
 
   /** `fn` applied to a result, whether it is a value (blocking) or a promise. */
-  protected then<T, U>(result: Result<M, T>, fn: (value: T) => U): Result<M, U> {
+  protected map<T, U>(result: Result<M, T>, fn: (value: T) => U): Result<M, U> {
     return (result instanceof Promise ? result.then(fn) : fn(result as T)) as Result<M, U>;
   }
 }
@@ -137,7 +137,7 @@ export class JoinableQueueProxy<T = unknown, M extends Mode = 'async'> extends S
   }
 
   qsize(): Result<M, number> {
-    return this.then(this.call<number>('qsize'), toNumber);
+    return this.map(this.call<number>('qsize'), toNumber);
   }
 
   empty(): Result<M, boolean> {
@@ -220,7 +220,7 @@ export class BarrierProxy<M extends Mode = 'async'> extends SyncProxy<M> {
   declare readonly [modes]?: { blocking: BarrierProxy<'blocking'> };
 
   wait(timeout: number | null = null): Result<M, number> {
-    return this.then(this._callmethod<number>('wait', [timeout]), toNumber);
+    return this.map(this._callmethod<number>('wait', [timeout]), toNumber);
   }
 
   abort(): Result<M, void> {
@@ -232,11 +232,11 @@ export class BarrierProxy<M extends Mode = 'async'> extends SyncProxy<M> {
   }
 
   get parties(): Result<M, number> {
-    return this.then(this.call<number>('__getattribute__', 'parties'), toNumber);
+    return this.map(this.call<number>('__getattribute__', 'parties'), toNumber);
   }
 
   get n_waiting(): Result<M, number> {
-    return this.then(this.call<number>('__getattribute__', 'n_waiting'), toNumber);
+    return this.map(this.call<number>('__getattribute__', 'n_waiting'), toNumber);
   }
 
   get broken(): Result<M, boolean> {
@@ -309,7 +309,7 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
   }
 
   len(): Result<M, number> {
-    return this.then(this.call<number>('__len__'), toNumber);
+    return this.map(this.call<number>('__len__'), toNumber);
   }
 
   contains(value: T): Result<M, boolean> {
@@ -333,7 +333,7 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
 
   /** `l *= n`, in place. */
   imul(n: number): Result<M, void> {
-    return this.then(this.call('__imul__', n), () => undefined);
+    return this.map(this.call('__imul__', n), () => undefined);
   }
 
   reversed(): Result<M, T[]> {
@@ -361,11 +361,11 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
   }
 
   count(value: T): Result<M, number> {
-    return this.then(this.call<number>('count', value), toNumber);
+    return this.map(this.call<number>('count', value), toNumber);
   }
 
   index(value: T, start?: number, stop?: number): Result<M, number> {
-    return this.then(this.call<number>('index', value, start, stop), toNumber);
+    return this.map(this.call<number>('index', value, start, stop), toNumber);
   }
 
   reverse(): Result<M, void> {
@@ -403,7 +403,7 @@ export class DictProxy<K = unknown, V = unknown, M extends Mode = 'async'> exten
   }
 
   len(): Result<M, number> {
-    return this.then(this.call<number>('__len__'), toNumber);
+    return this.map(this.call<number>('__len__'), toNumber);
   }
 
   get(key: K): Result<M, V | null>;
@@ -467,7 +467,7 @@ export class ArrayProxy<T = number, M extends Mode = 'async'> extends SyncProxy<
   }
 
   len(): Result<M, number> {
-    return this.then(this.call<number>('__len__'), toNumber);
+    return this.map(this.call<number>('__len__'), toNumber);
   }
 }
 

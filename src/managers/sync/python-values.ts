@@ -1,6 +1,6 @@
 // Python's ==, hash, < and repr over unpickled values, for the lists and dicts a SyncManager serves.
 import { PythonError } from '../../pickle/python-error.js';
-import { registerPickleClass } from '../../pickle/registry.js';
+import { registerPickleClass, registerPickleFunction } from '../../pickle/registry.js';
 import { ByteArray, Float, FrozenSet, Tuple } from '../../pickle/types.js';
 
 /** Python's `slice(start, stop, step)`, which a Python client sends for `l[1:3]`. */
@@ -214,3 +214,6 @@ export function itemsOf(value: unknown): unknown[] {
   if (value instanceof Uint8Array) return [...value];
   throw new PythonError('builtins', 'TypeError', [`'${typeName(value)}' object is not iterable`]);
 }
+
+// A dict's keys(), values() and items() views reduce to `list(...)` in Python's pickle, which builds a plain list.
+registerPickleFunction('builtins', 'list', (iterable: unknown = []) => itemsOf(iterable));

@@ -285,7 +285,9 @@ export class ManagerServer implements AsyncDisposable {
         obj = entry.callable(...args, ...(kwds.size > 0 ? [kwds] : []));
         if (isPromiseLike(obj)) obj = await obj;
       } catch (error) {
-        throw new Failure((error as PythonError).pythonClass ?? 'Exception', (error as Error).message ?? String(error));
+        // A PythonError's message already starts with its class; the traceback's last line names it once.
+        const message = error instanceof PythonError ? String(error.pythonArgs[0] ?? '') : ((error as Error).message ?? String(error));
+        throw new Failure((error as PythonError).pythonClass ?? 'Exception', message);
       }
     }
     return this.#store(obj, entry);

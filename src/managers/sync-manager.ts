@@ -4,7 +4,7 @@ import { BaseManager, type ManagerOptions } from './manager.js';
 import { ManagedQueue } from './managed-queue.js';
 import { BaseProxy } from './proxy.js';
 import type { Token } from './token.js';
-import { HelperOwner } from './sync/helper-owner.js';
+import { HelperOwner, pinnedTypeids } from './sync/helper-owner.js';
 import {
   AcquirerProxy,
   ArrayProxy,
@@ -118,10 +118,21 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
     return result instanceof SyncProxy ? proxyFor(this, result.token, result.exposed) : result;
   }
 
-  /** @internal */
+  /** @internal An RLock's or a Condition's proxy calls on a connection of its own, through the helper (its blocking view's too). */
   override async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
+    if (pinnedTypeids.has(token.typeid)) return this.#blocking(token.address).callMethod(token, method, args, kwds);
     const result = await super.callMethod(token, method, args, kwds);
     return result instanceof BaseProxy && !(result instanceof SyncProxy) ? proxyFor(this, result.token, result.exposed) : result;
+  }
+
+  /** @internal */
+  incref(token: Token): Promise<void> {
+    return this.#blocking(token.address).incref(token);
+  }
+
+  /** @internal */
+  override decref(token: Token): Promise<void> {
+    return pinnedTypeids.has(token.typeid) ? this.#blocking(token.address).decref(token) : super.decref(token);
   }
 
   async #make<P>(Cls: ProxyClass<P>, typeid: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<P> {

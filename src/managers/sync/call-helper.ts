@@ -9,6 +9,8 @@ import type { HelperAsk } from './helper-protocol.js';
 
 /** Idle method channels per server and key: one thread's calls in flight each have their own, as BaseManager's do. */
 const idle = new Map<string, SocketConnection[]>();
+/** Pinned connections, each with the chain its calls run on one after another. */
+const pinned = new Map<number, { connection: Promise<SocketConnection>; chain: Promise<unknown> }>();
 /** Every reference-count request waits for the ones before it, so an incref is never overtaken by its decref. */
 let counted: Promise<unknown> = Promise.resolve();
 
@@ -65,10 +67,38 @@ async function methodCall(ask: HelperAsk): Promise<Uint8Array> {
   }
 }
 
+/** A call on a pinned connection: the server sees one client for the proxy, as Python's server sees one thread. */
+function pinnedCall(ask: HelperAsk, pin: number): Promise<Uint8Array> {
+  let entry = pinned.get(pin);
+  if (entry === undefined) {
+    const connection = channel(ask);
+    connection.catch(() => undefined);
+    pinned.set(pin, (entry = { connection, chain: Promise.resolve() }));
+  }
+  const { connection } = entry;
+  const run = entry.chain.then(async () => {
+    const open = await connection;
+    await open.sendBytes(ask.bytes);
+    return open.recvBytes();
+  });
+  entry.chain = run.catch(() => undefined);
+  return run;
+}
+
+function unpin(pin: number): void {
+  const entry = pinned.get(pin);
+  pinned.delete(pin);
+  entry?.connection.then((connection) => connection.close(), () => undefined);
+}
+
 serveSyncCalls((message) => {
   const ask = message as HelperAsk;
-  if (ask.op === 'call') return methodCall(ask);
+  if (ask.op === 'call') return ask.pin === undefined ? methodCall(ask) : pinnedCall(ask, ask.pin);
   const run = counted.then(() => oneShot(ask));
   counted = run.catch(() => undefined);
+  if (ask.unpin !== undefined) {
+    const pin = ask.unpin;
+    run.finally(() => unpin(pin)).catch(() => undefined);
+  }
   return run;
 });

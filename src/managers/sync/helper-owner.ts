@@ -14,6 +14,19 @@ import { unwrapReply } from './reply.js';
 
 let helper: SyncCallThread | undefined;
 
+/** The typeids whose served objects know their owner by connection: each proxy's calls all go on one (pinned) connection. */
+export const pinnedTypeids: ReadonlySet<string> = new Set(['RLock', 'Condition']);
+const pins = new WeakMap<Token, number>();
+let nextPin = 1;
+
+/** The pinned connection of a token (one per proxy: each proxy has a Token of its own), if its typeid needs one. */
+function pinOf(token: Token): number | undefined {
+  if (!pinnedTypeids.has(token.typeid)) return undefined;
+  let pin = pins.get(token);
+  if (pin === undefined) pins.set(token, (pin = nextPin++));
+  return pin;
+}
+
 /** This thread's helper, started on first use. */
 function helperThread(): SyncCallThread {
   helper ??= startSyncCallThread(runtimeFileUrl('managers/sync/call-helper.js'));
@@ -47,8 +60,13 @@ export class HelperOwner implements SyncProxyOwner {
     return this.authkey;
   }
 
-  #ask(op: HelperAsk['op'], address: Address, bytes: Uint8Array): HelperAsk {
-    return { op, address, authkey: this.authkey, name: this.#options.name ?? 'MainProcess', bytes };
+  #ask(op: HelperAsk['op'], address: Address, bytes: Uint8Array, pin?: { pin?: number; unpin?: number }): HelperAsk {
+    return { op, address, authkey: this.authkey, name: this.#options.name ?? 'MainProcess', bytes, ...pin };
+  }
+
+  #call(token: Token, bytes: Uint8Array): HelperAsk {
+    const pin = pinOf(token);
+    return this.#ask('call', token.address, bytes, pin === undefined ? {} : { pin });
   }
 
   #unwrap(bytes: unknown, address: Address): unknown {
@@ -57,12 +75,12 @@ export class HelperOwner implements SyncProxyOwner {
 
   callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
     const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
-    return this.#unwrap(helperThread().callSync(this.#ask('call', token.address, bytes)), token.address);
+    return this.#unwrap(helperThread().callSync(this.#call(token, bytes)), token.address);
   }
 
   async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
     const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
-    return this.#unwrap(await helperThread().call(this.#ask('call', token.address, bytes)), token.address);
+    return this.#unwrap(await helperThread().call(this.#call(token, bytes)), token.address);
   }
 
   /** A one-shot request (`incref`, `decref`, `create`...). */
@@ -77,8 +95,15 @@ export class HelperOwner implements SyncProxyOwner {
     return this.#unwrap(helperThread().callSync(this.#ask('request', this.address, bytes)), this.address);
   }
 
+  async incref(token: Token): Promise<void> {
+    await this.request('incref', [token.id]);
+  }
+
   async decref(token: Token): Promise<void> {
-    await this.request('decref', [token.id]);
+    const bytes = dumps(request(null, 'decref', [token.id]), this.#options.dumpOptions);
+    const pin = pins.get(token);
+    const ask = this.#ask('request', this.address, bytes, pin === undefined ? {} : { unpin: pin });
+    this.#unwrap(await helperThread().call(ask), this.address);
   }
 }
 

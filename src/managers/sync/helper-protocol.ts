@@ -10,4 +10,8 @@ export interface HelperAsk {
   readonly name: string;
   /** The pickled request; the answer is the pickled reply. */
   readonly bytes: Uint8Array;
+  /** A 'call' on the connection of this number, opened on first use: every call of one proxy of an RLock or a Condition, in order. */
+  readonly pin?: number;
+  /** A 'request' after which the connection of this number is closed (the proxy's decref). */
+  readonly unpin?: number;
 }

@@ -3,7 +3,7 @@ import { expected } from '../../errors.js';
 import { PythonError } from '../../pickle/python-error.js';
 import { isConnectionLoss, ManagerStateError } from '../errors.js';
 import { BaseProxy, autoProxy, type ProxyOwner } from '../proxy.js';
-import type { Token } from '../token.js';
+import { Token } from '../token.js';
 import { Slice } from './python-values.js';
 
 /** 'async': every method returns a promise; 'blocking': it returns the value, the calling thread waiting as Python's does. */
@@ -15,6 +15,7 @@ export interface SyncProxyOwner extends ProxyOwner {
   /** The key a copy of the proxy in a worker connects with. */
   readonly authkeyForRef: Uint8Array;
   callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown;
+  incref(token: Token): Promise<void>;
 }
 
 /** Gives the reference back for a proxy collected without `release()` (the owner is held, never the proxy). */
@@ -85,7 +86,18 @@ export class SyncProxy<M extends Mode = 'async'> extends BaseProxy {
     await this.dispose();
   }
 
-  /** Calls `method` on the served object in this proxy's mode: Python's `_callmethod`. */
+  /**
+   * A second proxy for the same object, with a reference of its own and, for an RLock or a Condition, a connection
+   * of its own: what a second Python thread using the proxy is (the server tells the two apart as owners).
+   */
+  async clone(): Promise<this> {
+    const token = new Token(this.token.typeid, this.token.address, this.token.id);
+    await this.#owner.incref(token);
+    const Cls = this.constructor as new (owner: SyncProxyOwner, token: Token, exposed: readonly string[]) => this;
+    return new Cls(this.#owner, token, this.exposed);
+  }
+
+    /** Calls `method` on the served object in this proxy's mode: Python's `_callmethod`. */
   _callmethod<T = unknown>(method: string, args: readonly unknown[] = [], kwds: Readonly<Record<string, unknown>> = {}): Result<M, T> {
     if (this.#origin === undefined) return this.callMethod(method, args, kwds) as Result<M, T>;
     if (this.released) throw new ManagerStateError('ERR_MP_PROXY_RELEASED', `the proxy for ${this.token.typeid} ${this.token.id} has been released`);

@@ -217,3 +217,15 @@ export function itemsOf(value: unknown): unknown[] {
 
 // A dict's keys(), values() and items() views reduce to `list(...)` in Python's pickle, which builds a plain list.
 registerPickleFunction('builtins', 'list', (iterable: unknown = []) => itemsOf(iterable));
+
+/** The most items a `range` sent by a client is expanded to (a list of ten million numbers is already large). */
+const rangeLimit = 10_000_000;
+
+// `list(range(10))` from a Python client sends the range itself; it arrives as the list it stands for.
+registerPickleFunction('builtins', 'range', (...args: unknown[]) => {
+  const [start, stop, step] = args.length === 1 ? [0, intOf(args[0], 'range arguments'), 1] : [intOf(args[0], 'range arguments'), intOf(args[1], 'range arguments'), args[2] === undefined ? 1 : intOf(args[2], 'range arguments')];
+  if (step === 0) throw new PythonError('builtins', 'ValueError', ['range() arg 3 must not be zero']);
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  if (length > rangeLimit) throw new PythonError('builtins', 'MemoryError', [`a range of ${length} items is past the ${rangeLimit} a server expands`]);
+  return Array.from({ length }, (_, k) => start + k * step);
+});

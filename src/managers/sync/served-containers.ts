@@ -206,8 +206,19 @@ export class ServedDict {
     if (!this.#entries.delete(hashKey(key))) throw error('KeyError', key);
   }
 
+  /** A live iterator over the keys, which fails as Python's does once the dict changed size. */
   __iter__(): ServedIterator {
-    return new ServedIterator(this.keys());
+    const entries = this.#entries;
+    const size = entries.size;
+    const inner = entries.values();
+    const keys: Iterator<unknown> = {
+      next: () => {
+        if (entries.size !== size) throw error('RuntimeError', 'dictionary changed size during iteration');
+        const next = inner.next();
+        return next.done === true ? { done: true, value: undefined } : { done: false, value: next.value[0] };
+      },
+    };
+    return new ServedIterator({ [Symbol.iterator]: () => keys });
   }
 
   clear(): void {

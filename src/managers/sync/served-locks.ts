@@ -147,7 +147,7 @@ export class ServedRLock {
   }
 
   toString(): string {
-    return `<${this.#owner === null ? 'unlocked' : 'locked'} _thread.RLock object count=${this.#count}>`;
+    return `<${this.#owner === null ? 'unlocked' : 'locked'} _thread.RLock object owner=${this.#owner === null ? 0 : 1} count=${this.#count}>`;
   }
 }
 
@@ -184,7 +184,7 @@ export class ServedSemaphore {
   }
 
   toString(): string {
-    return `<threading.${this.constructor === ServedSemaphore ? 'Semaphore' : 'BoundedSemaphore'} at 0x0: value=${this.value}>`;
+    return `<threading.Semaphore: value=${this.value}>`;
   }
 }
 
@@ -201,6 +201,10 @@ export class ServedBoundedSemaphore extends ServedSemaphore {
     const count = typeof n === 'bigint' ? Number(n) : n;
     if (typeof count === 'number' && this.value + count > this.#initial) throw valueError('Semaphore released too many times');
     super.release(n);
+  }
+
+  override toString(): string {
+    return `<threading.BoundedSemaphore: value=${this.value}/${this.#initial}>`;
   }
 }
 
@@ -283,7 +287,7 @@ export class ServedEvent {
   }
 
   toString(): string {
-    return `<threading.Event at 0x0: ${this.#flag ? 'set' : 'unset'}>`;
+    return `<threading.Event: ${this.#flag ? 'set' : 'unset'}>`;
   }
 }
 
@@ -371,6 +375,6 @@ export class ServedBarrier {
   }
 
   toString(): string {
-    return `<threading.Barrier at 0x0: waiters=${this.#state === 'filling' ? this.#count : 0}/${this.#parties}>`;
+    return `<threading.Barrier: waiters=${this.#state === 'filling' ? this.#count : 0}/${this.#parties}>`;
   }
 }

@@ -392,6 +392,20 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
   tolist(): Result<M, T[]> {
     return this._getvalue<T[]>();
   }
+
+  /** Iterates as Python iterates a ListProxy: `__getitem__` at 0, 1, ... until IndexError, so it sees changes made meanwhile. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (let i = 0; ; i++) {
+      let item: T;
+      try {
+        item = (await this.callMethod('__getitem__', [i])) as T;
+      } catch (error) {
+        if (error instanceof PythonError && error.pythonClass === 'IndexError') return;
+        throw error;
+      }
+      yield item;
+    }
+  }
 }
 
 /** Python's DictProxy: every dict method (`keys`, `values`, `items` come as lists), the dunder ones under plain names. */
@@ -457,6 +471,25 @@ export class DictProxy<K = unknown, V = unknown, M extends Mode = 'async'> exten
 
   setdefault(key: K, fallback: V | null = null): Result<M, V> {
     return this.call('setdefault', key, fallback);
+  }
+
+  /** Iterates the keys through the server's iterator (`__iter__`, an Iterator proxy released at the end), as Python does. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<K, void, undefined> {
+    const it = (await this.callMethod('__iter__')) as IteratorProxy<K>;
+    try {
+      for (;;) {
+        let key: K;
+        try {
+          key = await it.next();
+        } catch (error) {
+          if (isStopIteration(error)) return;
+          throw error;
+        }
+        yield key;
+      }
+    } finally {
+      await it.dispose();
+    }
   }
 
   /** Adds the entries of a Map, pairs, or a plain object's own properties. */

@@ -216,7 +216,12 @@ export function itemsOf(value: unknown): unknown[] {
 }
 
 // A dict's keys(), values() and items() views reduce to `list(...)` in Python's pickle, which builds a plain list.
-registerPickleFunction('builtins', 'list', (iterable: unknown = []) => itemsOf(iterable));
+/** Python's `list(iterable)`. */
+export function pyList(iterable: unknown = []): unknown[] {
+  return itemsOf(iterable);
+}
+
+registerPickleFunction('builtins', 'list', pyList);
 
 /** The most items a `range` sent by a client is expanded to (a list of ten million numbers is already large). */
 const rangeLimit = 10_000_000;

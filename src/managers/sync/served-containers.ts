@@ -1,9 +1,9 @@
 // The containers a SyncManager serves, as Python's: list, dict, Namespace, Value, Array, and the iterator of a dict.
 import { PythonError } from '../../pickle/python-error.js';
-import { registerPickleClass } from '../../pickle/registry.js';
+import { registerPickleClass, registerPickleFunction } from '../../pickle/registry.js';
 import { Float, toTuple } from '../../pickle/types.js';
 import { keywordParameters } from '../served.js';
-import { hashKey, intOf, itemsOf, pyCompare, pyEquals, pyReprOf, Slice, typeName } from './python-values.js';
+import { hashKey, intOf, itemsOf, pyCompare, pyEquals, pyList, pyReprOf, Slice, typeName } from './python-values.js';
 
 function error(cls: string, message?: unknown): PythonError {
   return new PythonError('builtins', cls, message === undefined ? [] : [message]);
@@ -138,6 +138,18 @@ export class ServedList {
     return pyReprOf(this.#items);
   }
 }
+
+/** Python's `dict(mapping)`, so a served dict sent by value (`#GETVALUE`) is one for every reader. */
+function pyDict(mapping: unknown = null): Map<unknown, unknown> {
+  return new ServedDict(mapping).copy();
+}
+
+registerPickleFunction('builtins', 'dict', pyDict);
+
+// `#GETVALUE` sends the served list by value: `list([...])`, a plain list for Python and for TypeScript.
+registerPickleClass('multiproc.managers', 'ServedList', ServedList, {
+  reduce: (list) => [pyList, [list.__getitem__(new Slice())]],
+});
 
 /** What a dict's `__iter__` gives: Python's iterator protocol (`__next__` raises StopIteration at the end). */
 export class ServedIterator {
@@ -431,3 +443,7 @@ export class ServedArray {
     return `array('${this.typecode}', ${pyReprOf(this.#items)})`;
   }
 }
+
+registerPickleClass('multiproc.managers', 'ServedDict', ServedDict, {
+  reduce: (dict) => [pyDict, [dict.copy()]],
+});

@@ -93,7 +93,8 @@ function unpin(pin: number): void {
 
 serveSyncCalls((message) => {
   const ask = message as HelperAsk;
-  if (ask.op === 'call') return ask.pin === undefined ? methodCall(ask) : pinnedCall(ask, ask.pin);
+  // A call waits for the reference counts asked before it: a rebuilt proxy's first call finds its incref done.
+  if (ask.op === 'call') return counted.then(() => (ask.pin === undefined ? methodCall(ask) : pinnedCall(ask, ask.pin)));
   const run = counted.then(() => oneShot(ask));
   counted = run.catch(() => undefined);
   if (ask.unpin !== undefined) {

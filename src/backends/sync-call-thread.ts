@@ -101,8 +101,7 @@ export function startSyncCallThread(entry: URL): SyncCallThread {
 
 /** The helper's side: answers each message with `handler` (concurrently), bumping the shared counter after each. */
 export function serveSyncCalls(handler: (message: unknown) => Promise<unknown>): void {
-  const { workerData } = process.getBuiltinModule('node:worker_threads');
-  const { port, answered } = workerData as { port: MessagePort; answered: Int32Array };
+  const { port, answered } = process.getBuiltinModule('node:worker_threads').workerData as { port: MessagePort; answered: Int32Array };
   const answer = (reply: Answer): void => {
     port.postMessage(reply);
     Atomics.add(answered, 0, 1);

@@ -286,7 +286,8 @@ export class ManagerServer implements AsyncDisposable {
         if (isPromiseLike(obj)) obj = await obj;
       } catch (error) {
         // A PythonError's message already starts with its class; the traceback's last line names it once.
-        const message = error instanceof PythonError ? String(error.pythonArgs[0] ?? '') : ((error as Error).message ?? String(error));
+        const first = error instanceof PythonError ? error.pythonArgs[0] : undefined;
+        const message = error instanceof PythonError ? (typeof first === 'string' ? first : '') : ((error as Error).message ?? String(error));
         throw new Failure((error as PythonError).pythonClass ?? 'Exception', message);
       }
     }

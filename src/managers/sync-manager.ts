@@ -186,7 +186,7 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
   }
 
   dict<K = unknown, V = unknown>(entries: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V> = new Map<K, V>()): Promise<DictProxy<K, V>> {
-    const map = entries instanceof Map ? entries : Symbol.iterator in entries ? new Map(entries as Iterable<readonly [K, V]>) : new Map(Object.entries(entries));
+    const map = entries instanceof Map ? entries : Symbol.iterator in entries ? new Map(entries) : new Map(Object.entries(entries));
     return this.#make(DictProxy<K, V>, 'dict', [map]);
   }
 

@@ -64,7 +64,7 @@ export class SyncProxy<M extends Mode = 'async'> extends BaseProxy {
     if (this.#origin !== undefined) return this as unknown as NonNullable<this[typeof modes]>['blocking'];
     const Cls = this.constructor as new (owner: SyncProxyOwner, token: Token, exposed: readonly string[], origin: SyncProxy<Mode>) => SyncProxy<'blocking'>;
     this.#view ??= new Cls(this.#owner, this.token, this.exposed, this);
-    return this.#view as NonNullable<this[typeof modes]>['blocking'];
+    return this.#view;
   }
 
   override get released(): boolean {
@@ -275,7 +275,7 @@ export class ValueProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy
   set value(value: T) {
     // An assignment cannot be awaited: on an async proxy it would fail (or finish) unseen, so only a blocking view has it.
     if (!this.isBlocking) throw new TypeError(expected('value', 'set with `await proxy.set(value)` (or on `proxy.blocking`)', value));
-    this.set(value);
+    void this.set(value);
   }
 }
 
@@ -494,7 +494,7 @@ export class DictProxy<K = unknown, V = unknown, M extends Mode = 'async'> exten
 
   /** Adds the entries of a Map, pairs, or a plain object's own properties. */
   update(other: Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>): Result<M, void> {
-    const entries = other instanceof Map ? other : Symbol.iterator in other ? new Map(other as Iterable<readonly [K, V]>) : new Map(Object.entries(other));
+    const entries = other instanceof Map ? other : Symbol.iterator in other ? new Map(other) : new Map(Object.entries(other));
     return this.call('update', entries);
   }
 }

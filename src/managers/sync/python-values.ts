@@ -83,7 +83,7 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   const y = numeric(b);
   if (x !== undefined || y !== undefined) {
     if (x === undefined || y === undefined) return false;
-    // eslint-disable-next-line eqeqeq -- a bigint and a number compare by value, as Python's ints and floats do.
+    // A bigint and a number compare by value (==), as Python's ints and floats do.
     return x == y;
   }
   if (a instanceof Uint8Array && b instanceof Uint8Array) return sameBytes(a, b);
@@ -130,7 +130,7 @@ export function hashKey(value: unknown): string {
     if (id === undefined) identities.set(value, (id = nextIdentity++));
     return `o${id}`;
   }
-  return `?${String(value)}`;
+  return `?${typeof value}`;
 }
 
 function rank(value: unknown): 'number' | 'str' | 'bytes' | 'list' | 'tuple' | undefined {
@@ -202,7 +202,9 @@ export function pyReprOf(value: unknown, depth = 0): string {
     if (value instanceof FrozenSet) return `frozenset({${items}})`;
     return value.size === 0 ? 'set()' : `{${items}}`;
   }
-  return String(value);
+  // A class of its own with a toString (a served Namespace) says how it is shown; anything else as Python's <... object>.
+  if (typeof value === 'object' && Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(value), 'toString')) return (value as { toString(): string }).toString();
+  return `<${typeName(value)} object>`;
 }
 
 /** The items of an iterable argument (`extend`, `list(x)`): a list, tuple, set, dict's keys, a str's characters. */

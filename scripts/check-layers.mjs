@@ -21,12 +21,12 @@ export const layers = [
   ['sharedctypes', 'queue', 'store'],
   ['wire'],
   ['connection'],
-  ['managers'],
   ['observe'],
   ['worker'],
   ['backends'],
   ['pool'],
   ['process'],
+  ['managers'],
   ['cli', 'index.ts', 'main.ts', 'worker-entry.ts'],
 ];
 

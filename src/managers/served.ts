@@ -9,6 +9,24 @@ import { PythonError } from '../pickle/python-error.js';
  */
 export const keywordParameters: unique symbol = Symbol.for('multiproc.managers.keywordParameters');
 
+/**
+ * A method of a served object the server calls once no one holds it (its last decref) and when the server stops:
+ * where an object that owns resources (a served Pool's workers) lets them go.
+ */
+export const onLastRelease: unique symbol = Symbol.for('multiproc.managers.onLastRelease');
+
+/** Calls a served object's `onLastRelease` method, if it has one; what it throws or rejects with is dropped. */
+export function lastRelease(obj: unknown): void {
+  const hook = typeof obj === 'object' && obj !== null ? (obj as Record<symbol, unknown>)[onLastRelease] : undefined;
+  if (typeof hook !== 'function') return;
+  try {
+    const done: unknown = hook.call(obj);
+    if (done instanceof Promise) done.catch(() => undefined);
+  } catch {
+    // The object is dropped either way.
+  }
+}
+
 /** How the server makes and serves the objects of one typeid (Python's `register(typeid, callable, ..., exposed, method_to_typeid)`). */
 export interface TypeidOptions {
   /**

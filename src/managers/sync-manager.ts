@@ -14,6 +14,7 @@ import {
   EventProxy,
   JoinableQueueProxy,
   ListProxy,
+  PoolProxy,
   NamespaceProxy,
   proxyFor,
   SyncProxy,
@@ -21,6 +22,7 @@ import {
   type SyncProxyOwner,
 } from './sync/proxies.js';
 import { ServedArray, ServedDict, ServedList, ServedNamespace, ServedValue } from './sync/served-containers.js';
+import { ServedPool } from './sync/served-pool.js';
 import { ServedBarrier, ServedBoundedSemaphore, ServedCondition, ServedEvent, ServedLock, ServedRLock, ServedSemaphore } from './sync/served-locks.js';
 import type { TypeidOptions } from './served.js';
 
@@ -72,7 +74,13 @@ export const syncTypeids: Readonly<Record<string, TypeidOptions>> = {
   Value: { callable: withKeywords(['typecode', 'value', 'lock'], (typecode: unknown, value: unknown) => new ServedValue(typecode, value)), exposed: ['get', 'set'] },
   Array: { callable: withKeywords(['typecode', 'sequence', 'lock'], (typecode: unknown, sequence: unknown) => new ServedArray(typecode, sequence)), exposed: ['__len__', '__getitem__', '__setitem__'] },
   Namespace: { callable: (kwds: unknown = null) => new ServedNamespace(kwds), exposed: ['__getattribute__', '__setattr__', '__delattr__'] },
+  Pool: {
+    callable: withKeywords(['processes', 'initializer', 'initargs', 'maxtasksperchild'], (processes: unknown = null, initializer: unknown = null, initargs: unknown = null, maxtasksperchild: unknown = null) => new ServedPool(processes, initializer, initargs, maxtasksperchild)),
+    exposed: ['apply', 'apply_async', 'close', 'imap', 'imap_unordered', 'join', 'map', 'map_async', 'starmap', 'starmap_async', 'terminate'],
+    methodToTypeid: { apply_async: 'AsyncResult', map_async: 'AsyncResult', starmap_async: 'AsyncResult', imap: 'Iterator', imap_unordered: 'Iterator' },
+  },
   Iterator: { exposed: ['__next__', 'send', 'throw', 'close'] },
+  AsyncResult: { exposed: ['get', 'ready', 'successful', 'wait'] },
 };
 
 type ProxyClass<P> = new (owner: SyncProxyOwner, token: Token, exposed: readonly string[]) => P;
@@ -198,6 +206,15 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
   /** Python's `managers.Array(typecode, sequence)`: an `array.array` on the server. */
   Array<T = number>(typecode: string, sequence: Iterable<T>): Promise<ArrayProxy<T>> {
     return this.#make(ArrayProxy<T>, 'Array', [typecode, [...sequence]]);
+  }
+
+  /**
+   * A Pool on the server (multiproc's, on worker threads; `processes` workers), whose tasks are named by module URL
+   * and export (`taskRef(url, name)` or `'url#name'`), so Python clients can use it too. Its workers stop when the last
+   * proxy lets it go, or the server stops.
+   */
+  Pool(processes: number | null = null): Promise<PoolProxy> {
+    return this.#make(PoolProxy, 'Pool', processes === null ? [] : [processes]);
   }
 
   /** Python's `managers.Namespace(**attributes)`. */

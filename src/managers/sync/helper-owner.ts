@@ -7,6 +7,8 @@ import { loads } from '../../pickle/reader.js';
 import { dumps } from '../../pickle/writer.js';
 import { registerBuiltinHandle } from '../../serialize/builtin-handles.js';
 import { request } from '../protocol.js';
+import { ManagerStateError } from '../errors.js';
+import { servingHere } from '../serving-here.js';
 import { Token, addressFromWire } from '../token.js';
 import type { HelperAsk } from './helper-protocol.js';
 import { proxyClasses, proxyFor, SyncProxy, type SyncProxyOwner } from './proxies.js';
@@ -74,6 +76,8 @@ export class HelperOwner implements SyncProxyOwner {
   }
 
   callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
+    // The server would need this very thread to answer: the call would wait for ever.
+    if (servingHere(token.address)) throw new ManagerStateError('ERR_MP_MANAGER_STATE', `a blocking call to the manager server this thread runs (at ${String(token.address)}) would wait for ever; await the async method instead`);
     const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
     return this.#unwrap(helperThread().callSync(this.#call(token, bytes)), token.address);
   }

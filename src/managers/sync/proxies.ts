@@ -3,6 +3,7 @@ import { expected } from '../../errors.js';
 import { PythonError } from '../../pickle/python-error.js';
 import { isConnectionLoss, ManagerStateError } from '../errors.js';
 import { BaseProxy, autoProxy, type ProxyOwner } from '../proxy.js';
+import type { AnyFunction, TaskRef } from '../../pool/task-ref.js';
 import { Token } from '../token.js';
 import { Slice } from './python-values.js';
 
@@ -119,7 +120,7 @@ export class SyncProxy<M extends Mode = 'async'> extends BaseProxy {
   }
 
   /** `fn` applied to a result, whether it is a value (blocking) or a promise. */
-  protected map<T, U>(result: Result<M, T>, fn: (value: T) => U): Result<M, U> {
+  protected after<T, U>(result: Result<M, T>, fn: (value: T) => U): Result<M, U> {
     return (result instanceof Promise ? result.then(fn) : fn(result as T)) as Result<M, U>;
   }
 }
@@ -149,7 +150,7 @@ export class JoinableQueueProxy<T = unknown, M extends Mode = 'async'> extends S
   }
 
   qsize(): Result<M, number> {
-    return this.map(this.call<number>('qsize'), toNumber);
+    return this.after(this.call<number>('qsize'), toNumber);
   }
 
   empty(): Result<M, boolean> {
@@ -232,7 +233,7 @@ export class BarrierProxy<M extends Mode = 'async'> extends SyncProxy<M> {
   declare readonly [modes]?: { blocking: BarrierProxy<'blocking'> };
 
   wait(timeout: number | null = null): Result<M, number> {
-    return this.map(this._callmethod<number>('wait', [timeout]), toNumber);
+    return this.after(this._callmethod<number>('wait', [timeout]), toNumber);
   }
 
   abort(): Result<M, void> {
@@ -244,11 +245,11 @@ export class BarrierProxy<M extends Mode = 'async'> extends SyncProxy<M> {
   }
 
   get parties(): Result<M, number> {
-    return this.map(this.call<number>('__getattribute__', 'parties'), toNumber);
+    return this.after(this.call<number>('__getattribute__', 'parties'), toNumber);
   }
 
   get n_waiting(): Result<M, number> {
-    return this.map(this.call<number>('__getattribute__', 'n_waiting'), toNumber);
+    return this.after(this.call<number>('__getattribute__', 'n_waiting'), toNumber);
   }
 
   get broken(): Result<M, boolean> {
@@ -321,7 +322,7 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
   }
 
   len(): Result<M, number> {
-    return this.map(this.call<number>('__len__'), toNumber);
+    return this.after(this.call<number>('__len__'), toNumber);
   }
 
   contains(value: T): Result<M, boolean> {
@@ -345,7 +346,7 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
 
   /** `l *= n`, in place. */
   imul(n: number): Result<M, void> {
-    return this.map(this.call('__imul__', n), () => undefined);
+    return this.after(this.call('__imul__', n), () => undefined);
   }
 
   reversed(): Result<M, T[]> {
@@ -373,11 +374,11 @@ export class ListProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<
   }
 
   count(value: T): Result<M, number> {
-    return this.map(this.call<number>('count', value), toNumber);
+    return this.after(this.call<number>('count', value), toNumber);
   }
 
   index(value: T, start?: number, stop?: number): Result<M, number> {
-    return this.map(this.call<number>('index', value, start, stop), toNumber);
+    return this.after(this.call<number>('index', value, start, stop), toNumber);
   }
 
   reverse(): Result<M, void> {
@@ -429,7 +430,7 @@ export class DictProxy<K = unknown, V = unknown, M extends Mode = 'async'> exten
   }
 
   len(): Result<M, number> {
-    return this.map(this.call<number>('__len__'), toNumber);
+    return this.after(this.call<number>('__len__'), toNumber);
   }
 
   get(key: K): Result<M, V | null>;
@@ -512,7 +513,7 @@ export class ArrayProxy<T = number, M extends Mode = 'async'> extends SyncProxy<
   }
 
   len(): Result<M, number> {
-    return this.map(this.call<number>('__len__'), toNumber);
+    return this.after(this.call<number>('__len__'), toNumber);
   }
 }
 
@@ -526,6 +527,90 @@ export class IteratorProxy<T = unknown, M extends Mode = 'async'> extends SyncPr
 
   close(): Result<M, void> {
     return this.call('close');
+  }
+}
+
+/** A task a served Pool runs: a task reference (`taskRef(url, name)`, `pool.load(url).name`) or `'url#name'`. */
+export type PoolTask<F extends AnyFunction = AnyFunction> = TaskRef<F> | string;
+type Returned<F extends AnyFunction> = Awaited<ReturnType<F>>;
+
+function taskName(task: PoolTask): string {
+  if (typeof task === 'string') return task;
+  if (typeof task !== 'object' || task === null || typeof task.url !== 'string' || typeof task.name !== 'string') {
+    throw new TypeError(expected('task', "a task reference (taskRef(url, name)) or 'url#name'", task));
+  }
+  return `${task.url}#${task.name}`;
+}
+
+/** Python's AsyncResult, as `apply_async` and `map_async` give it: `get(timeout)` (seconds), `wait`, `ready`, `successful`. */
+export class AsyncResultProxy<T = unknown, M extends Mode = 'async'> extends SyncProxy<M> {
+  declare readonly [modes]?: { blocking: AsyncResultProxy<T, 'blocking'> };
+
+  /** The result; Python's multiprocessing.TimeoutError after `timeout` seconds. */
+  get(timeout: number | null = null): Result<M, T> {
+    return this._callmethod('get', [timeout]);
+  }
+
+  wait(timeout: number | null = null): Result<M, void> {
+    return this._callmethod('wait', [timeout]);
+  }
+
+  ready(): Result<M, boolean> {
+    return this.call('ready');
+  }
+
+  successful(): Result<M, boolean> {
+    return this.call('successful');
+  }
+}
+
+/** Python's PoolProxy for a Pool on the server: tasks named by module URL and export, results typed by the task. */
+export class PoolProxy<M extends Mode = 'async'> extends SyncProxy<M> {
+  declare readonly [modes]?: { blocking: PoolProxy<'blocking'> };
+
+  apply<F extends AnyFunction>(task: PoolTask<F>, args: Parameters<F>): Result<M, Returned<F>> {
+    return this._callmethod('apply', [taskName(task), [...args]]);
+  }
+
+  map<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>[0]>, chunksize?: number): Result<M, Returned<F>[]> {
+    return this.call('map', taskName(task), [...items], chunksize);
+  }
+
+  starmap<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>>, chunksize?: number): Result<M, Returned<F>[]> {
+    return this.call('starmap', taskName(task), [...items].map((args) => [...args]), chunksize);
+  }
+
+  apply_async<F extends AnyFunction>(task: PoolTask<F>, args: Parameters<F>): Result<M, AsyncResultProxy<Returned<F>>> {
+    return this._callmethod('apply_async', [taskName(task), [...args]]);
+  }
+
+  map_async<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>[0]>, chunksize?: number): Result<M, AsyncResultProxy<Returned<F>[]>> {
+    return this.call('map_async', taskName(task), [...items], chunksize);
+  }
+
+  starmap_async<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>>, chunksize?: number): Result<M, AsyncResultProxy<Returned<F>[]>> {
+    return this.call('starmap_async', taskName(task), [...items].map((args) => [...args]), chunksize);
+  }
+
+  /** The results in order, through the server's iterator (`next()` until StopIteration). */
+  imap<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>[0]>, chunksize?: number): Result<M, IteratorProxy<Returned<F>>> {
+    return this.call('imap', taskName(task), [...items], chunksize);
+  }
+
+  imap_unordered<F extends AnyFunction>(task: PoolTask<F>, items: Iterable<Parameters<F>[0]>, chunksize?: number): Result<M, IteratorProxy<Returned<F>>> {
+    return this.call('imap_unordered', taskName(task), [...items], chunksize);
+  }
+
+  close(): Result<M, void> {
+    return this.call('close');
+  }
+
+  join(): Result<M, void> {
+    return this.call('join');
+  }
+
+  terminate(): Result<M, void> {
+    return this.call('terminate');
   }
 }
 
@@ -553,6 +638,8 @@ export const proxyClasses: ReadonlyMap<string, ProxyClass> = new Map<string, Pro
   ['Array', ArrayProxy],
   ['Namespace', NamespaceProxy],
   ['Iterator', IteratorProxy],
+  ['Pool', PoolProxy],
+  ['AsyncResult', AsyncResultProxy],
 ]);
 
 /** The proxy for a token: its typeid's class, or an AutoProxy for typeids SyncManager does not define. */

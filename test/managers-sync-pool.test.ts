@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { isStopIteration, PythonError, SyncManager, taskRef, type ManagerServer } from '../src/index.js';
 import type * as Tasks from './fixtures/managers-sync-pool-tasks.js';
 import { pythonFor } from './helpers/python-versions.js';
+import { within } from './pool/harness.js';
 import { finish, fixture, pythonScript } from './helpers/spawn.js';
 
 const url = new URL(`file://${fixture('managers-sync-pool-tasks.js')}`);
@@ -15,11 +16,6 @@ const slowly = taskRef<typeof Tasks.slowly>(url, 'slowly');
 const fail = taskRef<typeof Tasks.fail>(url, 'fail');
 const authkey = new TextEncoder().encode('pool-key');
 
-function within<T>(promise: Promise<T>, ms = 30_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 describe("SyncManager's Pool typeid", () => {
   let server: ManagerServer;

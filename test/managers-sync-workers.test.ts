@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Pool, Process, SyncManager, taskRef, type BackendName, type ManagerServer } from '../src/index.js';
 import type * as Tasks from './fixtures/managers-sync-tasks.js';
 import { pythonFor } from './helpers/python-versions.js';
+import { within } from './pool/harness.js';
 import { finish, firstLine, fixture, pythonScript } from './helpers/spawn.js';
 
 const url = new URL(`file://${fixture('managers-sync-tasks.js')}`);
@@ -18,11 +19,6 @@ const drop = taskRef<typeof Tasks.drop>(url, 'drop');
 const fill = taskRef<typeof Tasks.fill>(url, 'fill');
 const authkey = new TextEncoder().encode('workers-key');
 
-function within<T>(promise: Promise<T>, ms = 30_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** The reference count the server's debug_info gives an object. */
 async function refcountOf(manager: SyncManager, id: string): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { isStopIteration, ListProxy, PythonError, Slice, SyncManager, type ConditionProxy } from '../src/index.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
+import { within } from './pool/harness.js';
 import { finish, firstLine, fixture, pythonScript } from './helpers/spawn.js';
 
 const authkey = 'sync-key';
@@ -25,12 +26,6 @@ function throwsPython(fn: () => unknown, pythonClass: string): void {
   assert.throws(fn, (error: unknown) => error instanceof PythonError && error.pythonClass === pythonClass);
 }
 
-/** A promise with a deadline, so a hung call fails the test instead of hanging it. */
-function within<T>(promise: Promise<T>, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 interface Server {
   child: ChildProcess;

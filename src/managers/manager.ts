@@ -5,8 +5,9 @@ import type { ChallengeDigest } from '../connection/auth.js';
 import { Client } from '../connection/client.js';
 import type { SocketConnection } from '../connection/connection.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
-import { ManagerProtocolError, ManagerStateError, ManagerRemoteError } from './errors.js';
-import { parseReply, request } from './protocol.js';
+import { ManagerProtocolError, ManagerStateError } from './errors.js';
+import { request } from './protocol.js';
+import { unwrapReply } from './reply.js';
 import { autoProxy, type AutoProxy, type ProxyOwner } from './proxy.js';
 import type { ProxyRef } from './proxy-ref.js';
 import { checkTypeid, resolveTypeid, type TypeidEntry, type TypeidOptions } from './served.js';
@@ -208,25 +209,6 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** A reply's value, or the error it carries. A `#PROXY` becomes a proxy at the address of the call that got it. */
   #unwrap(value: unknown, address: Address): unknown {
-    const [kind, payload] = parseReply(value);
-    switch (kind) {
-      case '#RETURN':
-        return payload;
-      case '#ERROR':
-        throw payload instanceof Error ? payload : new ManagerProtocolError(`the server sent #ERROR with a ${typeof payload} instead of an exception`);
-      case '#TRACEBACK':
-        throw new ManagerRemoteError('ERR_MP_MANAGER_REMOTE', String(payload));
-      case '#UNSERIALIZABLE':
-        throw new ManagerRemoteError('ERR_MP_MANAGER_UNSERIALIZABLE', String(payload));
-      case '#PROXY': {
-        const [exposed, token] = Array.isArray(payload) ? (payload as unknown[]) : [];
-        if (!(token instanceof Token) || !Array.isArray(exposed)) throw new ManagerProtocolError('the server sent a #PROXY without (exposed, Token)');
-        // As Python's client does: the proxy lives at the address this side reached the server by.
-        token.address = address;
-        return autoProxy(this, token, exposed as string[]);
-      }
-      default:
-        throw new ManagerProtocolError(`Unrecognized message type ${JSON.stringify(kind)}`);
-    }
+    return unwrapReply(value, address, (token, exposed) => autoProxy(this, token, exposed));
   }
 }

@@ -12,7 +12,7 @@ import { servingHere } from '../serving-here.js';
 import { Token, addressFromWire } from '../token.js';
 import type { HelperAsk } from './helper-protocol.js';
 import { proxyClasses, proxyFor, SyncProxy, type SyncProxyOwner } from './proxies.js';
-import { unwrapReply } from './reply.js';
+import { unwrapReply } from '../reply.js';
 
 let helper: SyncCallThread | undefined;
 

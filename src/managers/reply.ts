@@ -1,8 +1,8 @@
-// A manager's reply as a value or a throw, for the proxies of a SyncManager and those rebuilt in a worker.
-import type { Address } from '../../connection/address.js';
-import { ManagerProtocolError, ManagerRemoteError } from '../errors.js';
-import { parseReply } from '../protocol.js';
-import { Token } from '../token.js';
+// A manager's reply as a value or a throw, for every client: BaseManager, SyncManager, proxies rebuilt in a worker.
+import type { Address } from '../connection/address.js';
+import { ManagerProtocolError, ManagerRemoteError } from './errors.js';
+import { parseReply } from './protocol.js';
+import { Token } from './token.js';
 
 /**
  * `#RETURN`'s value; `#ERROR`'s exception thrown; `#TRACEBACK` and `#UNSERIALIZABLE` as ManagerRemoteError; a
@@ -22,6 +22,7 @@ export function unwrapReply(value: unknown, address: Address, proxy: (token: Tok
     case '#PROXY': {
       const [exposed, token] = Array.isArray(payload) ? (payload as unknown[]) : [];
       if (!(token instanceof Token) || !Array.isArray(exposed)) throw new ManagerProtocolError('the server sent a #PROXY without (exposed, Token)');
+      // As Python's client does: the proxy lives at the address this side reached the server by.
       token.address = address;
       return proxy(token, exposed as string[]);
     }

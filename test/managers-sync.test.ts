@@ -1,4 +1,4 @@
-// SyncManager's typeids through typed proxies, against the TypeScript server and Python 3.11's and 3.12's, with the
+// SyncManager's typeids through typed proxies, against the TypeScript server and Python 3.11's, 3.12's and 3.13's, with the
 // cases of CPython's manager-backed tests (_TestContainers, _TestNamespace, _TestEvent, _TestCondition, _TestBarrier,
 // _TestValue, _TestLock) and what must not happen: a notify(n) waking more than n, a lock taken by a second owner, a
 // released proxy left counted on the server.
@@ -33,7 +33,7 @@ interface Server {
   done: ReturnType<typeof finish>;
 }
 
-async function startServer(kind: 'ts' | '3.11' | '3.12'): Promise<Server> {
+async function startServer(kind: 'ts' | '3.11' | '3.12' | '3.13'): Promise<Server> {
   const child =
     kind === 'ts'
       ? spawn(process.execPath, [fixture('managers-sync-server.js'), authkey], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -45,7 +45,7 @@ async function startServer(kind: 'ts' | '3.11' | '3.12'): Promise<Server> {
   return { child, port: Number(match[1]), done };
 }
 
-for (const kind of ['ts', '3.11', '3.12'] as const) {
+for (const kind of ['ts', '3.11', '3.12', '3.13'] as const) {
   describe(`SyncManager proxies against ${kind === 'ts' ? 'the TypeScript server' : `Python ${kind}'s server`}`, () => {
     let server: Server;
     let manager: SyncManager;
@@ -241,6 +241,23 @@ for (const kind of ['ts', '3.11', '3.12'] as const) {
       assert.deepEqual(await within(Promise.all(waits)), [true, true, true, true]);
       assert.equal(woken, 4);
       for (const proxy of [condition, ...waiters]) await proxy.dispose();
+    });
+
+    it('Condition.wait_for: the predicate checked with the lock held, until true or the timeout', async () => {
+      const condition = await manager.Condition();
+      const setter = await condition.clone();
+      const flag = await manager.Value('i', 0);
+      await condition.acquire();
+      assert.equal(await condition.wait_for(() => false, 0.05), false);
+      const waiting = condition.wait_for(async () => (await flag.get()) === 1, 30);
+      // The setter gets the lock only once wait_for waits (and released it).
+      assert.equal(await within(setter.acquire()), true);
+      await flag.set(1);
+      await setter.notify();
+      await setter.release();
+      assert.equal(await within(waiting), true);
+      await condition.release();
+      for (const proxy of [condition, setter, flag]) await proxy.dispose();
     });
 
     it('Lock, RLock and semaphores: a lock held by one owner is not acquirable by another', async () => {

@@ -226,6 +226,37 @@ export class ConditionProxy<M extends Mode = 'async'> extends AcquirerProxy<M> {
   notify_all(): Result<M, void> {
     return this.call('notify_all');
   }
+
+  /**
+   * Waits until `predicate()` is truthy (called with the lock held, first before any wait), at most `timeout`
+   * seconds; its last value. As Python's ConditionProxy, on this side: a `wait` per try. On an async proxy the
+   * predicate may return a promise.
+   */
+  wait_for<T>(predicate: () => M extends 'blocking' ? T : T | Promise<T>, timeout: number | null = null): Result<M, T> {
+    const end = timeout === null ? null : performance.now() + timeout * 1000;
+    const left = (): number | null | undefined => {
+      if (end === null) return null;
+      const seconds = (end - performance.now()) / 1000;
+      return seconds <= 0 ? undefined : seconds;
+    };
+    if (this.isBlocking) {
+      let result = predicate() as T;
+      for (let wait = left(); !result && wait !== undefined; wait = left()) {
+        (this as unknown as ConditionProxy<'blocking'>).wait(wait);
+        result = predicate() as T;
+      }
+      return result as Result<M, T>;
+    }
+    const check = predicate as () => T | Promise<T>;
+    return (async () => {
+      let result = await check();
+      for (let wait = left(); !result && wait !== undefined; wait = left()) {
+        await (this as unknown as ConditionProxy).wait(wait);
+        result = await check();
+      }
+      return result;
+    })() as Result<M, T>;
+  }
 }
 
 /** Python's BarrierProxy: `wait(timeout)` gives this party's index; `parties`, `n_waiting`, `broken` are read from the server. */

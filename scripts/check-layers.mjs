@@ -15,18 +15,18 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 export const layers = [
   ['error-codes.ts', 'errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize', 'backends/spawn-sidecar.ts', 'pickle'],
+  ['serialize', 'backends/spawn-sidecar.ts', 'backends/sync-call-thread.ts', 'pickle'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue', 'store'],
   ['wire'],
   ['connection'],
-  ['managers'],
   ['observe'],
   ['worker'],
   ['backends'],
   ['pool'],
   ['process'],
+  ['managers'],
   ['cli', 'index.ts', 'main.ts', 'worker-entry.ts'],
 ];
 

@@ -2,6 +2,7 @@
 // The `multiproc` command.
 import { runDemo } from './demo.js';
 import { shmCommand } from './shm-command.js';
+import { managerCommand } from './manager-command.js';
 
 const usage = `usage: multiproc <command>
   demo                      a Node process, a worker thread and Python sharing one segment; a map on both pools
@@ -19,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(out);
     case 'shm':
       return shmCommand(args, out);
+    case 'manager':
+      return managerCommand(args, out);
     default:
       out(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -8,3 +8,25 @@ export { ManagedQueue } from './managed-queue.js';
 export { keywordParameters, type TypeidOptions } from './served.js';
 export { callSignal } from './call-context.js';
 export { ManagerRemoteError, ManagerProtocolError, ManagerStateError } from './errors.js';
+export { SyncManager, syncTypeids } from './sync-manager.js';
+export {
+  SyncProxy,
+  JoinableQueueProxy,
+  EventProxy,
+  AcquirerProxy,
+  ConditionProxy,
+  BarrierProxy,
+  ValueProxy,
+  NamespaceProxy,
+  ListProxy,
+  DictProxy,
+  ArrayProxy,
+  IteratorProxy,
+  PoolProxy,
+  AsyncResultProxy,
+  type PoolTask,
+  isStopIteration,
+  type Mode as ProxyMode,
+  type Result as ProxyResult,
+} from './sync/proxies.js';
+export { Slice } from './sync/python-values.js';

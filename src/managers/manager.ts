@@ -5,8 +5,9 @@ import type { ChallengeDigest } from '../connection/auth.js';
 import { Client } from '../connection/client.js';
 import type { SocketConnection } from '../connection/connection.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
-import { ManagerProtocolError, ManagerStateError, ManagerRemoteError } from './errors.js';
-import { parseReply, request } from './protocol.js';
+import { ManagerProtocolError, ManagerStateError } from './errors.js';
+import { request } from './protocol.js';
+import { unwrapReply } from './reply.js';
 import { autoProxy, type AutoProxy, type ProxyOwner } from './proxy.js';
 import type { ProxyRef } from './proxy-ref.js';
 import { checkTypeid, resolveTypeid, type TypeidEntry, type TypeidOptions } from './served.js';
@@ -89,12 +90,18 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** `create(typeid, *args)` on the server: a proxy holding the creation reference. */
   async create<M extends object = Record<string, (...args: never[]) => Promise<unknown>>>(typeid: string, ...args: unknown[]): Promise<AutoProxy<M>> {
+    const [token, exposed] = await this.createToken(typeid, args);
+    return autoProxy<M>(this, token, exposed);
+  }
+
+  /** `create(typeid, *args, **kwds)`: the new object's Token and exposed names, for a manager that makes its own proxy types. */
+  async createToken(typeid: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<[Token, string[]]> {
     checkTypeid(typeid);
-    const result = await this.#oneShot('create', [typeid, ...args]);
+    const result = await this.#oneShot('create', [typeid, ...args], kwds);
     if (!Array.isArray(result) || result.length !== 2 || typeof result[0] !== 'string' || !Array.isArray(result[1])) {
       throw new ManagerProtocolError('the server answered create with something that is not (ident, exposed)');
     }
-    return autoProxy<M>(this, new Token(typeid, this.#address, result[0]), result[1] as string[]);
+    return [new Token(typeid, this.#address, result[0]), result[1] as string[]];
   }
 
   /** A live proxy for a pickled one (a ProxyRef loaded from a Python process): takes a reference of its own with `incref`. */
@@ -189,11 +196,11 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   }
 
   /** One request on a connection of its own, as Python's `dispatch()`. */
-  async #oneShot(funcname: string, args: readonly unknown[] = []): Promise<unknown> {
+  async #oneShot(funcname: string, args: readonly unknown[] = [], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<unknown> {
     if (funcname !== 'decref') this.#assertOpen();
     const connection = await this.#open();
     try {
-      await connection.send(request(null, funcname, args));
+      await connection.send(request(null, funcname, args, kwds));
       return this.#unwrap(await connection.recv(), this.#address);
     } finally {
       connection.close();
@@ -202,25 +209,6 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** A reply's value, or the error it carries. A `#PROXY` becomes a proxy at the address of the call that got it. */
   #unwrap(value: unknown, address: Address): unknown {
-    const [kind, payload] = parseReply(value);
-    switch (kind) {
-      case '#RETURN':
-        return payload;
-      case '#ERROR':
-        throw payload instanceof Error ? payload : new ManagerProtocolError(`the server sent #ERROR with a ${typeof payload} instead of an exception`);
-      case '#TRACEBACK':
-        throw new ManagerRemoteError('ERR_MP_MANAGER_REMOTE', String(payload));
-      case '#UNSERIALIZABLE':
-        throw new ManagerRemoteError('ERR_MP_MANAGER_UNSERIALIZABLE', String(payload));
-      case '#PROXY': {
-        const [exposed, token] = Array.isArray(payload) ? (payload as unknown[]) : [];
-        if (!(token instanceof Token) || !Array.isArray(exposed)) throw new ManagerProtocolError('the server sent a #PROXY without (exposed, Token)');
-        // As Python's client does: the proxy lives at the address this side reached the server by.
-        token.address = address;
-        return autoProxy(this, token, exposed as string[]);
-      }
-      default:
-        throw new ManagerProtocolError(`Unrecognized message type ${JSON.stringify(kind)}`);
-    }
+    return unwrapReply(value, address, (token, exposed) => autoProxy(this, token, exposed));
   }
 }

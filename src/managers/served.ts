@@ -9,6 +9,24 @@ import { PythonError } from '../pickle/python-error.js';
  */
 export const keywordParameters: unique symbol = Symbol.for('multiproc.managers.keywordParameters');
 
+/**
+ * A method of a served object the server calls once no one holds it (its last decref) and when the server stops:
+ * where an object that owns resources (a served Pool's workers) lets them go.
+ */
+export const onLastRelease: unique symbol = Symbol.for('multiproc.managers.onLastRelease');
+
+/** Calls a served object's `onLastRelease` method, if it has one; what it throws or rejects with is dropped. */
+export function lastRelease(obj: unknown): void {
+  const hook = typeof obj === 'object' && obj !== null ? (obj as Record<symbol, unknown>)[onLastRelease] : undefined;
+  if (typeof hook !== 'function') return;
+  try {
+    const done: unknown = hook.call(obj);
+    if (done instanceof Promise) done.catch(() => undefined);
+  } catch {
+    // The object is dropped either way.
+  }
+}
+
 /** How the server makes and serves the objects of one typeid (Python's `register(typeid, callable, ..., exposed, method_to_typeid)`). */
 export interface TypeidOptions {
   /**
@@ -80,8 +98,17 @@ export function placeArguments(obj: object, method: string, args: readonly unkno
   const placed: unknown[] = [...args];
   if (kwds.size === 0) return placed;
   const names = parametersOf(obj, method);
+  // A '**' in the table takes the keywords no other name does, as a Map at its position (Python's **kwargs).
+  const rest = names?.indexOf('**') ?? -1;
   for (const [key, value] of kwds) {
-    const at = typeof key === 'string' && names !== undefined ? names.indexOf(key) : -1;
+    const at = typeof key === 'string' && names !== undefined && key !== '**' ? names.indexOf(key) : -1;
+    if (at < 0 && rest >= 0) {
+      while (placed.length < rest) placed.push(undefined);
+      const extra = placed[rest] instanceof Map ? (placed[rest] as Map<unknown, unknown>) : new Map<unknown, unknown>();
+      extra.set(key, value);
+      placed[rest] = extra;
+      continue;
+    }
     if (at < 0) throw new PythonError('builtins', 'TypeError', [`${method}() got an unexpected keyword argument ${typeof key === 'string' ? `'${key}'` : String(key)}`]);
     if (at < args.length) throw new PythonError('builtins', 'TypeError', [`${method}() got multiple values for argument '${key as string}'`]);
     placed[at] = value;

@@ -13,7 +13,8 @@ import { toTuple } from '../pickle/types.js';
 import { runInCall } from './call-context.js';
 import { isConnectionLoss, ManagerStateError } from './errors.js';
 import { parseRequest, publicFunctions, pyRepr, reply, tracebackText, type Request } from './protocol.js';
-import { exposedOf, placeArguments, type TypeidEntry } from './served.js';
+import { markServing } from './serving-here.js';
+import { exposedOf, lastRelease, placeArguments, type TypeidEntry } from './served.js';
 import { Token } from './token.js';
 
 export interface ManagerServerOptions {
@@ -125,6 +126,7 @@ export class ManagerServer implements AsyncDisposable {
     this.#loadOptions = loadOptions;
     this.#objects.set('0', { obj: null, exposed: [], methodToTypeid: new Map(), refcount: -1 });
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    markServing(listener.address, true);
   }
 
   /** Where clients connect: `[host, port]` with the port picked, or the socket path. */
@@ -178,6 +180,8 @@ export class ManagerServer implements AsyncDisposable {
     this.#stopping.abort(new ManagerStateError('ERR_MP_MANAGER_STATE', 'the manager server is shutting down'));
     this.#listener.close();
     for (const connection of this.#connections) connection.close();
+    for (const served of this.#objects.values()) lastRelease(served.obj);
+    markServing(this.#listener.address, false);
     this.#resolveStopped();
   }
 
@@ -285,7 +289,10 @@ export class ManagerServer implements AsyncDisposable {
         obj = entry.callable(...args, ...(kwds.size > 0 ? [kwds] : []));
         if (isPromiseLike(obj)) obj = await obj;
       } catch (error) {
-        throw new Failure((error as PythonError).pythonClass ?? 'Exception', (error as Error).message ?? String(error));
+        // A PythonError's message already starts with its class; the traceback's last line names it once.
+        const first = error instanceof PythonError ? error.pythonArgs[0] : undefined;
+        const message = error instanceof PythonError ? (typeof first === 'string' ? first : '') : ((error as Error).message ?? String(error));
+        throw new Failure((error as PythonError).pythonClass ?? 'Exception', message);
       }
     }
     return this.#store(obj, entry);
@@ -308,7 +315,10 @@ export class ManagerServer implements AsyncDisposable {
   #decref(ident: unknown): void {
     const served = typeof ident === 'string' && ident !== '0' ? this.#objects.get(ident) : undefined;
     if (served === undefined) throw new Failure('KeyError', pyRepr(ident));
-    if (--served.refcount === 0) this.#objects.delete(ident as string);
+    if (--served.refcount === 0) {
+      this.#objects.delete(ident as string);
+      lastRelease(served.obj);
+    }
   }
 
   /** A method channel: requests are read ahead, so a client that goes away mid-call gives the call up. */

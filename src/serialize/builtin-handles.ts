@@ -28,6 +28,7 @@ const modules: Readonly<Record<string, string>> = {
   'multiproc.ObjectRef': 'store/object-ref.js',
   'multiproc.ObjectRef.value': 'store/object-ref.js',
   'multiproc.store.Slot': 'store/layout.js',
+  'multiproc.ManagerProxy': 'managers/sync/helper-owner.js',
 };
 
 /** The module URL that registers the built-in handle type `name`, if it is one. */

@@ -1,0 +1,17 @@
+// The addresses this thread's manager servers listen at, so a blocking call that would wait on its own event loop is refused.
+import type { Address } from '../connection/address.js';
+
+const addresses = new Set<string>();
+
+function keyOf(address: Address): string {
+  return typeof address === 'string' ? address : `${address[0]}:${address[1]}`;
+}
+
+export function servingHere(address: Address): boolean {
+  return addresses.has(keyOf(address));
+}
+
+export function markServing(address: Address, serving: boolean): void {
+  if (serving) addresses.add(keyOf(address));
+  else addresses.delete(keyOf(address));
+}

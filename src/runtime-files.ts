@@ -18,6 +18,7 @@ export const runtimeFiles = {
   'cli/demo-tasks.js': 'standalone',
   'shm/tracker-main.js': 'standalone',
   'cli/demo-worker.js': 'standalone',
+  'managers/server-main.js': 'standalone',
 } as const;
 
 export type RuntimeFile = keyof typeof runtimeFiles;

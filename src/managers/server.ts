@@ -1,4 +1,5 @@
 // ManagerServer: Python's multiprocessing.managers.Server, serving TypeScript objects to Python and TypeScript clients.
+import { setMaxListeners } from 'node:events';
 import { expected } from '../errors.js';
 import type { Address } from '../connection/address.js';
 import type { SocketConnection } from '../connection/connection.js';
@@ -143,6 +144,8 @@ export class ManagerServer implements AsyncDisposable {
     this.#extension = extension;
     this.#objects.set('0', { obj: null, exposed: [], methodToTypeid: new Map(), refcount: -1 });
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    // Every method channel listens for the stop: as many listeners as clients, which is no leak.
+    setMaxListeners(0, this.#stopping.signal);
   }
 
   /** Where clients connect: `[host, port]` with the port picked, or the socket path. */

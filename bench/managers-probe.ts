@@ -1,0 +1,79 @@
+// multiproc's side of bench/managers.bench.ts, each role in a fresh process: the seed's server, a round-trip
+// client, a worker (the seed's client) and the master. The same roles and output as bench/managers_python.py.
+import { BaseManager, ManagedQueue, type QueueProxy } from '../src/index.js';
+import { median } from './lib/stats.js';
+
+const authkey = new TextEncoder().encode('bench key');
+
+async function serve(): Promise<void> {
+  const [tasks, results, rt] = [new ManagedQueue(), new ManagedQueue(), new ManagedQueue()];
+  const manager = new BaseManager({ authkey })
+    .register('get_task_queue', { callable: () => tasks })
+    .register('get_result_queue', { callable: () => results })
+    .register('get_rt_queue', { callable: () => rt });
+  const server = await manager.getServer();
+  console.log(JSON.stringify({ port: (server.address as [string, number])[1] }));
+  await server.serveForever();
+}
+
+const connect = (port: number): Promise<BaseManager> => new BaseManager({ address: ['127.0.0.1', port], authkey }).connect();
+
+async function roundtrip(port: number, n: number): Promise<void> {
+  const q = await (await connect(port)).create<QueueProxy<number>>('get_rt_queue');
+  for (let i = 0; i < 200; i++) {
+    await q.put(i);
+    await q.get();
+  }
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await q.put(i);
+    await q.get();
+    times.push(performance.now() - t0);
+  }
+  const elapsed = performance.now() - start;
+  console.log(JSON.stringify({ perSec: n / (elapsed / 1000), medianUs: median(times) * 1000 }));
+  process.exit(0);
+}
+
+async function worker(port: number): Promise<void> {
+  const manager = await connect(port);
+  const tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
+  const results = await manager.create<QueueProxy<[number, number]>>('get_result_queue');
+  await tasks.qsize();
+  await results.qsize();
+  console.log('ready');
+  for (;;) {
+    const n = await tasks.get();
+    if (n === null) break;
+    await results.put([n, n * n]);
+  }
+  process.exit(0);
+}
+
+async function master(port: number, m: number, workers: number): Promise<void> {
+  const manager = await connect(port);
+  const tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
+  const results = await manager.create<QueueProxy<[number, number]>>('get_result_queue');
+  await tasks.qsize();
+  await results.qsize();
+  const start = performance.now();
+  for (let n = 0; n < m; n++) await tasks.put(n);
+  for (let w = 0; w < workers; w++) await tasks.put(null);
+  let wrong = 0;
+  for (let i = 0; i < m; i++) {
+    const [n, square] = await results.get();
+    if (square !== n * n) wrong++;
+  }
+  const elapsed = performance.now() - start;
+  if (wrong > 0) throw new Error(`${wrong} wrong results`);
+  console.log(JSON.stringify({ perSec: m / (elapsed / 1000) }));
+  process.exit(0);
+}
+
+const [mode, a, b, c] = process.argv.slice(2);
+if (mode === 'server') await serve();
+else if (mode === 'roundtrip') await roundtrip(Number(a), Number(b));
+else if (mode === 'worker') await worker(Number(a));
+else await master(Number(a), Number(b), Number(c));

@@ -52,6 +52,49 @@ async function worker(port: number): Promise<void> {
   process.exit(0);
 }
 
+/** The seed's client with `depth` loops, each its own call in flight (its own method channel). */
+async function pipelinedWorker(port: number, depth: number): Promise<void> {
+  const manager = await connect(port);
+  const tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
+  const results = await manager.create<QueueProxy<[number, number]>>('get_result_queue');
+  await Promise.all(Array.from({ length: depth }, () => Promise.all([tasks.qsize(), results.qsize()])));
+  console.log('ready');
+  await Promise.all(Array.from({ length: depth }, async () => {
+    for (;;) {
+      const n = await tasks.get();
+      if (n === null) break;
+      await results.put([n, n * n]);
+    }
+  }));
+  process.exit(0);
+}
+
+/** The master with `depth` puts, then `depth` gets, in flight at once; the clients get `depth` Nones each. */
+async function pipelinedMaster(port: number, m: number, workers: number, depth: number): Promise<void> {
+  const manager = await connect(port);
+  const tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
+  const results = await manager.create<QueueProxy<[number, number]>>('get_result_queue');
+  await Promise.all(Array.from({ length: depth }, () => Promise.all([tasks.qsize(), results.qsize()])));
+  const start = performance.now();
+  let next = 0;
+  let wrong = 0;
+  const putting = Promise.all(Array.from({ length: depth }, async () => {
+    while (next < m) await tasks.put(next++);
+  })).then(() => Promise.all(Array.from({ length: workers * depth }, () => tasks.put(null))));
+  let taken = 0;
+  await Promise.all([putting, ...Array.from({ length: depth }, async () => {
+    while (taken < m) {
+      taken++;
+      const [n, square] = await results.get();
+      if (square !== n * n) wrong++;
+    }
+  })]);
+  const elapsed = performance.now() - start;
+  if (wrong > 0) throw new Error(`${wrong} wrong results`);
+  console.log(JSON.stringify({ perSec: m / (elapsed / 1000) }));
+  process.exit(0);
+}
+
 async function master(port: number, m: number, workers: number): Promise<void> {
   const manager = await connect(port);
   const tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
@@ -72,8 +115,10 @@ async function master(port: number, m: number, workers: number): Promise<void> {
   process.exit(0);
 }
 
-const [mode, a, b, c] = process.argv.slice(2);
+const [mode, a, b, c, d] = process.argv.slice(2);
 if (mode === 'server') await serve();
+else if (mode === 'worker-pipelined') await pipelinedWorker(Number(a), Number(b));
+else if (mode === 'master-pipelined') await pipelinedMaster(Number(a), Number(b), Number(c), Number(d));
 else if (mode === 'roundtrip') await roundtrip(Number(a), Number(b));
 else if (mode === 'worker') await worker(Number(a));
 else await master(Number(a), Number(b), Number(c));

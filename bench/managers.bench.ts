@@ -54,6 +54,22 @@ function runJson<T>(lang: Lang, args: string[]): Promise<T> {
   });
 }
 
+/** The seed with TypeScript clients that keep `depth` calls in flight each (one method channel per call). */
+async function measurePipelined(server: Lang, m: number, depth: number): Promise<number> {
+  const child = start(server, ['server']);
+  try {
+    const { port } = JSON.parse(await firstLine(child)) as { port: number };
+    const clients = Array.from({ length: workers }, () => start('ts', ['worker-pipelined', String(port), String(depth)]));
+    const exits = clients.map((client) => new Promise((resolve) => client.once('exit', resolve)));
+    await Promise.all(clients.map((client) => firstLine(client)));
+    const seed = await runJson<{ perSec: number }>('ts', ['master-pipelined', String(port), String(m), String(workers), String(depth)]);
+    await Promise.all(exits);
+    return seed.perSec;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 /** One mix measured once: a fresh server, the round trips, then the seed with fresh clients. */
 async function measure(mix: Mix, n: number, m: number): Promise<{ roundtrip: number; roundtripUs: number; seed: number }> {
   const server = start(mix.server, ['server']);
@@ -75,6 +91,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const n = ctx.smoke ? 50 : 3000;
   const m = ctx.smoke ? 100 : 6000;
   const results = new Map(mixes.map((mix) => [mix.label, { roundtrip: [] as number[], roundtripUs: [] as number[], seed: [] as number[] }]));
+  const depth = 16;
+  const pipelined = { ts: [] as number[], py: [] as number[] };
   const steal: number[] = [];
   for (let round = 0; round < ctx.rounds; round++) {
     ctx.log(`   round ${round + 1}/${ctx.rounds}`);
@@ -87,6 +105,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
         into.roundtripUs.push(result.roundtripUs);
         into.seed.push(result.seed);
       }
+      for (const server of round % 2 === 0 ? (['ts', 'py'] as const) : (['py', 'ts'] as const)) pipelined[server].push(await measurePipelined(server, m, depth));
     });
     steal.push(measured.steal);
   }
@@ -106,6 +125,11 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '| server, clients | round trips/s | median pair (us) | vs Python-Python | seed messages/s | vs Python-Python |',
     '|---|---|---|---|---|---|',
     ...rows,
+    `| TS server, TS clients with ${depth} calls in flight per process | | | | ${summarize(pipelined.ts, 0)} | ${summarize(ratioPerRound(pipelined.ts, pyPy.seed))} |`,
+    `| Python server, TS clients with ${depth} calls in flight per process | | | | ${summarize(pipelined.py, 0)} | ${summarize(ratioPerRound(pipelined.py, pyPy.seed))} |`,
+    '',
+    `The last two rows are the same work written the way Node runs it: each TS process keeps ${depth} calls in flight ` +
+      "(a proxy opens one method channel per call in flight), where Python's clients, as the seed writes them, make one call at a time.",
     '',
     `**TS-TS is ${format(ratio('TS server, TS clients', 'roundtrip'))}x Python-Python on the round trip and ${format(ratio('TS server, TS clients', 'seed'))}x on the seed** ` +
       `(target: at least 2x). A TS client on a Python server runs at ${format(ratio('Python server, TS clients', 'roundtrip'))}x and ` +

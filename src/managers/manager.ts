@@ -264,7 +264,8 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** One request on a connection of its own, as Python's `dispatch()`. */
   async #oneShot(funcname: string, args: readonly unknown[] = []): Promise<unknown> {
-    if (funcname !== 'decref') this.#assertOpen();
+    // A started server is still ours to stop after close().
+    if (funcname !== 'decref' && !(funcname === 'shutdown' && this.#started !== undefined)) this.#assertOpen();
     const connection = await this.#open();
     try {
       await connection.send(request(null, funcname, args));

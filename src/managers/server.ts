@@ -201,7 +201,14 @@ export class ManagerServer implements AsyncDisposable {
   /** Stops listening, gives up blocked calls and closes every connection. */
   close(): void {
     if (this.closed) return;
-    this.#stopExtension();
+    try {
+      this.#stopExtension();
+    } finally {
+      this.#stop();
+    }
+  }
+
+  #stop(): void {
     this.#stopping.abort(new ManagerStateError('ERR_MP_MANAGER_STATE', 'the manager server is shutting down'));
     this.#listener.close();
     for (const connection of this.#connections) connection.close();
@@ -251,8 +258,13 @@ export class ManagerServer implements AsyncDisposable {
         return;
       }
       if (funcname === 'shutdown') {
-        // As Python's SharedMemoryServer: its segments are unlinked before the replies go out.
-        this.#stopExtension();
+        // As Python's SharedMemoryServer: its segments are unlinked before the replies go out. One that cannot be
+        // unlinked stops no shutdown (it stays with its creator's resource tracker).
+        try {
+          this.#stopExtension();
+        } catch {
+          // close() below stops the server all the same.
+        }
         await this.#send(connection, '#RETURN', null).catch(() => undefined);
         await this.#send(connection, '#RETURN', null).catch(() => undefined);
         this.close();

@@ -51,13 +51,15 @@ export class SegmentTracker {
    * died) is no error: the point was that it should not outlive the server, and it does not.
    */
   unlinkAll(): void {
+    const errors: unknown[] = [];
     for (const name of [...this.#names]) {
       try {
         this.destroy(name);
       } catch (error) {
-        if (!(error instanceof SharedMemoryNotFoundError)) throw error;
+        if (!(error instanceof SharedMemoryNotFoundError)) errors.push(error);
       }
     }
+    if (errors.length > 0) throw new AggregateError(errors, 'the manager server could not unlink every tracked segment');
   }
 }
 
@@ -72,7 +74,13 @@ export function segmentServerExtension(tracker: SegmentTracker): ServerExtension
       }],
       ['release_segment', (...args) => {
         if (args.length !== 1) throw new PythonError('builtins', 'TypeError', [`release_segment() takes 1 argument (${args.length} given)`]);
-        tracker.destroy(args[0]);
+        try {
+          tracker.destroy(args[0]);
+        } catch (error) {
+          // Python's SharedMemory(name) raises FileNotFoundError for a segment that is gone.
+          if (error instanceof SharedMemoryNotFoundError) throw new PythonError('builtins', 'FileNotFoundError', [error.message]);
+          throw error;
+        }
         return null;
       }],
       // Python returns its list itself; a list pickles the same from either.

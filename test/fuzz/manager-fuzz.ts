@@ -520,7 +520,7 @@ client would: bytes instead of a handshake, frames cut short, lengths up to 2^64
 a wrong key followed by a call, frames written a byte at a time, pickles mutated from the pickle fuzz's corpus,
 requests whose pickles name \`os.system\`, \`posix.system\`, \`builtins.eval\`, \`builtins.exec\`, \`subprocess.Popen\`
 (each set to create a marker file) and other globals off the allow-list. Every 1,000 cases a real client calls the
-canary (the server must answer) and the server's RSS is read from /proc; twice a run ${limits.maxConnections + 24}
+canary (the server must answer) and the server's RSS is read from /proc; every 25,000 cases ${limits.maxConnections + 24}
 authenticated channels are opened at once against the connection limit.
 
 ${os.cpus().length}-core machine, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}, ${report.count.toLocaleString('en-US')} cases in ${(report.totalMs / 1000).toFixed(0)} s.

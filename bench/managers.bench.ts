@@ -1,6 +1,7 @@
 // Managers on loopback: a proxy round trip (queue.put + queue.get) and the seed pattern (one task queue, 2 clients, one
 // result queue), with a TypeScript or a Python server and TypeScript or Python clients, every mix in one run.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchSection } from './lib/context.js';
@@ -94,6 +95,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const depth = 16;
   const pipelined = { ts: [] as number[], py: [] as number[] };
   const steal: number[] = [];
+  const load: number[] = [];
   for (let round = 0; round < ctx.rounds; round++) {
     ctx.log(`   round ${round + 1}/${ctx.rounds}`);
     const order = mixes.map((_, i) => mixes[(i + round) % mixes.length]!);
@@ -108,6 +110,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       for (const server of round % 2 === 0 ? (['ts', 'py'] as const) : (['py', 'ts'] as const)) pipelined[server].push(await measurePipelined(server, m, depth));
     });
     steal.push(measured.steal);
+    load.push(loadavg()[0]!);
   }
   const pyPy = results.get('Python server, Python clients')!;
   const rows = mixes.map((mix) => {
@@ -134,7 +137,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `**TS-TS is ${format(ratio('TS server, TS clients', 'roundtrip'))}x Python-Python on the round trip and ${format(ratio('TS server, TS clients', 'seed'))}x on the seed** ` +
       `(target: at least 2x). A TS client on a Python server runs at ${format(ratio('Python server, TS clients', 'roundtrip'))}x and ` +
       `${format(ratio('Python server, TS clients', 'seed'))}x of Python's own client (target: at least 1x). ` +
-      `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,
+      `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}; load average (1 min) after each round: ` +
+      `${load.map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} CPUs. Other work on the machine shows in the spread: ` +
+      'compare medians, and ratios only within a round.',
   ].join('\n');
   return { title: 'Managers', markdown };
 }

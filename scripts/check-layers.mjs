@@ -15,7 +15,7 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
 export const layers = [
   ['error-codes.ts', 'errors.ts', 'clock.ts', 'builtins.ts', 'import-module.ts', 'runtime-files.ts', 'load-runtime.ts'],
   ['native'],
-  ['serialize', 'backends/spawn-sidecar.ts', 'backends/sync-call-thread.ts', 'pickle'],
+  ['serialize', 'backends/spawn-sidecar.ts', 'backends/sync-call-thread.ts', 'backends/spawn-manager.ts', 'pickle'],
   ['shm'],
   ['sync'],
   ['sharedctypes', 'queue', 'store'],

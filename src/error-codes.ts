@@ -340,6 +340,10 @@ export const errorCodes = {
     class: 'ManagerStateError',
     meaning: '`serveForever()` on a server that already serves or was shut down, or a request through a manager after `close()`. Make a new server or manager.',
   },
+  ERR_MP_MANAGER_START_FAILED: {
+    class: 'ManagerStartError',
+    meaning: "`start()` could not bring the manager's server up in its child process: a registered callable or the initializer failed to import or threw, the address could not be listened on, or the child took longer than `timeout`. The message carries the child's reason.",
+  },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 
 /** Every code a `MultiprocError` may carry: a misspelled code is a compile error. */

@@ -182,3 +182,8 @@ export {
   type ProxyMode,
   type ProxyResult,
 } from './managers/index.js';
+export { RemoteSharedMemoryManager, type RemoteSharedMemoryManagerOptions } from './managers/remote-shared-memory-manager.js';
+export { SegmentTracker } from './managers/shared-memory-server.js';
+export { ManagerStartError } from './managers/errors.js';
+export type { StartOptions, FunctionName } from './managers/start-child.js';
+export type { ServerExtension } from './managers/server.js';

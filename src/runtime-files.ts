@@ -19,6 +19,7 @@ export const runtimeFiles = {
   'shm/tracker-main.js': 'standalone',
   'cli/demo-worker.js': 'standalone',
   'managers/sync/call-helper.js': 'standalone',
+  'managers/server-main.js': 'standalone',
 } as const;
 
 export type RuntimeFile = keyof typeof runtimeFiles;

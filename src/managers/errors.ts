@@ -45,3 +45,10 @@ export function isConnectionLoss(error: unknown): boolean {
     error instanceof AuthenticationError
   );
 }
+
+/** `start()` could not bring its server up in a child process: the child failed to import, initialize or listen, or took too long (`ERR_MP_MANAGER_START_FAILED`). */
+export class ManagerStartError extends MultiprocError {
+  constructor(message: string, options: MultiprocErrorOptions = {}) {
+    super('ERR_MP_MANAGER_START_FAILED', message, options);
+  }
+}

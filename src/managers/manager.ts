@@ -5,13 +5,14 @@ import type { ChallengeDigest } from '../connection/auth.js';
 import { Client } from '../connection/client.js';
 import type { SocketConnection } from '../connection/connection.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
-import { ManagerProtocolError, ManagerStateError } from './errors.js';
+import { isConnectionLoss, ManagerProtocolError, ManagerStateError } from './errors.js';
 import { request } from './protocol.js';
 import { unwrapReply } from './reply.js';
 import { autoProxy, type AutoProxy, type ProxyOwner } from './proxy.js';
 import type { ProxyRef } from './proxy-ref.js';
 import { checkTypeid, resolveTypeid, type TypeidEntry, type TypeidOptions } from './served.js';
-import { ManagerServer } from './server.js';
+import { ManagerServer, type ServerExtension } from './server.js';
+import { describeTypeids, startServerChild, type StartedServer, type StartOptions } from './start-child.js';
 import { Token } from './token.js';
 
 export interface ManagerOptions {
@@ -31,6 +32,10 @@ export interface ManagerOptions {
   loadOptions?: LoadOptions;
   /** How messages are pickled. @default protocol 4 */
   dumpOptions?: DumpOptions;
+  /** The server's limit on authenticated connections served at once. @default 1024 */
+  maxConnections?: number;
+  /** The longest request the server reads, in bytes. @default 268435456 */
+  maxMessageSize?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   readonly #busy = new Set<SocketConnection>();
   #address: Address;
   #closed = false;
+  #started: StartedServer | undefined;
 
   constructor(options: ManagerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
@@ -69,10 +75,14 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** A server listening at `address` for the registered typeids (Python's `get_server()`); `serveForever()` runs it. */
   async getServer(): Promise<ManagerServer> {
-    const { authkey, digest, authTimeout, loadOptions, dumpOptions } = this.#options;
+    const { authkey, digest, authTimeout, loadOptions, dumpOptions, maxConnections, maxMessageSize } = this.#options;
+    const extension = this.serverExtension();
     const server = await ManagerServer.listen(this.#registry, {
       address: this.#address,
       authkey,
+      ...(extension === undefined ? {} : { extension }),
+      ...(maxConnections === undefined ? {} : { maxConnections }),
+      ...(maxMessageSize === undefined ? {} : { maxMessageSize }),
       ...(digest === undefined ? {} : { digest }),
       ...(authTimeout === undefined ? {} : { authTimeout }),
       ...(loadOptions === undefined ? {} : { loadOptions }),
@@ -80,6 +90,54 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     });
     this.#address = server.address;
     return server;
+  }
+
+  /**
+   * Python's `start(initializer, initargs)`: the server runs in a child process, which makes every registered
+   * typeid's object by importing its callable by module and export name (register the function with
+   * `registerFunction(fn, import.meta.url)`, or pass a task reference), calls `initializer(...initargs)` first,
+   * and dies with this process. Resolves once the child listens; `address` is then where it does.
+   * `shutdown()` (or `await using`) stops it.
+   */
+  async start(options: StartOptions = {}): Promise<this> {
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+    this.#assertOpen();
+    if (this.#started !== undefined) throw new ManagerStateError('ERR_MP_MANAGER_STATE', 'this manager has already been started');
+    const { address, authkey, digest, authTimeout, maxConnections, maxMessageSize, loadOptions, dumpOptions } = this.#options;
+    // A registry of classes is code: it cannot be copied to the child, which registers its own by importing modules.
+    if (loadOptions !== undefined || dumpOptions !== undefined) {
+      throw new TypeError(expected('loadOptions', "undefined with start(): the child registers pickle classes by importing the modules that define them (the initializer's)", loadOptions ?? dumpOptions));
+    }
+    const childOptions: Record<string, unknown> = { ...this.childOptions(), authkey, address: address ?? ['127.0.0.1', 0] };
+    for (const [key, value] of Object.entries({ digest, authTimeout, maxConnections, maxMessageSize })) if (value !== undefined) childOptions[key] = value;
+    this.#started = await startServerChild({ exportName: this.childExportName(), options: childOptions, typeids: describeTypeids(this.#registry) }, options);
+    this.#address = this.#started.address;
+    return this;
+  }
+
+  /** The pid of the server's child process after `start()`. */
+  get pid(): number | undefined {
+    return this.#started?.pid;
+  }
+
+  /** The package export `start()`'s child makes its manager with. */
+  protected childExportName(): string {
+    return 'BaseManager';
+  }
+
+  /** Options beyond the base ones that `start()`'s child gives its manager. */
+  protected childOptions(): Record<string, unknown> {
+    return {};
+  }
+
+  /** What a subclass's server adds (SharedMemoryServer's functions). */
+  protected serverExtension(): ServerExtension | undefined {
+    return undefined;
+  }
+
+  /** One request on a connection of its own (Python's `dispatch`), for a subclass's functions. */
+  protected dispatch(funcname: string, args: readonly unknown[] = []): Promise<unknown> {
+    return this.#oneShot(funcname, args);
   }
 
   /** Checks that a server answers at `address` with this key (Python's `connect()`, which sends `dummy`). */
@@ -122,12 +180,23 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     return String(await this.#oneShot('debug_info'));
   }
 
-  /** Asks the server to stop (Python's `shutdown` request), then closes this manager's connections. */
+  /**
+   * Asks the server to stop (Python's `shutdown` request), then closes this manager's connections. After
+   * `start()`, waits for the child to end (killing it after a second, as Python does); a child already gone is no error.
+   */
   async shutdown(): Promise<void> {
+    const started = this.#started;
     try {
-      await this.#oneShot('shutdown');
+      if (started === undefined) {
+        await this.#oneShot('shutdown');
+      } else if (started.alive) {
+        await this.#oneShot('shutdown').catch((error: unknown) => {
+          if (!isConnectionLoss(error)) throw error;
+        });
+      }
     } finally {
       this.close();
+      await started?.stop(1000);
     }
   }
 
@@ -139,7 +208,12 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     this.#busy.clear();
   }
 
+  /** Closes this side; a manager that `start()`ed its server also shuts the server down. */
   async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#started !== undefined && !this.#closed) {
+      await this.shutdown();
+      return;
+    }
     this.close();
     await Promise.resolve();
   }
@@ -197,7 +271,8 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** One request on a connection of its own, as Python's `dispatch()`. */
   async #oneShot(funcname: string, args: readonly unknown[] = [], kwds: ReadonlyMap<unknown, unknown> = new Map()): Promise<unknown> {
-    if (funcname !== 'decref') this.#assertOpen();
+    // A started server is still ours to stop after close().
+    if (funcname !== 'decref' && !(funcname === 'shutdown' && this.#started !== undefined)) this.#assertOpen();
     const connection = await this.#open();
     try {
       await connection.send(request(null, funcname, args, kwds));

@@ -1,4 +1,5 @@
 // ManagerServer: Python's multiprocessing.managers.Server, serving TypeScript objects to Python and TypeScript clients.
+import { setMaxListeners } from 'node:events';
 import { expected } from '../errors.js';
 import type { Address } from '../connection/address.js';
 import type { SocketConnection } from '../connection/connection.js';
@@ -32,6 +33,18 @@ export interface ManagerServerOptions {
   loadOptions?: LoadOptions;
   /** How replies are pickled. @default protocol 4 */
   dumpOptions?: DumpOptions;
+  /** Authenticated connections served at once; one more is closed as it arrives. @default 1024 */
+  maxConnections?: number;
+  /** Public functions beyond Python's `Server.public`, and what to do at shutdown (SharedMemoryServer's). */
+  extension?: ServerExtension;
+}
+
+/** More one-shot functions for a server, as Python's `SharedMemoryServer` adds `track_segment` and its kin. */
+export interface ServerExtension {
+  /** Each function gets the request's positional arguments; what it returns is sent as `#RETURN`, what it throws as `#TRACEBACK`. */
+  readonly functions: ReadonlyMap<string, (...args: unknown[]) => unknown>;
+  /** Runs once when the server stops (a `shutdown` request, before its replies, or `close()`). */
+  shutdown?(): void;
 }
 
 interface Served {
@@ -102,13 +115,17 @@ export class ManagerServer implements AsyncDisposable {
   readonly #connections = new Set<SocketConnection>();
   readonly #stopping = new AbortController();
   readonly #stopped: Promise<void>;
+  readonly #maxConnections: number;
+  readonly #extension: ServerExtension | undefined;
   #resolveStopped!: () => void;
   #serving = false;
+  #extensionStopped = false;
 
   static async listen(registry: ReadonlyMap<string, TypeidEntry>, options: ManagerServerOptions): Promise<ManagerServer> {
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     if (!(options.authkey instanceof Uint8Array)) throw new TypeError(expected('authkey', 'a Uint8Array', options.authkey));
-    const { address = ['127.0.0.1', 0], authkey, digest, authTimeout, maxMessageSize, dumpOptions, loadOptions } = options;
+    const { address = ['127.0.0.1', 0], authkey, digest, authTimeout, maxMessageSize, dumpOptions, loadOptions, maxConnections = 1024, extension } = options;
+    if (typeof maxConnections !== 'number' || !Number.isInteger(maxConnections) || maxConnections < 1) throw new RangeError(expected('maxConnections', 'a positive integer', maxConnections));
     const listener = await Listener.listen(address, {
       authkey,
       ...(digest === undefined ? {} : { digest }),
@@ -117,16 +134,20 @@ export class ManagerServer implements AsyncDisposable {
       ...(dumpOptions === undefined ? {} : { dumpOptions }),
       ...(loadOptions === undefined ? {} : { loadOptions }),
     });
-    return new ManagerServer(listener, registry, loadOptions);
+    return new ManagerServer(listener, registry, loadOptions, maxConnections, extension);
   }
 
-  private constructor(listener: Listener, registry: ReadonlyMap<string, TypeidEntry>, loadOptions: LoadOptions | undefined) {
+  private constructor(listener: Listener, registry: ReadonlyMap<string, TypeidEntry>, loadOptions: LoadOptions | undefined, maxConnections: number, extension: ServerExtension | undefined) {
     this.#listener = listener;
     this.#registry = registry;
     this.#loadOptions = loadOptions;
+    this.#maxConnections = maxConnections;
+    this.#extension = extension;
     this.#objects.set('0', { obj: null, exposed: [], methodToTypeid: new Map(), refcount: -1 });
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
     markServing(listener.address, true);
+    // Every method channel listens for the stop: as many listeners as clients, which is no leak.
+    setMaxListeners(0, this.#stopping.signal);
   }
 
   /** Where clients connect: `[host, port]` with the port picked, or the socket path. */
@@ -165,6 +186,11 @@ export class ManagerServer implements AsyncDisposable {
         connection.close();
         break;
       }
+      // Past the limit a connection is dropped unread: no client can make the server hold unbounded sockets.
+      if (this.#connections.size >= this.#maxConnections) {
+        connection.close();
+        continue;
+      }
       this.#connections.add(connection);
       void this.#handle(connection).finally(() => {
         this.#connections.delete(connection);
@@ -177,6 +203,14 @@ export class ManagerServer implements AsyncDisposable {
   /** Stops listening, gives up blocked calls and closes every connection. */
   close(): void {
     if (this.closed) return;
+    try {
+      this.#stopExtension();
+    } finally {
+      this.#stop();
+    }
+  }
+
+  #stop(): void {
     this.#stopping.abort(new ManagerStateError('ERR_MP_MANAGER_STATE', 'the manager server is shutting down'));
     this.#listener.close();
     for (const connection of this.#connections) connection.close();
@@ -188,6 +222,12 @@ export class ManagerServer implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.#stopped;
+  }
+
+  #stopExtension(): void {
+    if (this.#extensionStopped) return;
+    this.#extensionStopped = true;
+    this.#extension?.shutdown?.();
   }
 
   async #read(connection: SocketConnection): Promise<Request> {
@@ -215,13 +255,20 @@ export class ManagerServer implements AsyncDisposable {
     }
     try {
       const { funcname, args, kwds } = request;
-      if (!publicFunctions.has(funcname)) throw new Failure('AssertionError', `${pyRepr(funcname)} unrecognized`);
+      if (!publicFunctions.has(funcname) && this.#extension?.functions.has(funcname) !== true) throw new Failure('AssertionError', `${pyRepr(funcname)} unrecognized`);
       if (funcname === 'accept_connection') {
         await this.#send(connection, '#RETURN', null);
         await this.#serveClient(connection);
         return;
       }
       if (funcname === 'shutdown') {
+        // As Python's SharedMemoryServer: its segments are unlinked before the replies go out. One that cannot be
+        // unlinked stops no shutdown (it stays with its creator's resource tracker).
+        try {
+          this.#stopExtension();
+        } catch {
+          // close() below stops the server all the same.
+        }
         await this.#send(connection, '#RETURN', null).catch(() => undefined);
         await this.#send(connection, '#RETURN', null).catch(() => undefined);
         this.close();
@@ -231,7 +278,7 @@ export class ManagerServer implements AsyncDisposable {
       await this.#send(connection, '#RETURN', result);
     } catch (error) {
       if (connection.closed) return;
-      const pythonClass = error instanceof Failure ? error.pythonClass : 'Exception';
+      const pythonClass = error instanceof Failure || error instanceof PythonError ? error.pythonClass : 'Exception';
       await this.#send(connection, '#TRACEBACK', tracebackText(`in ${pyRepr(request.funcname)}`, pythonClass, (error as Error).message)).catch(() => undefined);
     }
   }
@@ -262,8 +309,12 @@ export class ManagerServer implements AsyncDisposable {
         return this.numberOfObjects;
       case 'debug_info':
         return this.debugInfo();
-      default:
-        throw new Failure('AssertionError', `${pyRepr(funcname)} unrecognized`);
+      default: {
+        const extra = this.#extension?.functions.get(funcname);
+        if (extra === undefined) throw new Failure('AssertionError', `${pyRepr(funcname)} unrecognized`);
+        if (kwds.size > 0) throw new Failure('TypeError', `${funcname}() takes no keyword arguments`);
+        return extra(...args);
+      }
     }
   }
 

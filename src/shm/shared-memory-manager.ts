@@ -14,6 +14,8 @@ export interface SharedMemoryManagerOptions {
  * As in Python, it makes nothing before `start()` (`ERR_MP_MANAGER_NOT_STARTED`, Python's ValueError),
  * starts once (`ERR_MP_MANAGER_ALREADY_STARTED`) and nothing after `shutdown()` (`ERR_MP_MANAGER_SHUT_DOWN`):
  * `using smm = new SharedMemoryManager().start()`.
+ * Python's server-backed manager, which Python's `SharedMemoryManager` clients and servers talk to, is
+ * `RemoteSharedMemoryManager` (docs/managers.md); this one needs no server and answers synchronously.
  */
 export class SharedMemoryManager implements AsyncDisposable, Disposable {
   readonly #options: SharedMemoryManagerOptions;

@@ -136,7 +136,8 @@ export {
 } from './connection/errors.js';
 export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
 export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
-export { StoreReleasedError, StoreClosedError } from './store/errors.js';
+export type { ArrowColumnDescription, ArrowChunkDescription, ArrowBufferDescription } from './store/arrow-layout.js';
+export { StoreReleasedError, StoreClosedError, StoreArrowError } from './store/errors.js';
 export {
   BaseManager,
   ManagerServer,

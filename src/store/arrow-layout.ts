@@ -27,6 +27,8 @@ interface DataNode {
 export interface ArrowBufferDescription extends ArrayDescription {
   /** For a bitmap (validity, or a Bool column's values): the bit of the first row in its first byte. */
   bitOffset?: number;
+  /** For Date32 (days in an int32, which numpy has no dtype for): the unit to read them in, `.astype('datetime64[D]')`. */
+  datetime?: 'D';
 }
 
 /** One chunk (one record batch) of a column. */
@@ -94,7 +96,8 @@ function dtypeOf(type: DataType, slot: ViewSlot): string {
   const unit = (type as { unit?: number }).unit ?? 0;
   switch (type.typeId as number) {
     case typeIds.Date:
-      return unit === 0 ? '<M8[D]' : '<M8[ms]';
+      // Date32 counts days in 32 bits, which no numpy datetime64 is: its dtype stays '<i4' (see `datetime`).
+      return unit === 0 ? numpyDtypes[slot.type] : '<M8[ms]';
     case typeIds.Timestamp:
       return `<M8[${timeUnits[unit] ?? 'ms'}]`;
     case typeIds.Duration:
@@ -170,19 +173,21 @@ function chunkDescription(type: DataType, node: DataNode, slots: readonly ViewSl
   const chunk: ArrowChunkDescription = { length: node.length, nullCount: node.nullCount };
   const values = slots[valuesAt];
   const offsets = slots[offsetsAt];
-  if (validityAt >= 0) {
-    const validity = slots[validityAt]!;
-    chunk.validity = bufferDescription(validity, '|u1', node.offset >> 3, [Math.ceil(((node.offset & 7) + node.length) / 8)], node.offset & 7);
-  }
+  // A slice's Data keeps its bitmaps whole and counts their bits from `offset`; Arrow cuts its other buffers
+  // to the slice (the values of a string column stay whole, indexed by its cut offsets).
+  const bits = (slot: ViewSlot): ArrowBufferDescription =>
+    bufferDescription(slot, '|u1', node.offset >> 3, [Math.ceil(((node.offset & 7) + node.length) / 8)], node.offset & 7);
+  if (validityAt >= 0) chunk.validity = bits(slots[validityAt]!);
   if (offsets !== undefined) {
-    chunk.offsets = bufferDescription(offsets, numpyDtypes[offsets.type], node.offset, [node.length + 1]);
+    chunk.offsets = bufferDescription(offsets, numpyDtypes[offsets.type], 0, [node.length + 1]);
     if (values !== undefined) chunk.values = bufferDescription(values, numpyDtypes[values.type], 0, [values.length]);
   } else if (values !== undefined) {
     if ((type.typeId as number) === typeIds.Bool) {
-      chunk.values = bufferDescription(values, '|u1', node.offset >> 3, [Math.ceil(((node.offset & 7) + node.length) / 8)], node.offset & 7);
+      chunk.values = bits(values);
     } else {
       const width = Math.max(1, node.stride);
-      chunk.values = bufferDescription(values, dtypeOf(type, values), node.offset * width, width === 1 ? [node.length] : [node.length, width]);
+      chunk.values = bufferDescription(values, dtypeOf(type, values), 0, width === 1 ? [node.length] : [node.length, width]);
+      if ((type.typeId as number) === typeIds.Date && ((type as { unit?: number }).unit ?? 0) === 0) chunk.values.datetime = 'D';
     }
   }
   if (node.dictionary >= 0 && dictionaryType !== undefined) {

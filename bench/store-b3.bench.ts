@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchSection } from './lib/context.js';
 import { probe } from './lib/probe.js';
+import { targetsAndSteal } from './store-report.js';
 import { median, ratioPerRound, summarize, withSteal } from './lib/stats.js';
 
 const storeScript = fileURLToPath(new URL('./store-b3-probe.js', import.meta.url));
@@ -54,7 +55,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ['first round in a process: shared (thread) / best peer', '>= 3', `${ratio(series('thread', 'first'), series(bestFirst, 'first'))} (${bestFirst})`],
     ['thread / process (the process backend within 1.2x)', '<= 1.2', ratio(series('thread', 'rate'), series('process', 'rate'))],
     ['first round: thread / process', '<= 1.2', ratio(series('thread', 'first'), series('process', 'first'))],
-  ].map(([what, target, value]) => `| ${what} | ${target} | ${value} |`);
+  ] as const;
   const markdown = [
     `${count} distinct 4 MiB Float64Arrays, each summed by one task (2 workers, all submitted at once), in GB/s of arrays summed. ` +
       'multiproc store: each array put with `pool.put` (not timed) and the task given its ref, which the worker reads in place ' +
@@ -66,11 +67,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '|---|---|---|---|',
     ...rows,
     '',
-    '| what | target | measured (per round, then the median) |',
-    '|---|---|---|',
-    ...targets,
-    '',
-    `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,
+    ...targetsAndSteal(targets, steal),
   ].join('\n');
   return { title: 'Object store: B3 shared', markdown };
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { BenchContext, BenchSection } from './lib/context.js';
 import { probe } from './lib/probe.js';
+import { targetsAndSteal } from './store-report.js';
 import { format, median, ratioPerRound, summarize, withSteal } from './lib/stats.js';
 
 const exec = promisify(execFile);
@@ -86,7 +87,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ['wall, `pool.put` (process) / Python, 2 workers', '<= 1', summarize(ratioPerRound(wall('shared-process', 2), wall('python', 2)))],
     ['wall, `pool.put` (process) / Python, 4 workers', '<= 1', summarize(ratioPerRound(wall('shared-process', 4), wall('python', 4)))],
     ['wall, sent to each worker / `pool.put` (process), 4 workers', '', summarize(ratioPerRound(wall('sent-process', 4), wall('shared-process', 4)))],
-  ].map(([what, target, value]) => `| ${what} | ${target} | ${value} |`);
+  ] as const;
   const markdown = [
     `The table job of examples/table-sum.ts: ${rows} rows (a date as days, a float64 with NaN in every tenth row, a string) as an ` +
       'apache-arrow Table (Python: a numpy record array), and N workers each summing `val` ignoring NaN. `pool.put`: the table put ' +
@@ -101,11 +102,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '|---|---|---|---|---|---|---|',
     ...rowsOut,
     '',
-    '| what | target | measured (per round, then the median) |',
-    '|---|---|---|',
-    ...targets,
-    '',
-    `Host steal time per round: ${steal.map((s) => `${s.toFixed(1)}%`).join(', ')}.`,
+    ...targetsAndSteal(targets, steal),
   ].join('\n');
   return { title: 'Object store: the table job', markdown };
 }

@@ -24,7 +24,9 @@ interface DataNode {
 }
 
 /** One buffer of a column, for numpy: its elements from the column's first row. */
-export interface ArrowBufferDescription extends ArrayDescription {
+export interface ArrowBufferDescription extends Omit<ArrayDescription, 'shape'> {
+  /** `[rows]`, or `[rows, width]` for fixed-width values of several elements a row (decimals). */
+  shape: number[];
   /** For a bitmap (validity, or a Bool column's values): the bit of the first row in its first byte. */
   bitOffset?: number;
   /** For Date32 (days in an int32, which numpy has no dtype for): the unit to read them in, `.astype('datetime64[D]')`. */
@@ -50,7 +52,7 @@ export interface ArrowColumnDescription {
   name: string;
   /** Arrow's name of the type: `Float64`, `Utf8`, `Date32<DAY>`, `Dictionary<Int32, Utf8>`. */
   type: string;
-  /** numpy's dtype of the values (`<f8`, `<M8[D]` for dates in days, `|u1` for string bytes). */
+  /** numpy's dtype of the values (`<f8`; `<i4` for Date32's days; `|u1` for string bytes). */
   dtype?: string;
   /** For a column of one chunk: its values' shape and offset (`numpy.ndarray(shape, dtype, buf, offset)`). */
   shape?: number[];
@@ -162,7 +164,7 @@ class Gatherer {
 
 function bufferDescription(slot: ViewSlot, dtype: string, elementOffset: number, shape: number[], bitOffset?: number): ArrowBufferDescription {
   return {
-    type: slot.type, dtype, shape: shape as [number], offset: slot.offset + elementOffset * elementBytes(slot.type),
+    type: slot.type, dtype, shape, offset: slot.offset + elementOffset * elementBytes(slot.type),
     ...(bitOffset === undefined ? {} : { bitOffset }),
   };
 }

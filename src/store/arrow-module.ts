@@ -1,4 +1,4 @@
-// apache-arrow, loaded only when a stored Arrow value is read: the rest of multiproc never loads it.
+// apache-arrow, loaded only when an Arrow value is put or a stored one is read: the rest of multiproc never loads it.
 import type * as Arrow from 'apache-arrow';
 import { importModule, importModuleSync } from '../import-module.js';
 import { StoreArrowError } from './errors.js';

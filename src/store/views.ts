@@ -3,7 +3,7 @@
 /** Where the bulk of a value starts is a multiple of this (a cache line; what numpy and Arrow align to). */
 export const alignment = 64;
 
-export const typedArrays = {
+const typedArrays = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
 } as const;

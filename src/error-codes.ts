@@ -276,6 +276,10 @@ export const errorCodes = {
     class: 'StoreClosedError',
     meaning: '`put()` on an ObjectStore that was closed (a closed pool says ERR_MP_POOL_CLOSED). Put objects before closing, or make a new store.',
   },
+  ERR_MP_STORE_ARROW_MISSING: {
+    class: 'StoreArrowError',
+    meaning: 'A stored Arrow table or vector was read where the `apache-arrow` package cannot be loaded (it is resolved from where multiproc is installed). Install apache-arrow beside multiproc.',
+  },
 
   // Processes and the native addon.
   ERR_MP_PROCESS_STATE: {

@@ -139,7 +139,8 @@ export { BlockingListener, type BlockingAcceptOptions } from './connection/block
 export { connectSync, type ConnectSyncOptions } from './connection/blocking-client.js';
 export { ObjectStore, type ObjectStoreOptions, type StoreStats } from './store/object-store.js';
 export { ObjectRef, type GetOptions, type RefDescription, type ArrayDescription } from './store/object-ref.js';
-export { StoreReleasedError, StoreClosedError } from './store/errors.js';
+export type { ArrowColumnDescription, ArrowChunkDescription, ArrowBufferDescription } from './store/arrow-layout.js';
+export { StoreReleasedError, StoreClosedError, StoreArrowError } from './store/errors.js';
 export {
   BaseManager,
   ManagerServer,

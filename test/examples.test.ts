@@ -74,4 +74,23 @@ describe('examples', () => {
     assert.match(result.stdout, /^sum of range\(2000\) = 499500 \+ 1499500 = 1999000 \(expected 1999000\); manager shut down, 0 of its 2 segments left$/m);
     assert.deepEqual(result.left, [], 'the manager unlinked both lists');
   });
+
+  it('table-sum: an Arrow table put once is summed by 2 worker processes reading it in place, and sent to each; exact sums, nothing left', async () => {
+    const result = await runInOwnShmDir(example('table-sum.js'), ['20000', '2', 'process'], 120_000);
+    assertClean(result);
+    assert.match(result.stdout, /^table: 20000 rows \(date, float64 with NaN, string\) as an Arrow Table/m);
+    assert.match(result.stdout, /^shared \(pool\.put, one copy in shared memory\): 2 process workers, sums exact \(2 workers, reading shared memory\) in \d+ ms; tree PSS [\d.]+ -> [\d.]+ MB: \+-?[\d.]+ MB = the table once \+ -?[\d.]+ MB per worker$/m);
+    assert.match(result.stdout, /^sent \(a copy to each worker\): 2 process workers, sums exact \(2 workers, reading private copies\) in \d+ ms; tree PSS [\d.]+ -> [\d.]+ MB: \+-?[\d.]+ MB = -?[\d.]+ MB per worker$/m);
+    assert.deepEqual(result.left, [], 'the table and the barriers are gone');
+  });
+
+  it('big-map: a Map of 50,000 entries put once serves 200 tasks, decoded once per worker', async () => {
+    const result = await runInOwnShmDir(example('big-map.js'), ['50000', '200', 'process'], 120_000);
+    assertClean(result);
+    const line = /^Map of 50000 entries put once \([\d.]+ MB encoded\), 200 tasks on process: total exact, \d+ ms, [\d.]+ ms per task; decoded ([\d +]+) time\(s\) in ([12]) worker\(s\)$/m.exec(result.stdout);
+    assert.ok(line, `unexpected output: ${result.stdout}`);
+    assert.deepEqual(line[1]!.split(' + ').map(Number), Array(Number(line[2])).fill(1), 'each worker decoded the Map once');
+    assert.match(result.stdout, /^sent with each task: [\d.]+ ms per task \(20 tasks\): \d+x slower$/m);
+    assert.deepEqual(result.left, [], 'the Map\'s segment is gone');
+  });
 });

@@ -2,10 +2,13 @@
 // every worker and materialised once per worker, on both backends.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { encode } from '../src/serialize/index.js';
 import { ObjectRef, Pipe, Pool, Process, Queue, taskRef, type BackendName } from '../src/index.js';
 import { fixture } from './helpers/spawn.js';
+import { Point } from './fixtures/store-point.js';
+import { LatePoint } from './fixtures/store-late-point.js';
 import { within } from './pool/harness.js';
 import type * as StoreTasks from './fixtures/store-tasks.js';
 
@@ -113,6 +116,17 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       assert.equal(description.kind, 'tree');
       assert.deepEqual(description.arrays.map((a) => [a.type, a.offset % 64]), [['Int32Array', 0], ['Float64Array', 0]]);
       assert.deepEqual(await within(tasks.columns(table)), { rows: 1000, name: 'scores', scoreSum: 500, idShared: true, lastId: 999 });
+    });
+
+    it('getSync() of a value whose class module the worker has not loaded loads it on the spot; a module that awaits at its top level needs get()', async () => {
+      // The workers may import the fixtures' modules (trusted), but no task module imports these two.
+      await using pool = new Pool({ workers: 1, backend, env: { ...process.env, MULTIPROC_TRUST_MODULES: path.dirname(fixture('store-point.js')) } });
+      const tasks = pool.load<typeof StoreTasks>(tasksUrl);
+      const point = pool.put(new Point(3, 4));
+      assert.equal(point.describe().kind, 'encoded');
+      assert.deepEqual(await within(tasks.pointSync({ point })), { name: 'Point', x: 3, norm: 5 });
+      const late = pool.put(new LatePoint(21));
+      assert.deepEqual(await within(tasks.latePoint({ point: late })), { syncCode: 'ERR_MP_DECODE_NEEDS_IMPORT', double: 42 });
     });
 
     it('a released ref fails new tasks with ERR_MP_STORE_RELEASED, its segment is gone, and nested refs fail in the worker', async () => {

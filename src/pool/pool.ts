@@ -30,6 +30,8 @@ import { moduleUrl, taskOf, trustTaskModule, type AnyFunction, type Task, type T
 
 type Result<F extends AnyFunction> = Awaited<ReturnType<F>>;
 type Item<F extends AnyFunction> = Parameters<F>[0];
+/** A map item: the task's one argument, or an ObjectRef to it (it arrives as the value). */
+type MapItem<F extends AnyFunction> = Item<F> | ObjectRef<Item<F>>;
 /** A call's arguments, each of which may be an ObjectRef to its value (it arrives as the value). */
 type Args<F extends AnyFunction> = OrRefs<Parameters<F>>;
 type Input<T> = Iterable<T> | AsyncIterable<T>;
@@ -44,10 +46,10 @@ export type BoundOptions<F extends AnyFunction> = CallOptions & MapOptions<Item<
 export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
   (...args: Args<F>): Promise<Result<F>>;
   applyAsync(...args: Args<F>): AsyncResult<Result<F>>;
-  map(items: Input<Item<F>>, options?: MapOptions<Item<F>>): Promise<Result<F>[]>;
+  map(items: Input<MapItem<F>>, options?: MapOptions<Item<F>>): Promise<Result<F>[]>;
   starmap(items: Input<Args<F>>, options?: MapOptions<Parameters<F>>): Promise<Result<F>[]>;
-  imap(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
-  imapUnordered(items: Input<Item<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
+  imap(items: Input<MapItem<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
+  imapUnordered(items: Input<MapItem<F>>, options?: MapOptions<Item<F>>): AsyncGenerator<Result<F>, void, undefined>;
   /**
    * The same task with options for each call made through it, checked now: a time limit, a signal,
    * retries, chunking... Options given to a map-like member add to these. The arguments stay the
@@ -237,12 +239,12 @@ export class Pool extends EventEmitter<PoolEvents> {
   }
 
   /** `task(item)` for every item; results in input order. */
-  map<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): Promise<Result<F>[]> {
+  map<F extends AnyFunction>(task: Task<F>, items: Input<MapItem<F>>, options: MapOptions<Item<F>> = {}): Promise<Result<F>[]> {
     return this.#map(task, items, 0, options as MapOptions) as Promise<Result<F>[]>;
   }
 
   /** `map` without awaiting: Python's `map_async`; `callback` gets the whole list. */
-  mapAsync<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> & AsyncCallbacks<Result<F>[]> = {}): AsyncResult<Result<F>[]> {
+  mapAsync<F extends AnyFunction>(task: Task<F>, items: Input<MapItem<F>>, options: MapOptions<Item<F>> & AsyncCallbacks<Result<F>[]> = {}): AsyncResult<Result<F>[]> {
     return this.#async(options, (map) => this.map(task, items, map));
   }
 
@@ -261,12 +263,12 @@ export class Pool extends EventEmitter<PoolEvents> {
    * Lazy, ordered: reads `items` as workers free up and yields results in input order, whatever the
    * submission `order` (over a lazy input, `shuffle` and `longest-first` apply within each `orderWindow`).
    */
-  imap<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
+  imap<F extends AnyFunction>(task: Task<F>, items: Input<MapItem<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, true, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 
   /** Lazy, yields results as they complete; `order` as for `imap`. */
-  imapUnordered<F extends AnyFunction>(task: Task<F>, items: Input<Item<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
+  imapUnordered<F extends AnyFunction>(task: Task<F>, items: Input<MapItem<F>>, options: MapOptions<Item<F>> = {}): AsyncGenerator<Result<F>, void, undefined> {
     return this.#lazy(task, items, false, options as MapOptions) as AsyncGenerator<Result<F>, void, undefined>;
   }
 

@@ -1,6 +1,6 @@
 // The codec's public face: encode/decode, byte framing, and the registry's functions.
 import { checkObject, expected } from '../errors.js';
-import { importModule } from '../import-module.js';
+import { importModule, importModuleSync } from '../import-module.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import type { Packet } from './packet.js';
@@ -64,21 +64,29 @@ export function decodeSync(packet: Packet): unknown {
   return (decoder.busy ? new Decoder() : decoder).decode(packet);
 }
 
+function importFailed(moduleUrl: string, error: unknown): DecodeError {
+  return new DecodeError(
+    'ERR_MP_DECODE_IMPORT',
+    `Cannot decode: the data needs module ${moduleUrl}, which failed to import on this side: ` +
+      `${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
+}
+
+function imported(moduleUrl: string, namespace: Record<string, unknown>): void {
+  // A built-in handle module registered its handle type as it loaded; its exports are not the sender's.
+  if (!isBuiltinHandleModule(moduleUrl)) registry.registerModule(moduleUrl, namespace);
+  registry.markImported(moduleUrl);
+}
+
 async function importForDecode(moduleUrl: string): Promise<void> {
   let namespace: Record<string, unknown>;
   try {
     namespace = (await importModule(moduleUrl)) as Record<string, unknown>;
   } catch (error) {
-    throw new DecodeError(
-      'ERR_MP_DECODE_IMPORT',
-      `Cannot decode: the data needs module ${moduleUrl}, which failed to import on this side: ` +
-        `${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw importFailed(moduleUrl, error);
   }
-  // A built-in handle module registered its handle type as it loaded; its exports are not the sender's.
-  if (!isBuiltinHandleModule(moduleUrl)) registry.registerModule(moduleUrl, namespace);
-  registry.markImported(moduleUrl);
+  imported(moduleUrl, namespace);
 }
 
 /**
@@ -92,6 +100,29 @@ export async function decode(packet: Packet): Promise<unknown> {
     } catch (error) {
       if (!(error instanceof DecodeError) || error.code !== 'ERR_MP_DECODE_NEEDS_IMPORT' || error.moduleUrl === undefined) throw error;
       await importForDecode(error.moduleUrl);
+    }
+  }
+}
+
+/**
+ * `decode` without a Promise: the (trusted) modules the packet needs are loaded as `require` loads an ES
+ * module (see `importModuleSync`). Where one cannot be loaded so, throws the `ERR_MP_DECODE_NEEDS_IMPORT`
+ * error: then only `decode` can.
+ */
+export function decodeSyncImporting(packet: Packet): unknown {
+  for (;;) {
+    try {
+      return decodeSync(packet);
+    } catch (error) {
+      if (!(error instanceof DecodeError) || error.code !== 'ERR_MP_DECODE_NEEDS_IMPORT' || error.moduleUrl === undefined) throw error;
+      let namespace: unknown;
+      try {
+        namespace = importModuleSync(error.moduleUrl);
+      } catch (cause) {
+        throw importFailed(error.moduleUrl, cause);
+      }
+      if (namespace === undefined) throw error;
+      imported(error.moduleUrl, namespace as Record<string, unknown>);
     }
   }
 }

@@ -14,3 +14,10 @@ export class StoreClosedError extends MultiprocError {
     super('ERR_MP_STORE_CLOSED', `Cannot put an object into ${what}: it was closed`);
   }
 }
+
+/** A stored Arrow value read where `apache-arrow` cannot be loaded. */
+export class StoreArrowError extends MultiprocError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('ERR_MP_STORE_ARROW_MISSING', 'Reading a stored Arrow table needs the apache-arrow package, which cannot be loaded here. Install apache-arrow beside multiproc', options);
+  }
+}

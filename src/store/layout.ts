@@ -1,33 +1,11 @@
-// How a stored value lies in its segment: one typed array or buffer as it is, plain objects and arrays with
-// their typed arrays laid out apart (64-byte aligned) and the rest encoded, or the whole value encoded.
+// How a stored value lies in its segment: one typed array or buffer as it is, an Arrow value's buffers
+// (arrow-layout.ts), plain objects and arrays with their typed arrays laid out apart (64-byte aligned) and
+// the rest encoded, or the whole value encoded.
 import { expected } from '../errors.js';
-import { bytesToPacket, decode, decodeSync, encode, packetToBytes, registerHandle } from '../serialize/index.js';
-
-/** Where the bulk of a value starts is a multiple of this (a cache line; what numpy and Arrow align to). */
-export const alignment = 64;
-
-const typedArrays = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-} as const;
-
-/** The constructor names a shared view can have; `Buffer` is Node's Uint8Array. */
-export type ViewType = keyof typeof typedArrays | 'Buffer';
-
-/** numpy's dtype string for each view type (little-endian, as every platform Node runs on). */
-export const numpyDtypes: Readonly<Record<ViewType, string>> = {
-  Int8Array: '|i1', Uint8Array: '|u1', Uint8ClampedArray: '|u1', Buffer: '|u1', Int16Array: '<i2', Uint16Array: '<u2',
-  Int32Array: '<i4', Uint32Array: '<u4', Float32Array: '<f4', Float64Array: '<f8', BigInt64Array: '<i8', BigUint64Array: '<u8',
-};
-
-/** One typed array in a segment. */
-export interface ViewSlot {
-  type: ViewType;
-  /** Bytes from the segment's start. */
-  offset: number;
-  /** Elements. */
-  length: number;
-}
+import { bytesToPacket, decode, decodeSyncImporting, encode, packetToBytes, registerHandle } from '../serialize/index.js';
+import { arrowColumns, arrowKindOf, fillArrow, planArrow, readArrow, type ArrowColumnDescription } from './arrow-layout.js';
+import { arrowAsync, arrowSync } from './arrow-module.js';
+import { align, bytesOf, elementBytes, numpyDtypes, viewOn, viewTypeOf, type ViewSlot } from './views.js';
 
 /** What a ref says about its segment's contents; small, as it travels with every task that names the ref. */
 export type Layout =
@@ -35,7 +13,9 @@ export type Layout =
   | { kind: 'buffer'; byteLength: number }
   /** A skeleton (encoded at `at`, `bytes` long) whose `Slot`s stand for the views listed with it. */
   | { kind: 'tree'; at: number; bytes: number }
-  | { kind: 'encoded'; bytes: number };
+  | { kind: 'encoded'; bytes: number }
+  /** An Arrow Table, RecordBatch or Vector: its buffers, then their description (encoded at `at`). */
+  | { kind: 'arrow'; at: number; bytes: number };
 
 /** What `put` lays out: the segment's size, its layout, and how to fill it. */
 export interface Plan {
@@ -60,20 +40,6 @@ registerHandle<Slot>({
     return new Slot(ref);
   },
 });
-
-function align(offset: number): number {
-  return Math.ceil(offset / alignment) * alignment;
-}
-
-function viewTypeOf(value: ArrayBufferView): ViewType | undefined {
-  if (Buffer.isBuffer(value)) return 'Buffer';
-  for (const [name, ctor] of Object.entries(typedArrays)) if (Object.getPrototypeOf(value) === ctor.prototype) return name as ViewType;
-  return undefined;
-}
-
-function bytesOf(view: ArrayBufferView): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
 
 function isPlain(value: object): boolean {
   if (Array.isArray(value)) return Object.getPrototypeOf(value) === Array.prototype;
@@ -106,6 +72,21 @@ function skeletonOf(value: unknown, views: ArrayBufferView[], seen: Map<object, 
 
 /** Decides how `value` is laid out. Throws what the codec throws for a value that cannot travel. */
 export function planOf(value: unknown): Plan {
+  const arrowKind = arrowKindOf(value);
+  if (arrowKind !== undefined) {
+    const planned = planArrow(value as Parameters<typeof planArrow>[0], arrowKind, arrowSync());
+    const encoded = packetToBytes(encode(planned.description));
+    const at = planned.end;
+    return {
+      size: at + encoded.byteLength,
+      layout: { kind: 'arrow', at, bytes: encoded.byteLength },
+      bytes: planned.bytes + encoded.byteLength,
+      fill(target) {
+        fillArrow(target, planned.views, planned.slots);
+        target.set(encoded, at);
+      },
+    };
+  }
   if (ArrayBuffer.isView(value) && value.byteLength > 0) {
     const type = viewTypeOf(value);
     if (type !== undefined) {
@@ -148,20 +129,12 @@ export function planOf(value: unknown): Plan {
   return { size: encoded.byteLength, layout: { kind: 'encoded', bytes: encoded.byteLength }, bytes: encoded.byteLength, fill: (target) => target.set(encoded) };
 }
 
-function viewOn(buffer: SharedArrayBuffer, slot: ViewSlot, copy: boolean): ArrayBufferView {
-  if (slot.type === 'Buffer') {
-    const view = Buffer.from(buffer, slot.offset, slot.length);
-    return copy ? Buffer.from(view) : view;
-  }
-  // Every typed array takes (buffer, offset, length); the union of their constructor types does not say so.
-  const View = typedArrays[slot.type] as unknown as new (buffer: ArrayBufferLike, offset: number, length: number) => Uint8Array;
-  const view = new View(buffer, slot.offset, slot.length);
-  return copy ? view.slice() : view;
-}
-
-/** The codec's bytes at `at`, copied out first: the codec reads private memory only (TextDecoder refuses shared). */
+/**
+ * The codec's bytes at `at`, copied out first: the codec reads private memory only (TextDecoder refuses shared).
+ * The modules of classes in it are loaded synchronously where Node can (else `ERR_MP_DECODE_NEEDS_IMPORT`).
+ */
 function decodeAt(buffer: SharedArrayBuffer, at: number, bytes: number): unknown {
-  return decodeSync(bytesToPacket(new Uint8Array(buffer, at, bytes).slice()));
+  return decodeSyncImporting(bytesToPacket(new Uint8Array(buffer, at, bytes).slice()));
 }
 
 function fillSlots(value: unknown, views: readonly ArrayBufferView[], seen: Set<object>): unknown {
@@ -193,6 +166,8 @@ export function readValue(buffer: SharedArrayBuffer, layout: Layout, copy: boole
     }
     case 'encoded':
       return decodeAt(buffer, 0, layout.bytes);
+    case 'arrow':
+      return readArrow(buffer, decodeAt(buffer, layout.at, layout.bytes), copy, arrowSync());
   }
 }
 
@@ -206,6 +181,10 @@ export async function readValueAsync(buffer: SharedArrayBuffer, layout: Layout, 
     }
     case 'encoded':
       return decode(bytesToPacket(new Uint8Array(buffer, 0, layout.bytes).slice()));
+    case 'arrow': {
+      const arrow = await arrowAsync();
+      return readArrow(buffer, decodeAt(buffer, layout.at, layout.bytes), copy, arrow);
+    }
     default:
       return readValue(buffer, layout, copy);
   }
@@ -217,10 +196,16 @@ export function slotsOf(buffer: SharedArrayBuffer, layout: Layout): ViewSlot[] {
     case 'view':
       return [layout.view];
     case 'tree':
+    case 'arrow':
       return (decodeAt(buffer, layout.at, layout.bytes) as { slots: ViewSlot[] }).slots;
     default:
       return [];
   }
+}
+
+/** The columns of an Arrow layout, for numpy. */
+export function columnsOf(buffer: SharedArrayBuffer, layout: Layout): ArrowColumnDescription[] | undefined {
+  return layout.kind === 'arrow' ? arrowColumns(decodeAt(buffer, layout.at, layout.bytes)) : undefined;
 }
 
 /** Checks a layout that came from elsewhere (a ref's data) before it is used to make views. */
@@ -236,7 +221,7 @@ export function checkLayout(layout: unknown, size: number): asserts layout is La
     case 'view': {
       const view = l['view'] as Partial<ViewSlot> | undefined;
       if (typeof view !== 'object' || view === null || typeof view.type !== 'string' || !Object.hasOwn(numpyDtypes, view.type)) fail();
-      const width = view!.type === 'Buffer' ? 1 : typedArrays[view!.type as keyof typeof typedArrays].BYTES_PER_ELEMENT;
+      const width = elementBytes(view!.type as ViewSlot['type']);
       if (typeof view!.length !== 'number' || !within(view!.offset, view!.length * width)) fail();
       return;
     }
@@ -244,6 +229,7 @@ export function checkLayout(layout: unknown, size: number): asserts layout is La
       if (l['byteLength'] !== size) fail();
       return;
     case 'tree':
+    case 'arrow':
       if (!within(l['at'], l['bytes'])) fail();
       return;
     case 'encoded':

@@ -3,24 +3,18 @@
 import { inspectCustom } from '../builtins.js';
 import { checkObject, checkBoolean } from '../errors.js';
 import { refHandle, registerBuiltinHandle } from '../serialize/builtin-handles.js';
+import { DecodeError } from '../serialize/errors.js';
+import type { ArrowColumnDescription } from './arrow-layout.js';
 import { bufferOf, checkRefData, detach, isLive, valueOf, valueOfAsync, type RefData } from './attachments.js';
 import { StoreReleasedError } from './errors.js';
-import { numpyDtypes, slotsOf, type ViewType } from './layout.js';
+import { columnsOf, slotsOf } from './layout.js';
+import { numpyDtypes, type ArrayDescription, type ViewType } from './views.js';
+
+export type { ArrayDescription } from './views.js';
 
 export interface GetOptions {
   /** A private copy instead of the shared object (views on the same pages, or this thread's one decoded value). @default false */
   copy?: boolean;
-}
-
-/** One typed array of a stored object: where its elements are, for numpy or any other reader of the segment. */
-export interface ArrayDescription {
-  /** The typed array's class (`Buffer` for a Node Buffer). */
-  type: ViewType;
-  /** numpy's dtype string: `'<f8'` for a Float64Array. */
-  dtype: string;
-  shape: [number];
-  /** Bytes from the start of the segment. */
-  offset: number;
 }
 
 /** Where a stored object lies: `numpy.ndarray(shape, dtype, buffer=SharedMemory(segment).buf, offset=offset)`. */
@@ -32,10 +26,18 @@ export interface RefDescription {
   dir: string;
   /** Bytes in the segment. */
   size: number;
-  /** `view`: one typed array; `buffer`: raw bytes; `tree`: objects around typed arrays; `encoded`: the codec's bytes. */
-  kind: 'view' | 'buffer' | 'tree' | 'encoded';
-  /** The typed arrays in it, in the order they were found (depth first); empty for `buffer` and `encoded`. */
+  /**
+   * `view`: one typed array; `buffer`: raw bytes; `tree`: objects around typed arrays; `encoded`: the codec's
+   * bytes; `arrow`: an apache-arrow Table, RecordBatch or Vector.
+   */
+  kind: 'view' | 'buffer' | 'tree' | 'encoded' | 'arrow';
+  /**
+   * The typed arrays in it, in the order they were found (depth first; for Arrow, every buffer of every
+   * column); empty for `buffer` and `encoded`.
+   */
   arrays: ArrayDescription[];
+  /** For an Arrow value: each column's buffers (values, validity, offsets, dictionary) with numpy's dtypes. */
+  columns?: ArrowColumnDescription[];
   /** For a single typed array: the same as `arrays[0]`, at the top. */
   dtype?: string;
   shape?: [number];
@@ -83,13 +85,21 @@ export class ObjectRef<T = unknown> implements Disposable {
   }
 
   /**
-   * The object, materialised once in this thread. Throws `ERR_MP_STORE_RELEASED` once released, and
-   * `ERR_MP_DECODE_NEEDS_IMPORT` when an encoded value holds a class whose module is not loaded here (use `get`).
+   * The object, materialised once in this thread. The modules of classes in an encoded value that are not
+   * loaded yet are loaded now, synchronously, where Node can (20.19+, 22.12+, a module without top-level
+   * await). Throws `ERR_MP_STORE_RELEASED` once released, and `ERR_MP_DECODE_NEEDS_IMPORT` when such a
+   * module can only be imported asynchronously (then use `get`).
    */
   getSync(options: GetOptions = {}): T {
     checkObject('options', options);
     checkBoolean('copy', options.copy);
-    return valueOf(this.#data, options.copy === true) as T;
+    try {
+      return valueOf(this.#data, options.copy === true) as T;
+    } catch (error) {
+      if (!(error instanceof DecodeError) || error.code !== 'ERR_MP_DECODE_NEEDS_IMPORT') throw error;
+      throw new DecodeError('ERR_MP_DECODE_NEEDS_IMPORT', `ref.getSync() cannot load module ${error.moduleUrl ?? '(unknown)'} synchronously here ` +
+        '(Node before 20.19, or a module with top-level await): use await ref.get(), which imports it', { cause: error, ...(error.moduleUrl === undefined ? {} : { moduleUrl: error.moduleUrl }) });
+    }
   }
 
   /** The object, as `getSync`; also imports the (trusted) modules of classes in an encoded value on first sight. */
@@ -102,10 +112,13 @@ export class ObjectRef<T = unknown> implements Disposable {
   /** Where the object lies, so another reader (numpy) can map the same memory. */
   describe(): RefDescription {
     const { id, segment, size, layout } = this.#data;
-    const arrays = slotsOf(bufferOf(this.#data), layout).map((slot): ArrayDescription => ({
+    const buffer = bufferOf(this.#data);
+    const arrays = slotsOf(buffer, layout).map((slot): ArrayDescription => ({
       type: slot.type, dtype: numpyDtypes[slot.type], shape: [slot.length], offset: slot.offset,
     }));
     const description: RefDescription = { id, segment, dir: this.#data.dir ?? '/dev/shm', size, kind: layout.kind, arrays };
+    const columns = columnsOf(buffer, layout);
+    if (columns !== undefined) description.columns = columns;
     const only = layout.kind === 'view' ? arrays[0] : undefined;
     return only === undefined ? description : { ...description, ...only };
   }

@@ -16,7 +16,7 @@ type Key = keyof ChannelMessages;
 type Seen = { [K in Key]: { key: K; message: ChannelMessages[K] } }[Key];
 
 /** Every message of every channel, in the order published, from now until `stop()`. */
-function record(): { seen: Seen[]; of<K extends Key>(key: K, poolId: number): ChannelMessages[K][]; stop: () => void } {
+function record(): { seen: Seen[]; of: <K extends Key>(key: K, poolId: number) => ChannelMessages[K][]; stop: () => void } {
   const seen: Seen[] = [];
   const handlers: { [K in Key]?: (message: ChannelMessages[K]) => void } = {};
   for (const key of Object.keys(channelNames) as Key[]) {

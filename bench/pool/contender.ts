@@ -4,9 +4,14 @@ import { readFileSync } from 'node:fs';
 import { childCpuSeconds, makeAdapter, workers, type Adapter, type Contender } from './adapters.js';
 import { idealMs } from './durations.js';
 import { work } from './workers/tasks.js';
+import { median } from '../lib/stats.js';
 
-const [contender, benchmark, sizeText, argText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
+const [contender, benchmarkArg, sizeText, argText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
 const size = Number(sizeText);
+// `b1-map*5`: the benchmark five times in this process, each figure the median of the five (a steadier figure
+// on a noisy host, for comparing variants of one contender).
+const [benchmark, repeatText] = benchmarkArg.split('*') as [string, string | undefined];
+const repeats = Number(repeatText ?? 1);
 
 function cpuSeconds(adapter: Adapter): number {
   const usage = process.cpuUsage();
@@ -114,8 +119,11 @@ if (benchmark === 'startup') {
   if ((await adapter.run('inc', 1)) !== 2) throw new Error('wrong result');
 } else {
   await warm(adapter);
+  const figures: Record<string, number>[] = [];
+  for (let i = 0; i < repeats; i++) figures.push(await measure(adapter));
+  const medians = Object.fromEntries(Object.keys(figures[0]!).map((field) => [field, median(figures.map((figure) => figure[field]!))]));
   // The figure goes out before the shutdown.
-  process.stdout.write(`${JSON.stringify(await measure(adapter))}\n`);
+  process.stdout.write(`${JSON.stringify(medians)}\n`);
 }
 // poolifier 5.3's destroy() now and then never settles (its workers gone, the event loop empties, the process exits
 // as it would), which Node would report as exit code 13 for the pending top-level await.

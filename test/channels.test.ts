@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  applyTrace, channelNames, channels, mapTrace, subscribeAll, type ApplyTraceContext, type BackendName, type ChannelMessages, type MapTraceContext,
+  applyTrace, channelNames, channels, mapTrace, subscribeAll, taskRef, type ApplyTraceContext, type BackendName, type ChannelMessages, type MapTraceContext,
 } from '../src/index.js';
 import { waitUntil } from './helpers/spawn.js';
-import { rejection, withPool, within } from './pool/harness.js';
+import { rejection, tasksUrl, withPool, within } from './pool/harness.js';
 
 type Key = keyof ChannelMessages;
 type Seen = { [K in Key]: { key: K; message: ChannelMessages[K] } }[Key];
@@ -93,6 +93,39 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
           (entry.message as { workerId?: number }).workerId === m.workerId);
         assert.ok(at('workerSpawned') < at('workerReady') && at('workerReady') < at('workerExited'));
       }
+    });
+
+    it('a pool terminated, and a pool broken by its initializer, close with that state; every worker exits', async () => {
+      const recorder = record();
+      let terminated = 0;
+      let broken = 0;
+      try {
+        await withPool(backend, {}, async (pool, tasks) => {
+          terminated = pool.id;
+          assert.equal(await tasks.add(1, 1), 2);
+          const pending = rejection(tasks.sleep(30_000));
+          await within(pool.terminate());
+          assert.equal((await pending).code, 'ERR_MP_POOL_TERMINATED');
+        });
+        await withPool(backend, { initializer: taskRef(tasksUrl, 'initThrows') }, async (pool, tasks) => {
+          broken = pool.id;
+          assert.equal((await rejection(tasks.add(1, 1))).code, 'ERR_MP_INITIALIZER_FAILED');
+          await within(pool.join());
+        });
+      } finally {
+        recorder.stop();
+      }
+      const { of } = recorder;
+      assert.equal(of('poolClosed', terminated)[0]?.state, 'terminated');
+      assert.equal(of('poolClosed', terminated)[0]?.error, undefined);
+      assert.ok(of('workerExited', terminated).every((m) => m.reason === 'terminated'));
+      assert.equal(of('workerExited', terminated).length, of('workerSpawned', terminated).length);
+      const [closed, again] = of('poolClosed', broken);
+      assert.equal(closed?.state, 'broken');
+      assert.equal((closed?.error as { code?: string }).code, 'ERR_MP_INITIALIZER_FAILED');
+      assert.equal(again, undefined, 'a pool closes once');
+      assert.equal(of('workerReady', broken).length, 0, 'no worker of a broken initializer is ready');
+      assert.equal(of('workerExited', broken).length, of('workerSpawned', broken).length);
     });
 
     it('a worker that exits: the task fails, the worker crashed (no stack: nothing was thrown) and is replaced', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import { Pool, type BackendName, type LoadedTasks, type PoolInsights, type PoolOptions } from '../src/index.js';
-import { fixture, waitUntil } from './helpers/spawn.js';
+import { fixture, runNode, waitUntil } from './helpers/spawn.js';
 import { rejection, within } from './pool/harness.js';
 import type * as Tasks from './fixtures/insights-tasks.js';
 
@@ -184,6 +184,12 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       assert.equal(later.working.totalMs, insights.working.totalMs, 'nothing moves once the pool is gone');
       assert.equal(later.waiting.totalMs, insights.waiting.totalMs);
     }));
+
+    it('a pool with insights dropped without close() is still collected, warned about, and lets the program exit', async () => {
+      const result = await runNode(fixture('insights-dropped-main.js'), [backend], 30_000);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^add 7\ncompleted 1\nwarning ResourceWarning MP_POOL_UNCLOSED\nend\n$/);
+    });
 
     it('printInsights() prints the table to stdout and returns the same text', () => withInsights(backend, {}, async (pool, tasks) => {
       await Promise.all([tasks.sleep(30), tasks.add(1, 2), tasks.crashLater().catch(() => undefined)]);

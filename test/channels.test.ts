@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  applyTrace, channelNames, channels, mapTrace, subscribeAll, taskRef, type ApplyTraceContext, type BackendName, type ChannelMessages, type MapTraceContext,
+  applyTrace, channelNames, channels, mapTrace, subscribeAll, taskRef, type ApplyTraceContext, type BackendName, type ChannelMessages, type LoadedTasks, type MapTraceContext, type Pool, type PoolOptions,
 } from '../src/index.js';
 import { waitUntil } from './helpers/spawn.js';
-import { rejection, tasksUrl, withPool, within } from './pool/harness.js';
+import { rejection, tasksUrl, withPool, within, type TaskModule } from './pool/harness.js';
 
 type Key = keyof ChannelMessages;
 type Seen = { [K in Key]: { key: K; message: ChannelMessages[K] } }[Key];
@@ -28,35 +28,45 @@ function record(): { seen: Seen[]; of: <K extends Key>(key: K, poolId: number) =
   return { seen, of, stop };
 }
 
+/** Runs `body` with a fresh pool (torn down after) while every channel is recorded; that pool's messages. */
+async function observed(backend: BackendName, options: PoolOptions,
+  body: (pool: Pool, tasks: LoadedTasks<TaskModule>, live: <K extends Key>(key: K) => ChannelMessages[K][]) => Promise<void>,
+): Promise<{ of: <K extends Key>(key: K) => ChannelMessages[K][]; seen: Seen[] }> {
+  const recorder = record();
+  let poolId = 0;
+  const of = <K extends Key>(key: K): ChannelMessages[K][] => recorder.of(key, poolId);
+  try {
+    await withPool(backend, options, (pool, tasks) => {
+      poolId = pool.id;
+      return body(pool, tasks, of);
+    });
+  } finally {
+    recorder.stop();
+  }
+  return { of, seen: recorder.seen.filter((entry) => entry.message.poolId === poolId) };
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'multiproc-channels-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 for (const backend of ['thread', 'process'] as BackendName[]) {
   describe(`diagnostics channels (${backend})`, { timeout: 120_000 }, () => {
     it('publishes a pool\'s whole life: created, spawned, ready, queued, started, finished, exited, closed', async () => {
-      const recorder = record();
-      let poolId = 0;
-      try {
-        await withPool(backend, {}, async (pool, tasks) => {
-          poolId = pool.id;
-          assert.equal(await tasks.add(1, 2), 3);
-          await within(pool.close());
-        });
-      } finally {
-        recorder.stop();
-      }
-      const { of } = recorder;
-      const [created] = of('poolCreated', poolId);
+      const { of, seen } = await observed(backend, {}, async (pool, tasks) => {
+        assert.equal(await tasks.add(1, 2), 3);
+        await within(pool.close());
+      });
+      const [created] = of('poolCreated');
       assert.ok(created !== undefined);
       assert.equal(created.backend, backend);
       assert.equal(created.workers, 2);
       assert.equal(created.pid, process.pid);
       assert.equal(created.insights, false);
-      const spawned = of('workerSpawned', poolId);
+      const spawned = of('workerSpawned');
       assert.deepEqual(spawned.map((m) => m.index).sort(), [0, 1]);
       assert.ok(spawned.every((m) => m.replaces === undefined));
-      const ready = of('workerReady', poolId);
-      const exited = of('workerExited', poolId);
+      const ready = of('workerReady');
+      const exited = of('workerExited');
       assert.deepEqual(new Set(exited.map((m) => m.workerId)), new Set(spawned.map((m) => m.workerId)), 'every worker spawned exits once');
       assert.equal(exited.length, spawned.length);
       assert.ok(exited.every((m) => m.reason === 'closed'));
@@ -67,9 +77,9 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
         assert.equal(m.initMs, 0);
       }
       // One call: queued, handed to a worker, answered by that worker, with its arguments.
-      const [queued] = of('taskQueued', poolId);
-      const [started] = of('taskStarted', poolId);
-      const [finished] = of('taskFinished', poolId);
+      const [queued] = of('taskQueued');
+      const [started] = of('taskStarted');
+      const [finished] = of('taskFinished');
       assert.ok(queued !== undefined && started !== undefined && finished !== undefined);
       assert.equal(queued.name, 'add');
       assert.equal(started.taskId, queued.taskId);
@@ -79,17 +89,17 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       assert.deepEqual(finished.args, [1, 2]);
       assert.equal(finished.mapId, 0);
       assert.ok(finished.runMs >= 0);
-      assert.equal(of('taskFailed', poolId).length, 0);
-      assert.equal(of('workerCrashed', poolId).length, 0);
-      const [closed] = of('poolClosed', poolId);
+      assert.equal(of('taskFailed').length, 0);
+      assert.equal(of('workerCrashed').length, 0);
+      const [closed] = of('poolClosed');
       assert.equal(closed?.state, 'closed');
       // The order, as published.
-      const order = recorder.seen.filter((entry) => entry.message.poolId === poolId).map((entry) => entry.key);
+      const order = seen.map((entry) => entry.key);
       assert.equal(order[0], 'poolCreated');
       assert.equal(order.at(-1), 'poolClosed');
       assert.ok(order.indexOf('taskQueued') < order.indexOf('taskStarted') && order.indexOf('taskStarted') < order.indexOf('taskFinished'));
       for (const m of ready) {
-        const at = (key: Key): number => recorder.seen.findIndex((entry) => entry.key === key && entry.message.poolId === poolId &&
+        const at = (key: Key): number => seen.findIndex((entry) => entry.key === key &&
           (entry.message as { workerId?: number }).workerId === m.workerId);
         assert.ok(at('workerSpawned') < at('workerReady') && at('workerReady') < at('workerExited'));
       }
@@ -129,24 +139,16 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
     });
 
     it('a worker that exits: the task fails, the worker crashed (no stack: nothing was thrown) and is replaced', async () => {
-      const recorder = record();
-      let poolId = 0;
-      try {
-        await withPool(backend, {}, async (pool, tasks) => {
-          poolId = pool.id;
-          const error = await rejection(tasks.exit(3));
-          assert.equal(error.code, 'ERR_MP_WORKER_CRASHED');
-          await waitUntil(() => recorder.of('workerSpawned', poolId).length === 3, 20_000, 'the replacement');
-        });
-      } finally {
-        recorder.stop();
-      }
-      const { of } = recorder;
-      const [failed] = of('taskFailed', poolId);
+      const { of } = await observed(backend, {}, async (pool, tasks, live) => {
+        const error = await rejection(tasks.exit(3));
+        assert.equal(error.code, 'ERR_MP_WORKER_CRASHED');
+        await waitUntil(() => live('workerSpawned').length === 3, 20_000, 'the replacement');
+      });
+      const [failed] = of('taskFailed');
       assert.equal(failed?.name, 'exit');
       assert.equal((failed?.error as { code?: string }).code, 'ERR_MP_WORKER_CRASHED');
       assert.equal(failed?.runMs, undefined, 'the worker never answered');
-      const [crash, more] = of('workerCrashed', poolId);
+      const [crash, more] = of('workerCrashed');
       assert.ok(crash !== undefined);
       assert.equal(more, undefined);
       assert.equal(crash.exitCode, 3);
@@ -154,26 +156,19 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       assert.equal(crash.task?.taskId, failed?.taskId);
       assert.equal(crash.workerId, failed?.workerId);
       assert.equal(crash.stack, undefined);
-      const exit = of('workerExited', poolId).find((m) => m.workerId === crash.workerId);
+      const exit = of('workerExited').find((m) => m.workerId === crash.workerId);
       assert.equal(exit?.reason, 'crashed');
       assert.equal(exit?.exitMs, 0);
-      const replacement = of('workerSpawned', poolId).find((m) => m.replaces === crash.workerId);
+      const replacement = of('workerSpawned').find((m) => m.replaces === crash.workerId);
       assert.equal(replacement?.index, crash.index);
       assert.notEqual(replacement?.workerId, crash.workerId);
     });
 
     it('a worker that dies of an uncaught throw: the crash carries the error and its worker-side stack', async () => {
-      const recorder = record();
-      let poolId = 0;
-      try {
-        await withPool(backend, {}, async (pool, tasks) => {
-          poolId = pool.id;
-          assert.equal((await rejection(tasks.uncaughtLater())).code, 'ERR_MP_WORKER_CRASHED');
-        });
-      } finally {
-        recorder.stop();
-      }
-      const [crash] = recorder.of('workerCrashed', poolId);
+      const { of } = await observed(backend, {}, async (pool, tasks) => {
+        assert.equal((await rejection(tasks.uncaughtLater())).code, 'ERR_MP_WORKER_CRASHED');
+      });
+      const [crash] = of('workerCrashed');
       assert.ok(crash !== undefined);
       assert.ok(crash.error instanceof Error);
       assert.equal(crash.error.message, 'uncaught in a timer');
@@ -183,82 +178,58 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
     });
 
     it('a task with retries left runs again after its worker crashed: retried, then finished on another worker', async () => {
-      const recorder = record();
-      let poolId = 0;
       const marker = path.join(tmp, `retry-${backend}`);
-      try {
-        await withPool(backend, {}, async (pool, tasks) => {
-          poolId = pool.id;
-          assert.equal(await tasks.exitOnce.with({ retries: 1 })(marker), 'done');
-        });
-      } finally {
-        recorder.stop();
-      }
-      const { of } = recorder;
-      const [retried] = of('taskRetried', poolId);
+      const { of } = await observed(backend, {}, async (pool, tasks) => {
+        assert.equal(await tasks.exitOnce.with({ retries: 1 })(marker), 'done');
+      });
+      const [retried] = of('taskRetried');
       assert.ok(retried !== undefined);
       assert.equal(retried.name, 'exitOnce');
       assert.equal(retried.retriesLeft, 0);
-      const [crash] = of('workerCrashed', poolId);
+      const [crash] = of('workerCrashed');
       assert.equal(crash?.workerId, retried.workerId);
       assert.equal(crash?.task?.taskId, retried.taskId);
-      const [finished] = of('taskFinished', poolId);
+      const [finished] = of('taskFinished');
       assert.equal(finished?.taskId, retried.taskId);
       assert.notEqual(finished?.workerId, retried.workerId);
-      assert.equal(of('taskFailed', poolId).length, 0, 'a retried task does not fail');
-      assert.equal(of('taskStarted', poolId).filter((m) => m.taskId === retried.taskId).length, 2);
+      assert.equal(of('taskFailed').length, 0, 'a retried task does not fail');
+      assert.equal(of('taskStarted').filter((m) => m.taskId === retried.taskId).length, 2);
     });
 
     it('a task past its time limit: it fails with ERR_MP_TASK_TIMEOUT, its worker is killed (not crashed) and replaced', async () => {
-      const recorder = record();
-      let poolId = 0;
-      try {
-        await withPool(backend, { abortGraceMs: 0 }, async (pool, tasks) => {
-          poolId = pool.id;
-          assert.equal((await rejection(tasks.spin.with({ timeout: 200 })(30_000))).code, 'ERR_MP_TASK_TIMEOUT');
-          await waitUntil(() => recorder.of('workerExited', poolId).length === 1, 20_000, 'the exit');
-        });
-      } finally {
-        recorder.stop();
-      }
-      const { of } = recorder;
-      const [failed] = of('taskFailed', poolId);
+      const { of } = await observed(backend, { abortGraceMs: 0 }, async (pool, tasks, live) => {
+        assert.equal((await rejection(tasks.spin.with({ timeout: 200 })(30_000))).code, 'ERR_MP_TASK_TIMEOUT');
+        await waitUntil(() => live('workerExited').length === 1, 20_000, 'the exit');
+      });
+      const [failed] = of('taskFailed');
       assert.equal((failed?.error as { code?: string }).code, 'ERR_MP_TASK_TIMEOUT');
-      const killed = of('workerExited', poolId).find((m) => m.workerId === failed?.workerId);
+      const killed = of('workerExited').find((m) => m.workerId === failed?.workerId);
       assert.equal(killed?.reason, 'killed');
       assert.ok(killed.exitMs >= 0);
-      assert.equal(of('workerCrashed', poolId).length, 0);
-      assert.ok(of('workerSpawned', poolId).some((m) => m.replaces === killed.workerId));
+      assert.equal(of('workerCrashed').length, 0);
+      assert.ok(of('workerSpawned').some((m) => m.replaces === killed.workerId));
     });
 
     it('a map: started, progress up to its total as chunks complete, finished; its chunks carry its id', async () => {
-      const recorder = record();
-      let poolId = 0;
-      try {
-        await withPool(backend, {}, async (pool, tasks) => {
-          poolId = pool.id;
-          const items = Array.from({ length: 20 }, (_, i) => i);
-          assert.deepEqual(await tasks.square.map(items, { chunksize: 5 }), items.map((x) => x * x));
-          const lazy: number[] = [];
-          for await (const value of tasks.square.imap([1, 2, 3], { chunksize: 1 })) lazy.push(value);
-          assert.deepEqual(lazy, [1, 4, 9]);
-          await rejection(tasks.failOn.map([1, 13, 3], { chunksize: 1 }));
-        });
-      } finally {
-        recorder.stop();
-      }
-      const { of } = recorder;
-      const [map, imap, failing] = of('mapStarted', poolId);
+      const { of } = await observed(backend, {}, async (pool, tasks) => {
+        const items = Array.from({ length: 20 }, (_, i) => i);
+        assert.deepEqual(await tasks.square.map(items, { chunksize: 5 }), items.map((x) => x * x));
+        const lazy: number[] = [];
+        for await (const value of tasks.square.imap([1, 2, 3], { chunksize: 1 })) lazy.push(value);
+        assert.deepEqual(lazy, [1, 4, 9]);
+        await rejection(tasks.failOn.map([1, 13, 3], { chunksize: 1 }));
+      });
+      const [map, imap, failing] = of('mapStarted');
       assert.equal(map?.kind, 'map');
       assert.equal(map?.name, 'square');
       assert.equal(map?.total, 20);
-      const progress = of('mapProgress', poolId).filter((m) => m.mapId === map?.mapId);
+      const progress = of('mapProgress').filter((m) => m.mapId === map?.mapId);
       assert.deepEqual(progress.map((m) => m.done), [5, 10, 15, 20]);
       assert.ok(progress.every((m, i) => i === 0 || m.elapsedMs >= progress[i - 1]!.elapsedMs));
-      const chunks = of('taskFinished', poolId).filter((m) => m.mapId === map?.mapId);
+      const chunks = of('taskFinished').filter((m) => m.mapId === map?.mapId);
       assert.equal(chunks.length, 4);
       assert.ok(chunks.every((m) => m.items === 5 && m.args?.length === 5));
-      const ends = of('mapFinished', poolId);
+      const ends = of('mapFinished');
       const mapEnd = ends.find((m) => m.mapId === map?.mapId);
       assert.equal(mapEnd?.done, 20);
       assert.equal(mapEnd?.error, undefined);

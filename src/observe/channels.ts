@@ -35,22 +35,32 @@ export interface PoolClosedMessage {
   at: number;
 }
 
-/** A worker is starting: one of the first, or a replacement of one that is gone. */
-export interface WorkerSpawnedMessage {
+/** What every message about one worker carries. */
+export interface WorkerFields {
   poolId: number;
   workerId: number;
   index: number;
-  backend: Backend;
-  /** The worker it replaces (same `index`); undefined for the pool's first workers. */
-  replaces: number | undefined;
   at: number;
 }
 
+/** What the messages about a worker's end carry: who it was and how it ended. */
+export interface WorkerEndFields extends WorkerFields {
+  pid: number;
+  /** 0 for a process. */
+  threadId: number;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** A worker is starting: one of the first, or a replacement of one that is gone. */
+export interface WorkerSpawnedMessage extends WorkerFields {
+  backend: Backend;
+  /** The worker it replaces (same `index`); undefined for the pool's first workers. */
+  replaces: number | undefined;
+}
+
 /** A worker ran its initializer and takes tasks. */
-export interface WorkerReadyMessage {
-  poolId: number;
-  workerId: number;
-  index: number;
+export interface WorkerReadyMessage extends WorkerFields {
   pid: number;
   /** 0 for a process. */
   threadId: number;
@@ -58,7 +68,6 @@ export interface WorkerReadyMessage {
   startupMs: number;
   /** The pool's initializer in this worker, ms (0 without one). */
   initMs: number;
-  at: number;
 }
 
 /**
@@ -69,43 +78,24 @@ export interface WorkerReadyMessage {
 export type WorkerExitReason = 'closed' | 'retired' | 'killed' | 'terminated' | 'crashed';
 
 /** A worker is gone (every worker that was spawned ends with one of these). */
-export interface WorkerExitedMessage {
-  poolId: number;
-  workerId: number;
-  index: number;
-  pid: number;
-  threadId: number;
-  exitCode: number | null;
-  signal: string | null;
+export interface WorkerExitedMessage extends WorkerEndFields {
   reason: WorkerExitReason;
   /** From the pool asking it to stop to its exit, ms; 0 when it was not asked (it crashed). */
   exitMs: number;
-  at: number;
 }
 
 /** A worker died on its own: a task crashed it (`process.exit`, an uncaught throw, out of memory) or code a task left running did. */
-export interface WorkerCrashedMessage {
-  poolId: number;
-  workerId: number;
-  index: number;
-  pid: number;
-  threadId: number;
-  exitCode: number | null;
-  signal: string | null;
+export interface WorkerCrashedMessage extends WorkerEndFields {
   /** The uncaught error it died of, when it died of one (decoded: its class when registered). */
   error: unknown;
   /** The worker-side stack of that error; undefined when it exited without one. */
   stack: string | undefined;
   /** The task it ran and did not answer; undefined when it died between tasks. */
   task: { taskId: number; name: string; url: string } | undefined;
-  at: number;
 }
 
 /** What a worker measured of itself (only for pools with `insights: true`; at most every `sampleMs`, between tasks). */
-export interface WorkerSampleMessage {
-  poolId: number;
-  workerId: number;
-  index: number;
+export interface WorkerSampleMessage extends WorkerFields {
   /** Resident set size, bytes: the worker's own process, or for a thread the whole process it shares (`rssScope`). */
   rss: number;
   rssScope: 'worker' | 'process';
@@ -114,11 +104,10 @@ export interface WorkerSampleMessage {
   heapTotal: number;
   /** Memory of the isolate outside its heap (buffers), bytes. */
   external: number;
-  at: number;
 }
 
-/** A task (one call, or one chunk of a map-like call) waits for a worker. */
-export interface TaskQueuedMessage {
+/** What every message about one task (one call, or one chunk of a map-like call) carries. */
+export interface TaskFields {
   poolId: number;
   taskId: number;
   name: string;
@@ -127,77 +116,52 @@ export interface TaskQueuedMessage {
   items: number;
   /** The map-like call it belongs to (see `multiproc:map:started`); 0 for a single call. */
   mapId: number;
+  at: number;
+}
+
+/** A task's messages once it was handed to a worker: that worker. */
+export interface HandedTaskFields extends TaskFields {
+  /** The worker it was (last) handed to; 0 (and index -1) when it never left the queue. */
+  workerId: number;
+  index: number;
+}
+
+/** A task waits for a worker. */
+export interface TaskQueuedMessage extends TaskFields {
   /** Tasks waiting in the pool's queue after this one joined it. */
   queued: number;
-  at: number;
 }
 
 /**
  * A task was handed to a worker. The worker runs what it holds in order, so a task handed to a busy worker
  * starts once those before it end; its own run time is `runMs` of the message that ends it.
  */
-export interface TaskStartedMessage {
-  poolId: number;
-  taskId: number;
-  workerId: number;
-  index: number;
-  name: string;
-  url: string;
-  items: number;
-  mapId: number;
+export interface TaskStartedMessage extends HandedTaskFields {
   /** Tasks still waiting in the pool's queue. */
   queued: number;
-  at: number;
 }
 
 /** A worker answered a task with its result. */
-export interface TaskFinishedMessage {
-  poolId: number;
-  taskId: number;
-  workerId: number;
-  index: number;
-  name: string;
-  url: string;
-  items: number;
-  mapId: number;
+export interface TaskFinishedMessage extends HandedTaskFields {
   /** The task's run time in the worker, ms (its module's first import excluded). */
   runMs: number;
   /** The call's arguments, or the chunk's items, as given (by reference: format them, do not keep or change them). */
   args: readonly unknown[] | undefined;
-  at: number;
 }
 
 /** A task ended without a result: it threw, its worker crashed, it timed out or was aborted, the pool stopped. */
-export interface TaskFailedMessage {
-  poolId: number;
-  taskId: number;
-  /** The worker it was last handed to; 0 (and index -1) when it never left the queue. */
-  workerId: number;
-  index: number;
-  name: string;
-  url: string;
-  items: number;
-  mapId: number;
+export interface TaskFailedMessage extends HandedTaskFields {
   /** What its caller rejects with (a task error carries the worker-side stack as its `cause`). */
   error: unknown;
   /** Run time in the worker, ms, when the worker answered with the error; undefined otherwise. */
   runMs: number | undefined;
   args: readonly unknown[] | undefined;
-  at: number;
 }
 
-/** A task whose worker crashed runs again (it had `retries` left). */
-export interface TaskRetriedMessage {
-  poolId: number;
-  taskId: number;
-  /** The worker that crashed under it. */
-  workerId: number;
-  index: number;
-  name: string;
-  url: string;
+/** A task whose worker crashed runs again (it had `retries` left); `workerId` is the worker that crashed under it. */
+export interface TaskRetriedMessage extends HandedTaskFields {
   /** Retries left after this one. */
   retriesLeft: number;
-  at: number;
 }
 
 export type MapKind = 'map' | 'starmap' | 'imap' | 'imapUnordered';

@@ -162,7 +162,7 @@ export class Faults {
         if (taskRetried.hasSubscribers) {
           taskRetried.publish({
             poolId: this.#options.poolId, taskId: task.id, workerId: slot.id, index: slot.index, name: task.fnName.name, url: task.fnName.url,
-            retriesLeft: task.retries, at: Date.now(),
+            items: task.items, mapId: task.mapId, retriesLeft: task.retries, at: Date.now(),
           });
         }
       } else {

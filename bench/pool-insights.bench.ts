@@ -30,13 +30,13 @@ const benchmarks = [
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const sizes = ctx.smoke ? { b1: 2000, b5: 40 } : { b1: 200_000, b5: 2000 };
   // Each measurement repeats its benchmark in its process and gives the median (bench/pool/contender.ts).
-  const repeats = ctx.smoke ? 1 : 5;
+  const repeats = ctx.smoke ? 1 : 3;
   // Short runs on a noisy host: five rounds.
   const rounds = ctx.smoke ? 1 : Math.max(5, ctx.rounds);
   const workN = calibrate();
   const selected = benchmarks.filter((benchmark) => ctx.only.length === 0 || ctx.only.some((id) => benchmark.id.startsWith(id)));
   const runs = selected.flatMap((benchmark) => variants.map((variant) => ({ benchmark, variant })));
-  const results = new Map<string, number[]>();
+  const results = new Map<string, Record<string, number>[]>();
   const key = (benchmark: string, contender: Contender): string => `${benchmark}:${contender}`;
   const steals: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -44,10 +44,9 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     const { steal } = await withSteal(async () => {
       for (const { benchmark, variant } of rotate(runs, round)) {
         const size = benchmark.id === 'b5' ? sizes.b5 : sizes.b1;
-        let value = Number.NaN;
+        let value: Record<string, number> = {};
         try {
-          const figures = await measure(variant.contender, `${benchmark.id}*${repeats}`, size, benchmark.id === 'b5' ? [String(workN)] : []);
-          value = figures[benchmark.field] ?? Number.NaN;
+          value = await measure(variant.contender, `${benchmark.id}*${repeats}`, size, benchmark.id === 'b5' ? [String(workN)] : []);
         } catch (error) {
           ctx.log(`   ${benchmark.id} ${variant.contender} failed: ${(error as Error).message.split('\n').slice(-4).join(' / ')}`);
         }
@@ -58,20 +57,24 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     });
     steals.push(steal);
   }
-  const series = (benchmark: string, contender: Contender): number[] => results.get(key(benchmark, contender)) ?? [];
+  const series = (benchmark: string, contender: Contender, field: string): number[] =>
+    (results.get(key(benchmark, contender)) ?? []).map((figures) => figures[field] ?? Number.NaN);
   const clean = (values: number[]): number[] => values.filter((value) => !Number.isNaN(value));
   const rows: string[] = [];
   for (const variant of variants) {
     const base = variants.find((other) => other.backend === variant.backend && other.label === 'no subscriber')!;
     const cells = selected.map((benchmark) => {
-      const values = series(benchmark.id, variant.contender);
+      const values = series(benchmark.id, variant.contender, benchmark.field);
+      const cpu = series(benchmark.id, variant.contender, 'cpuPerTask');
       const figure = clean(values).length === 0 ? '-' : summarize(clean(values), benchmark.higherIsBetter ? 2 : 3);
-      if (variant === base) return figure;
+      const cpuFigure = `CPU ${summarize(clean(cpu), 2)} us/task`;
+      if (variant === base) return `${figure}; ${cpuFigure}`;
       // The cost as a slowdown per round: the baseline's rate over this one's, or this one's wall over the baseline's.
       const slowdown = benchmark.higherIsBetter
-        ? ratioPerRound(series(benchmark.id, base.contender), values)
-        : ratioPerRound(values, series(benchmark.id, base.contender));
-      return `${figure}; slowdown ${summarize(clean(slowdown), 3)}`;
+        ? ratioPerRound(series(benchmark.id, base.contender, benchmark.field), values)
+        : ratioPerRound(values, series(benchmark.id, base.contender, benchmark.field));
+      const cpuRatio = ratioPerRound(cpu, series(benchmark.id, base.contender, 'cpuPerTask'));
+      return `${figure}; slowdown **${summarize(clean(slowdown), 3)}**; ${cpuFigure}, **${summarize(clean(cpuRatio), 3)}**x`;
     });
     rows.push(`| ${variant.backend} | ${variant.label} | ${cells.join(' | ')} |`);
   }
@@ -79,7 +82,8 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `2 workers, ${rounds} rounds, each measurement a fresh process running its benchmark ${repeats} times (their median), ` +
       'variants rotating; median [min-max] over rounds. ' +
       `Slowdown: the unobserved pool's figure over the observed one's (B5: the other way round), per round, then the median; ` +
-      `1.03 is 3% slower. Host steal per round: ${steals.map((s) => `${s.toFixed(1)}%`).join(', ')}. ` +
+      `1.03 is 3% slower. CPU: user + system time of the whole process tree per task, and its ratio to the unobserved pool's ` +
+      `per round (less disturbed by other load on the host than wall time). Host steal per round: ${steals.map((s) => `${s.toFixed(1)}%`).join(', ')}. ` +
       `\`work(n)\` calibrated to ~1 ms (n = ${format(workN, 0)}).`,
     '',
     `| backend | observed by | ${selected.map((benchmark) => benchmark.title).join(' | ')} |`,

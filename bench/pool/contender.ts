@@ -30,11 +30,12 @@ function check(condition: boolean, what: string): void {
 async function measure(adapter: Adapter): Promise<Record<string, number>> {
   switch (benchmark) {
     case 'b1-call': {
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: size }, (_, i) => adapter.run('inc', i)));
       const seconds = (performance.now() - started) / 1000;
       check(results[size - 1] === size, 'last');
-      return { rate: size / seconds };
+      return { rate: size / seconds, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b1-batch': {
       const items = Array.from({ length: size }, (_, i) => i);
@@ -49,11 +50,12 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
     case 'b1-map': {
       const items = Array.from({ length: size }, (_, i) => i);
       await adapter.map!('inc', items);
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       const results = await adapter.map!('inc', items);
       const seconds = (performance.now() - started) / 1000;
       check(results[size - 1] === size, 'last');
-      return { rate: size / seconds };
+      return { rate: size / seconds, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b2': {
       const latencies = new Float64Array(size);
@@ -94,9 +96,11 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
       const soloStarted = performance.now();
       for (let i = 0; i < sample; i++) work(n);
       const ideal = ((performance.now() - soloStarted) * (size / sample)) / 2;
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       await Promise.all(Array.from({ length: size }, () => adapter.run('work', n)));
-      return { ratio: (performance.now() - started) / ideal, taskMs: (2 * ideal) / size };
+      const wall = performance.now() - started;
+      return { ratio: wall / ideal, taskMs: (2 * ideal) / size, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b6':
     case 'b7': {

@@ -160,7 +160,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     let engine: Engine | undefined;
     this.#insights = insights ? new InsightsRecorder(this.#poolId, { queue: () => queueOf(engine) }) : undefined;
     this.#engine = engine = new Engine({
-      poolId: this.#poolId, insights, sampleMs: insights ? defaults.insightsSampleMs : 0, workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
+      workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
+      poolId: this.#poolId, insights, sampleMs: insights ? defaults.insightsSampleMs : 0,
       onCrash: crashListener(new WeakRef(this)),
     });
     // A flag a worker thread cannot start with fails its first worker at once: the options were at fault.

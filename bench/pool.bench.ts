@@ -30,7 +30,7 @@ function version(name: string): string {
 }
 
 /** `n` for `work(n)` taking about 1 ms here. */
-function calibrate(): number {
+export function calibrate(): number {
   let n = 100_000;
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
@@ -40,7 +40,7 @@ function calibrate(): number {
   return n;
 }
 
-async function measure(runner: Runner, benchmark: string, size: number, extra: string[]): Promise<Record<string, number>> {
+export async function measure(runner: Runner, benchmark: string, size: number, extra: string[]): Promise<Record<string, number>> {
   const { stdout } = runner === 'python'
     ? await exec(python, [pythonScript, benchmark, String(size), ...extra], 600_000)
     : await exec(process.execPath, [contenderScript, runner, benchmark, String(size), ...extra], 600_000);
@@ -72,7 +72,7 @@ function lengthsNote(durations: readonly number[]): string {
     `to the first free worker, with no overhead, would score ${format(greedyMs(durations, workers) / ideal, 3)}`;
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
+export function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length]!);
 }
 
@@ -168,7 +168,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     versusBest(series(benchmark, 'multiproc-thread', field), bestPeer((peer) => series(benchmark, peer, field), lowerIsBetter));
   const bestCall = bestPeer((peer) => series('b1-call', peer, 'rate'));
 
-  const names: Record<Runner, string> = {
+  const names: Record<(typeof contenders)[number] | 'python', string> = {
     raw: 'raw worker_threads', piscina: `piscina ${version('piscina')}`, tinypool: `tinypool ${version('tinypool')}`,
     workerpool: `workerpool ${version('workerpool')}`, poolifier: `poolifier ${version('poolifier')}`,
     'multiproc-thread': 'multiproc (thread)', 'multiproc-process': 'multiproc (process)', python: 'Python Pool(2)',

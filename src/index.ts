@@ -188,3 +188,52 @@ export { SegmentTracker } from './managers/shared-memory-server.js';
 export { ManagerStartError } from './managers/errors.js';
 export type { StartOptions, FunctionName } from './managers/start-child.js';
 export type { ServerExtension } from './managers/server.js';
+export { InsightsDisabledError } from './pool/errors.js';
+export {
+  channels,
+  channelNames,
+  tracingChannelNames,
+  applyTrace,
+  mapTrace,
+  subscribeAll,
+  type ChannelMessages,
+  type TypedChannel,
+  type TypedTracingChannel,
+  type PoolCreatedMessage,
+  type PoolClosedMessage,
+  type WorkerSpawnedMessage,
+  type WorkerReadyMessage,
+  type WorkerExitedMessage,
+  type WorkerExitReason,
+  type WorkerCrashedMessage,
+  type WorkerFields,
+  type WorkerEndFields,
+  type TaskFields,
+  type HandedTaskFields,
+  type WorkerSampleMessage,
+  type TaskQueuedMessage,
+  type TaskStartedMessage,
+  type TaskFinishedMessage,
+  type TaskFailedMessage,
+  type TaskRetriedMessage,
+  type MapKind,
+  type MapStartedMessage,
+  type MapProgressMessage,
+  type MapFinishedMessage,
+  type ApplyTraceContext,
+  type MapTraceContext,
+} from './observe/channels.js';
+export type {
+  PoolInsights,
+  WorkerInsights,
+  TimeFigure,
+  CountFigure,
+  MemorySample,
+  ErrorInsight,
+  CrashInsight,
+  TopTask,
+  MapInsight,
+  EventLoopInsight,
+} from './observe/insights.js';
+export { InsightsRecorder, type InsightsRecorderOptions } from './observe/insights-recorder.js';
+export { formatInsights } from './observe/print-insights.js';

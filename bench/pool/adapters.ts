@@ -13,7 +13,12 @@ export interface Adapter {
 }
 
 export const contenders = ['raw', 'piscina', 'tinypool', 'workerpool', 'poolifier', 'multiproc-thread', 'multiproc-process'] as const;
-export type Contender = (typeof contenders)[number];
+/**
+ * multiproc observed (bench/pool-insights.bench.ts): `-subscribed` with a subscriber that does nothing on every
+ * diagnostics channel (what publishing costs), `-insights` with `insights: true` (what recording them costs).
+ */
+export const observedContenders = ['multiproc-thread-subscribed', 'multiproc-thread-insights', 'multiproc-process-subscribed', 'multiproc-process-insights'] as const;
+export type Contender = (typeof contenders)[number] | (typeof observedContenders)[number];
 
 export const workers = 2;
 const tasksFile = fileURLToPath(new URL('./workers/tasks.js', import.meta.url));
@@ -88,9 +93,14 @@ async function poolifier(): Promise<Adapter> {
   };
 }
 
-async function multiproc(backend: 'thread' | 'process'): Promise<Adapter> {
-  const { Pool, taskRef } = await import('multiproc');
-  const pool = new Pool({ workers, backend });
+async function multiproc(backend: 'thread' | 'process', observed: 'subscribed' | 'insights' | undefined = undefined): Promise<Adapter> {
+  const { Pool, taskRef, channels, applyTrace, mapTrace } = await import('multiproc');
+  if (observed === 'subscribed') {
+    const nothing = (): void => {};
+    for (const channel of Object.values(channels)) channel.subscribe(nothing);
+    for (const trace of [applyTrace, mapTrace]) trace.subscribe({ start: nothing, end: nothing, asyncStart: nothing, asyncEnd: nothing, error: nothing });
+  }
+  const pool = new Pool({ workers, backend, insights: observed === 'insights' });
   const refs = new Map<string, ReturnType<typeof taskRef>>();
   const ref = (name: string): ReturnType<typeof taskRef> => {
     let task = refs.get(name);
@@ -121,6 +131,14 @@ export function makeAdapter(contender: Contender): Promise<Adapter> {
       return multiproc('thread');
     case 'multiproc-process':
       return multiproc('process');
+    case 'multiproc-thread-subscribed':
+      return multiproc('thread', 'subscribed');
+    case 'multiproc-thread-insights':
+      return multiproc('thread', 'insights');
+    case 'multiproc-process-subscribed':
+      return multiproc('process', 'subscribed');
+    case 'multiproc-process-insights':
+      return multiproc('process', 'insights');
   }
 }
 

@@ -4,9 +4,14 @@ import { readFileSync } from 'node:fs';
 import { childCpuSeconds, makeAdapter, workers, type Adapter, type Contender } from './adapters.js';
 import { idealMs } from './durations.js';
 import { work } from './workers/tasks.js';
+import { median } from '../lib/stats.js';
 
-const [contender, benchmark, sizeText, argText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
+const [contender, benchmarkArg, sizeText, argText] = process.argv.slice(2) as [Contender, string, string, string | undefined];
 const size = Number(sizeText);
+// `b1-map*5`: the benchmark five times in this process, each figure the median of the five (a steadier figure
+// on a noisy host, for comparing variants of one contender).
+const [benchmark, repeatText] = benchmarkArg.split('*') as [string, string | undefined];
+const repeats = Number(repeatText ?? 1);
 
 function cpuSeconds(adapter: Adapter): number {
   const usage = process.cpuUsage();
@@ -25,11 +30,12 @@ function check(condition: boolean, what: string): void {
 async function measure(adapter: Adapter): Promise<Record<string, number>> {
   switch (benchmark) {
     case 'b1-call': {
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: size }, (_, i) => adapter.run('inc', i)));
       const seconds = (performance.now() - started) / 1000;
       check(results[size - 1] === size, 'last');
-      return { rate: size / seconds };
+      return { rate: size / seconds, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b1-batch': {
       const items = Array.from({ length: size }, (_, i) => i);
@@ -44,11 +50,12 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
     case 'b1-map': {
       const items = Array.from({ length: size }, (_, i) => i);
       await adapter.map!('inc', items);
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       const results = await adapter.map!('inc', items);
       const seconds = (performance.now() - started) / 1000;
       check(results[size - 1] === size, 'last');
-      return { rate: size / seconds };
+      return { rate: size / seconds, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b2': {
       const latencies = new Float64Array(size);
@@ -89,9 +96,11 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
       const soloStarted = performance.now();
       for (let i = 0; i < sample; i++) work(n);
       const ideal = ((performance.now() - soloStarted) * (size / sample)) / 2;
+      const cpuBefore = cpuSeconds(adapter);
       const started = performance.now();
       await Promise.all(Array.from({ length: size }, () => adapter.run('work', n)));
-      return { ratio: (performance.now() - started) / ideal, taskMs: (2 * ideal) / size };
+      const wall = performance.now() - started;
+      return { ratio: wall / ideal, taskMs: (2 * ideal) / size, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b6':
     case 'b7': {
@@ -114,8 +123,11 @@ if (benchmark === 'startup') {
   if ((await adapter.run('inc', 1)) !== 2) throw new Error('wrong result');
 } else {
   await warm(adapter);
+  const figures: Record<string, number>[] = [];
+  for (let i = 0; i < repeats; i++) figures.push(await measure(adapter));
+  const medians = Object.fromEntries(Object.keys(figures[0]!).map((field) => [field, median(figures.map((figure) => figure[field]!))]));
   // The figure goes out before the shutdown.
-  process.stdout.write(`${JSON.stringify(await measure(adapter))}\n`);
+  process.stdout.write(`${JSON.stringify(medians)}\n`);
 }
 // poolifier 5.3's destroy() now and then never settles (its workers gone, the event loop empties, the process exits
 // as it would), which Node would report as exit code 13 for the pending top-level await.

@@ -4,7 +4,7 @@
 import { now } from '../clock.js';
 import { decodeFast, inBand } from '../serialize/transport.js';
 import { Channel, Word } from '../wire/channel.js';
-import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type InitMessage, type TaskRef, type ToWorker } from '../wire/protocol.js';
+import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type InitMessage, type ReadyMessage, type TaskRef, type ToWorker } from '../wire/protocol.js';
 import type { WordWaiter } from '../wire/word-waiter.js';
 import { setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
@@ -37,9 +37,13 @@ class WorkerLoop {
   readonly #spinner: Spinner;
   readonly #replies: Replies;
   readonly #runner: TaskRunner;
+  /** How often to send a memory sample, ms (0: never); when the last went (see #sample). */
+  readonly #sampleMs: number;
+  #sampledAt = -Infinity;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
+    this.#sampleMs = init.sampleMs ?? 0;
     this.#spinner = new Spinner(init.spinMicros);
     this.#channel = channel;
     this.#transport = transport;
@@ -53,6 +57,7 @@ class WorkerLoop {
       const writing = this.#replies.takeWriting();
       if (writing !== undefined) await writing;
       const frame = channel.receive();
+      if (this.#sampleMs > 0) this.#sample(this.#sampleMs);
       if (frame !== undefined) {
         if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) this.#replies.tookFrame();
         // Results held back are announced before a task that may be long, and once the work left here runs
@@ -110,6 +115,18 @@ class WorkerLoop {
     }
   }
 
+  /**
+   * Between tasks, at most every `sampleMs`: the worker's memory to the pool, by the slow lane (a few hundred
+   * bytes a few times a second). Only here can a thread's own heap be read; a task running long delays it.
+   */
+  #sample(sampleMs: number): void {
+    const at = now();
+    if (at - this.#sampledAt < sampleMs) return;
+    this.#sampledAt = at;
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    void this.#transport.post({ type: 'sample', v: protocolVersion, rss, heapUsed, heapTotal, external }, []);
+  }
+
   /** Awaits an asynchronous task: the pool must not wait for held-back results meanwhile. */
   #announced(pending: Promise<void>): Promise<void> {
     this.#replies.announce();
@@ -142,17 +159,23 @@ export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuf
   const channel = new Channel(channelBuffer, 'worker', transport.ops);
   setTaskChannel(channel);
   reportFatalErrors(channel, transport);
+  let initMicros: number | undefined;
   if (init.initializer !== undefined) {
+    // Its module's import counts: the initializer is what a worker runs before its first task.
+    const started = now();
     try {
       const initializer = await resolveFunction(init.initializer);
       const initargs = await decodeFast(init.initargs);
       await initializer(...(initargs as unknown[]));
+      initMicros = Math.round((now() - started) * 1000);
     } catch (error) {
       // Awaited: the process backend disconnects once this returns, which would cut a message still being written.
       await transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
       return;
     }
   }
-  void transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
+  const ready: ReadyMessage = { type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId };
+  if (initMicros !== undefined) ready.initMicros = initMicros;
+  void transport.post(ready, []);
   await new WorkerLoop(init, channel, transport).run();
 }

@@ -1,0 +1,100 @@
+// What observing a pool costs: B1 (per call and `map`) and B5 with nobody subscribed, with a subscriber that does
+// nothing on every diagnostics channel, and with `insights: true`; each in a fresh process, interleaved per round.
+import type { Contender } from './pool/adapters.js';
+import type { BenchContext, BenchSection } from './lib/context.js';
+import { format, ratioPerRound, summarize, withSteal } from './lib/stats.js';
+import { calibrate, measure, rotate } from './pool.bench.js';
+
+interface Variant {
+  contender: Contender;
+  backend: 'thread' | 'process';
+  label: string;
+}
+
+const variants: readonly Variant[] = [
+  { contender: 'multiproc-thread', backend: 'thread', label: 'no subscriber' },
+  { contender: 'multiproc-thread-subscribed', backend: 'thread', label: 'a subscriber on every channel' },
+  { contender: 'multiproc-thread-insights', backend: 'thread', label: '`insights: true`' },
+  { contender: 'multiproc-process', backend: 'process', label: 'no subscriber' },
+  { contender: 'multiproc-process-subscribed', backend: 'process', label: 'a subscriber on every channel' },
+  { contender: 'multiproc-process-insights', backend: 'process', label: '`insights: true`' },
+];
+
+/** The figure each benchmark gives, and whether more is better (a rate) or worse (wall / ideal). */
+const benchmarks = [
+  { id: 'b1-call', field: 'rate', higherIsBetter: true, title: 'B1 per call (tasks/s)' },
+  { id: 'b1-map', field: 'rate', higherIsBetter: true, title: 'B1 `map` auto chunks (tasks/s)' },
+  { id: 'b5', field: 'ratio', higherIsBetter: false, title: 'B5 wall / ideal' },
+] as const;
+
+export async function run(ctx: BenchContext): Promise<BenchSection> {
+  const sizes = ctx.smoke ? { b1: 2000, b5: 40 } : { b1: 200_000, b5: 2000 };
+  // Each measurement repeats its benchmark in its process and gives the median (bench/pool/contender.ts).
+  const repeats = ctx.smoke ? 1 : 3;
+  // Short runs on a noisy host: five rounds.
+  const rounds = ctx.smoke ? 1 : Math.max(5, ctx.rounds);
+  const workN = calibrate();
+  const selected = benchmarks.filter((benchmark) => ctx.only.length === 0 || ctx.only.some((id) => benchmark.id.startsWith(id)));
+  const runs = selected.flatMap((benchmark) => variants.map((variant) => ({ benchmark, variant })));
+  const results = new Map<string, Record<string, number>[]>();
+  const key = (benchmark: string, contender: Contender): string => `${benchmark}:${contender}`;
+  const steals: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ctx.log(`   round ${round + 1}/${rounds}`);
+    const { steal } = await withSteal(async () => {
+      for (const { benchmark, variant } of rotate(runs, round)) {
+        const size = benchmark.id === 'b5' ? sizes.b5 : sizes.b1;
+        let value: Record<string, number> = {};
+        try {
+          value = await measure(variant.contender, `${benchmark.id}*${repeats}`, size, benchmark.id === 'b5' ? [String(workN)] : []);
+        } catch (error) {
+          ctx.log(`   ${benchmark.id} ${variant.contender} failed: ${(error as Error).message.split('\n').slice(-4).join(' / ')}`);
+        }
+        const list = results.get(key(benchmark.id, variant.contender)) ?? [];
+        list.push(value);
+        results.set(key(benchmark.id, variant.contender), list);
+      }
+    });
+    steals.push(steal);
+  }
+  const series = (benchmark: string, contender: Contender, field: string): number[] =>
+    (results.get(key(benchmark, contender)) ?? []).map((figures) => figures[field] ?? Number.NaN);
+  const clean = (values: number[]): number[] => values.filter((value) => !Number.isNaN(value));
+  const rows: string[] = [];
+  for (const variant of variants) {
+    const base = variants.find((other) => other.backend === variant.backend && other.label === 'no subscriber')!;
+    const cells = selected.map((benchmark) => {
+      const values = series(benchmark.id, variant.contender, benchmark.field);
+      const cpu = series(benchmark.id, variant.contender, 'cpuPerTask');
+      const figure = clean(values).length === 0 ? '-' : summarize(clean(values), benchmark.higherIsBetter ? 2 : 3);
+      const cpuFigure = `CPU ${summarize(clean(cpu), 2)} us/task`;
+      if (variant === base) return `${figure}; ${cpuFigure}`;
+      // The cost as a slowdown per round: the baseline's rate over this one's, or this one's wall over the baseline's.
+      const slowdown = benchmark.higherIsBetter
+        ? ratioPerRound(series(benchmark.id, base.contender, benchmark.field), values)
+        : ratioPerRound(values, series(benchmark.id, base.contender, benchmark.field));
+      const cpuRatio = ratioPerRound(cpu, series(benchmark.id, base.contender, 'cpuPerTask'));
+      return `${figure}; slowdown **${summarize(clean(slowdown), 3)}**; ${cpuFigure}, **${summarize(clean(cpuRatio), 3)}**x`;
+    });
+    rows.push(`| ${variant.backend} | ${variant.label} | ${cells.join(' | ')} |`);
+  }
+  const markdown = [
+    `2 workers, ${rounds} rounds, each measurement a fresh process running its benchmark ${repeats} times (their median), ` +
+      'variants rotating; median [min-max] over rounds. ' +
+      `Slowdown: the unobserved pool's figure over the observed one's (B5: the other way round), per round, then the median; ` +
+      `1.03 is 3% slower. CPU: user + system time of the whole process tree per task, and its ratio to the unobserved pool's ` +
+      `per round (less disturbed by other load on the host than wall time). Host steal per round: ${steals.map((s) => `${s.toFixed(1)}%`).join(', ')}. ` +
+      `\`work(n)\` calibrated to ~1 ms (n = ${format(workN, 0)}).`,
+    '',
+    `| backend | observed by | ${selected.map((benchmark) => benchmark.title).join(' | ')} |`,
+    `|---|---|${selected.map(() => '---|').join('')}`,
+    ...rows,
+    '',
+    `B1: ${sizes.b1} tasks \`x + 1\` submitted at once, per call and through \`map\` (chunksize 'auto'); B5: ${sizes.b5} CPU-bound ` +
+      'tasks of about 1 ms, ideal = the same work single-threaded in that process, halved. A subscriber on every channel: a ' +
+      'function that does nothing, on each `multiproc:*` channel and on both tracing channels, so every message is built and ' +
+      'published. `insights: true`: the pool records its insights (a subscriber of the same channels that keeps per-worker ' +
+      'figures, the five longest tasks, and memory samples from the workers).',
+  ].join('\n');
+  return { title: 'Pool observed: diagnostics channels and insights', markdown };
+}

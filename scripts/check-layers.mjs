@@ -25,6 +25,7 @@ export const layers = [
   ['observe'],
   ['worker'],
   ['backends'],
+  ['dashboard'],
   ['pool'],
   ['process'],
   ['cli', 'index.ts', 'main.ts', 'worker-entry.ts'],

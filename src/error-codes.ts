@@ -340,6 +340,15 @@ export const errorCodes = {
     class: 'ManagerStateError',
     meaning: '`serveForever()` on a server that already serves or was shut down, or a request through a manager after `close()`. Make a new server or manager.',
   },
+  // The live dashboard.
+  ERR_MP_DASHBOARD_LISTEN: {
+    class: 'DashboardListenError',
+    meaning: 'The dashboard could not listen on its address: the port is taken (by another program, or another dashboard) or the host is not an address of this machine; `cause` is the system error. Pick another `port` (0 takes a free one) or `host`.',
+  },
+  ERR_MP_DASHBOARD_LINK: {
+    class: 'DashboardLinkError',
+    meaning: 'A pool could not link to the dashboard at the URL given (`connect`, `MULTIPROC_DASHBOARD`): nothing answers there, it is not a multiproc dashboard, or it refused the token. Start `multiproc dashboard` first and pass the whole URL it printed, token included.',
+  },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 
 /** Every code a `MultiprocError` may carry: a misspelled code is a compile error. */

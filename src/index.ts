@@ -156,3 +156,7 @@ export {
   type RemoteMethod,
   type TypeidOptions,
 } from './managers/index.js';
+export { Dashboard, serveDashboard } from './dashboard/dashboard.js';
+export { DashboardListenError, DashboardLinkError } from './dashboard/errors.js';
+export type { DashboardOptions } from './dashboard/options.js';
+export type { DashboardState, ProcessView, PoolView, WorkerView, MapView, TimelineEntry, TimelineLane, SlowTask, TaskError, CrashView, ErrorText } from './dashboard/view.js';

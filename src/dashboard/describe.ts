@@ -17,7 +17,6 @@ function short(value: unknown, depth: number): string {
       return JSON.stringify(value.length > maxArgsChars ? `${value.slice(0, maxArgsChars)}…` : value);
     case 'number':
     case 'boolean':
-    case 'undefined':
       return String(value);
     case 'bigint':
       return `${value}n`;
@@ -28,7 +27,7 @@ function short(value: unknown, depth: number): string {
     default:
       break;
   }
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${'length' in value ? String(value.length) : value.byteLength})`;
   if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) return `${value.constructor.name}(${value.byteLength})`;
   if (depth > 1) return Array.isArray(value) ? `[…${value.length}]` : '{…}';

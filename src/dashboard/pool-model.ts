@@ -5,6 +5,7 @@ import type {
   TaskFinishedMessage, TaskStartedMessage, WorkerCrashedMessage, WorkerExitedMessage, WorkerReadyMessage,
   WorkerSampleMessage, WorkerSpawnedMessage,
 } from '../observe/channels.js';
+import type { PoolInsights } from '../observe/insights.js';
 import { argsText, errorText } from './describe.js';
 import { RingBuffer, TopK } from './ring-buffer.js';
 import type { CrashView, ErrorText, MapView, PoolView, PoolViewState, SlowTask, TaskError, TimelineEntry, WorkerView } from './view.js';
@@ -143,13 +144,10 @@ export class PoolModel {
   #tasksDone = 0;
   #tasksFailed = 0;
   #itemsDone = 0;
-  /** Whether `insights()` can be read for this pool (it was handed to a dashboard, or publishes them). */
-  insights: boolean;
 
   constructor(created: PoolCreatedMessage) {
     this.#created = created;
     this.id = `${created.pid}-${created.poolId}`;
-    this.insights = false;
     for (let index = 0; index < created.workers; index++) this.#workers.push(new WorkerModel(index, created.at));
   }
 
@@ -162,7 +160,7 @@ export class PoolModel {
     if (slot === undefined) {
       // Slots past the announced size do not happen; a message naming one still gets a row rather than lost.
       for (let i = this.#workers.length; i <= index; i++) this.#workers.push(new WorkerModel(i, at));
-      slot = this.#workers[index] as WorkerModel;
+      slot = this.#workers[index];
     }
     return slot;
   }
@@ -268,7 +266,43 @@ export class PoolModel {
     return span > 0 ? ((this.#itemsDone - first.items) * 1000) / span : 0;
   }
 
-  view(at: number): PoolView {
+  /**
+   * A pool created before anyone watched the channels, as its `insights()` tells it: its workers, what they
+   * did so far, its running maps. From then on its messages keep it current.
+   */
+  static fromInsights(insights: PoolInsights): PoolModel {
+    const model = new PoolModel({
+      poolId: insights.poolId, pid: insights.pid, backend: insights.backend, workers: insights.workerCount, maxTasksPerWorker: Infinity,
+      insights: true, at: insights.createdAt,
+    });
+    for (const worker of insights.workers) {
+      if (worker.state === 'gone') continue;
+      const slot = model.#slot(worker.index, worker.spawnedAt);
+      Object.assign(slot, {
+        workerId: worker.workerId, pid: worker.pid, threadId: worker.threadId, state: worker.state === 'ready' ? 'idle' : 'starting',
+        startupMs: worker.startupMs, initMs: worker.initMs, tasksDone: worker.tasksCompleted, itemsDone: worker.items, busyMs: worker.workingMs,
+        heldMs: worker.workingMs, restarts: insights.workers.filter((other) => other.index === worker.index).length - 1,
+      });
+      if (worker.memory !== undefined) {
+        const { sampledAt, ...memory } = worker.memory;
+        slot.memory = { ...memory, at: sampledAt };
+      }
+      model.#slots.set(worker.workerId, slot);
+    }
+    model.#queued = insights.queue.waiting;
+    model.#tasksDone = insights.tasksCompleted;
+    model.#tasksFailed = insights.tasksFailed;
+    model.#itemsDone = insights.items;
+    for (const map of insights.maps) {
+      if (map.state !== 'running') continue;
+      model.mapStarted({ poolId: insights.poolId, mapId: map.mapId, kind: map.kind, name: map.name, url: map.url, total: map.total, at: map.startedAt });
+      model.mapProgress({ poolId: insights.poolId, mapId: map.mapId, done: map.done, total: map.total, elapsedMs: map.elapsedMs, at: insights.at });
+    }
+    if (insights.state !== 'running') model.state = insights.state;
+    return model;
+  }
+
+  view(at: number, insights: PoolInsights | undefined): PoolView {
     const created = this.#created;
     return {
       id: this.id, poolId: created.poolId, pid: created.pid, backend: created.backend, state: this.state, error: this.#error,
@@ -280,7 +314,7 @@ export class PoolModel {
       slowest: this.#slowest.toArray(),
       errors: this.#errors.toArray().reverse(),
       crashes: this.#crashes.toArray().reverse(),
-      insights: this.insights,
+      insights,
     };
   }
 }

@@ -1,7 +1,8 @@
 // This process's pools for its dashboards and links: one subscriber to the pool channels, shared by all of
-// them, subscribed while at least one is open. Pools created while nobody watches are not seen until the
-// next one is handed over (`pool.dashboard()`) or created.
+// them, subscribed while at least one is open. A pool created while nobody watched is seen once it is handed
+// over (`pool.dashboard()`), from its `insights()`.
 import { subscribeAll } from '../observe/channels.js';
+import type { PoolInsights } from '../observe/insights.js';
 import { PoolModel } from './pool-model.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { ProcessView } from './view.js';
@@ -11,12 +12,13 @@ const keptClosedPools = 8;
 
 /** What a pool handed to a dashboard lets it read. */
 export interface InsightsSource {
-  insights(): unknown;
+  insights(): PoolInsights;
 }
 
 export class ProcessCollector {
   readonly #pools = new Map<number, PoolModel>();
   readonly #closed = new RingBuffer<PoolModel>(keptClosedPools);
+  /** Held weakly: a dashboard does not keep a pool alive. */
   readonly #sources = new Map<number, WeakRef<InsightsSource>>();
   readonly #listeners = new Set<() => void>();
   #unsubscribe: (() => void) | undefined;
@@ -35,23 +37,39 @@ export class ProcessCollector {
     };
   }
 
-  /** A pool's own `insights()` to serve, by its id (held weakly: a dashboard does not keep a pool alive). */
-  addSource(poolId: number, source: InsightsSource): void {
-    this.#sources.set(poolId, new WeakRef(source));
-    const model = this.#pools.get(poolId);
-    if (model !== undefined) model.insights = true;
+  /** A pool handed to a dashboard: its `insights()` are served, and it is shown even if created before anyone watched. */
+  attach(pool: InsightsSource): void {
+    // A pool of a multiproc without insights (another copy of the package) is seen on the channels only.
+    if (typeof pool.insights !== 'function') return;
+    const insights = pool.insights();
+    this.#sources.set(insights.poolId, new WeakRef(pool));
+    if (this.#pools.has(insights.poolId) || this.#closed.toArray().some((model) => model.poolId === insights.poolId)) return;
+    const model = PoolModel.fromInsights(insights);
+    if (model.state === 'running') this.#pools.set(insights.poolId, model);
+    else this.#closed.push(model);
+    this.#changed();
   }
 
-  insights(id: string): unknown {
+  /** A pool's `insights()` by its dashboard id, fresh; undefined for a pool only seen on the channels. */
+  insights(id: string): PoolInsights | undefined {
     const model = [...this.#pools.values(), ...this.#closed.toArray()].find((pool) => pool.id === id);
-    return model === undefined ? undefined : this.#sources.get(model.poolId)?.deref()?.insights();
+    return model === undefined ? undefined : this.#insightsOf(model.poolId);
+  }
+
+  #insightsOf(poolId: number): PoolInsights | undefined {
+    const ref = this.#sources.get(poolId);
+    const pool = ref?.deref();
+    if (ref !== undefined && pool === undefined) this.#sources.delete(poolId);
+    return pool?.insights();
   }
 
   process(): ProcessView {
     const at = Date.now();
-    const open = [...this.#pools.values()].map((pool) => pool.view(at));
-    const closed = this.#closed.toArray().reverse().map((pool) => pool.view(at));
-    return { id: `${this.#host}:${process.pid}`, pid: process.pid, host: this.#host, title: process.title, connected: true, pools: [...open, ...closed] };
+    const models = [...this.#pools.values(), ...this.#closed.toArray().reverse()];
+    return {
+      id: `${this.#host}:${process.pid}`, pid: process.pid, host: this.#host, title: process.title, connected: true,
+      pools: models.map((model) => model.view(at, this.#insightsOf(model.poolId))),
+    };
   }
 
   #changed(): void {
@@ -68,9 +86,7 @@ export class ProcessCollector {
     };
     this.#unsubscribe = subscribeAll({
       poolCreated: (message) => {
-        const model = new PoolModel(message);
-        model.insights = this.#sources.has(message.poolId);
-        this.#pools.set(message.poolId, model);
+        this.#pools.set(message.poolId, new PoolModel(message));
         this.#changed();
       },
       poolClosed: (message) => {
@@ -79,6 +95,9 @@ export class ProcessCollector {
         pool.closed(message);
         this.#pools.delete(message.poolId);
         this.#closed.push(pool);
+        // A closed pool's last insights stay served while it is shown, no longer.
+        const shown = new Set([...this.#pools.keys(), ...this.#closed.toArray().map((model) => model.poolId)]);
+        for (const poolId of this.#sources.keys()) if (!shown.has(poolId)) this.#sources.delete(poolId);
         this.#changed();
       },
       workerSpawned: on((pool, m) => pool.workerSpawned(m)),

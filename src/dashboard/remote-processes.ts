@@ -8,11 +8,10 @@ const maxLinked = 64;
 /** Processes whose link ended, still shown (greyed), newest first. */
 const keptGone = 8;
 
-/** One line a linked process sends: its state, and the `insights()` of each pool that has them. */
+/** One line a linked process sends: its state (each pool's `insights()` inside, where it has them). */
 export interface LinkLine {
   v: 1;
   process: ProcessView;
-  insights: Record<string, unknown>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -34,7 +33,6 @@ export interface Link {
 
 interface Linked {
   view: ProcessView | undefined;
-  insights: Record<string, unknown>;
 }
 
 export class RemoteProcesses {
@@ -49,7 +47,7 @@ export class RemoteProcesses {
 
   open(): Link {
     const number = ++this.#next;
-    const entry: Linked = { view: undefined, insights: {} };
+    const entry: Linked = { view: undefined };
     const full = this.#linked.size >= maxLinked;
     if (!full) this.#linked.set(number, entry);
     let open = !full;
@@ -62,11 +60,10 @@ export class RemoteProcesses {
         } catch {
           return false;
         }
-        if (!isObject(parsed) || parsed['v'] !== 1 || !isProcessView(parsed['process']) || !isObject(parsed['insights'])) return false;
+        if (!isObject(parsed) || parsed['v'] !== 1 || !isProcessView(parsed['process'])) return false;
         const view = parsed['process'];
         // Two links from one process (two dashboards linked) stay apart.
         entry.view = { ...view, id: `${view.id}#${number}`, connected: true };
-        entry.insights = parsed['insights'];
         this.#changed();
         return true;
       },
@@ -86,9 +83,9 @@ export class RemoteProcesses {
     return [...live, ...this.#gone.toArray().reverse()];
   }
 
-  /** The last `insights()` a live linked process sent for a pool. */
+  /** The last `insights()` a linked process sent for a pool. */
   insights(poolId: string): unknown {
-    for (const entry of this.#linked.values()) if (Object.hasOwn(entry.insights, poolId)) return entry.insights[poolId];
+    for (const view of this.list()) for (const pool of view.pools) if (pool.id === poolId && pool.insights !== undefined) return pool.insights;
     return undefined;
   }
 

@@ -1,4 +1,5 @@
 // What the page is sent: plain JSON, the same whether the pools run in this process or in a linked one.
+import type { PoolInsights } from '../observe/insights.js';
 
 /** Everything one update carries. */
 export interface DashboardState {
@@ -48,8 +49,11 @@ export interface PoolView {
   slowest: SlowTask[];
   errors: TaskError[];
   crashes: CrashView[];
-  /** Whether the pool's own `insights()` can be read (and `/api/pools/<id>/insights` answers). */
-  insights: boolean;
+  /**
+   * The pool's own `insights()`, for a pool handed to the dashboard (`pool.dashboard()`, `MULTIPROC_DASHBOARD`):
+   * `/api/pools/<id>/insights` serves it. Undefined for a pool only seen on the channels.
+   */
+  insights: PoolInsights | undefined;
 }
 
 export type WorkerViewState = 'starting' | 'idle' | 'busy' | 'gone';

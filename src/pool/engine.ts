@@ -1,6 +1,7 @@
 // The pool's engine: takes tasks, starts the workers and wires the parts that serve them (dispatch,
 // result reading, faults, life cycle). The facade (pool.ts) validates; this file assumes valid input.
 import { now } from '../clock.js';
+import { channels } from '../observe/channels.js';
 import type { BackendName, ResourceLimits } from '../backends/backend-worker.js';
 import type { Packet } from '../serialize/index.js';
 import { channelBytes } from '../wire/channel.js';
@@ -19,6 +20,10 @@ import { checkStartFlags, startWorker } from '../backends/start.js';
 import { WorkerSlot } from './worker-slot.js';
 
 export interface EngineOptions {
+  /** The pool's id on the diagnostics channels. */
+  poolId: number;
+  /** Whether the pool records insights (said in `multiproc:pool:created`). */
+  insights: boolean;
   workers: number;
   backend: BackendName;
   initializer: TaskRef | undefined;
@@ -37,11 +42,16 @@ export interface SubmitOptions {
   signal: AbortSignal | undefined;
   timeout: number;
   retries: number;
+  /** The map-like call the task belongs to (0: none), for the diagnostics channels. */
+  mapId: number;
+  /** The call's arguments or the chunk's items as given, for the diagnostics channels. */
+  input: readonly unknown[] | undefined;
 }
 
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
 export const ringBytes = 256 * 1024;
 const settled = Promise.resolve();
+const { poolCreated, poolClosed, taskQueued, workerSpawned, workerReady } = channels;
 
 export class Engine {
   readonly #options: EngineOptions;
@@ -55,6 +65,8 @@ export class Engine {
   readonly #results: ResultReader;
   readonly #faults: Faults;
   #nextId = 1;
+  #workerIds = 0;
+  readonly #queuedCount = (): number => this.#queue.size;
   #crashes = 0;
   #lastCrash: CrashReport | undefined;
   #flushQueued = false;
@@ -67,10 +79,12 @@ export class Engine {
     const scheduleFlush = (): void => this.#scheduleFlush();
     /** Moving average of each function's task run time, microseconds: measured by the reader, used by dispatch. */
     const fnMicros = new Map<number, number>();
-    this.#lifecycle = new Lifecycle(this.#slots, this.#queue);
+    this.#lifecycle = new Lifecycle(this.#slots, this.#queue, (state, error) => {
+      if (poolClosed.hasSubscribers) poolClosed.publish({ poolId: options.poolId, state, error, at: Date.now() });
+    });
     this.#faults = new Faults(this.#slots, this.#queue, this.#lifecycle, {
       backend: options.backend, abortGraceMs: options.abortGraceMs, spawn: (index) => this.#spawn(index), drain: (slot) => this.#results.drain(slot), scheduleFlush,
-      report: (crash) => this.#onCrash(crash), suspects: startupSuspects(options),
+      report: (crash) => this.#onCrash(crash), suspects: startupSuspects(options), poolId: options.poolId,
       checkFlags: () => checkStartFlags(options.backend, { execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits }),
     });
     this.#dispatcher = new Dispatcher(this.#slots, this.#queue, {
@@ -83,6 +97,12 @@ export class Engine {
         scheduleFlush();
       },
     });
+    if (poolCreated.hasSubscribers) {
+      poolCreated.publish({
+        poolId: options.poolId, pid: process.pid, backend: options.backend, workers: options.workers, maxTasksPerWorker: options.maxTasksPerWorker,
+        insights: options.insights, at: Date.now(),
+      });
+    }
     for (let index = 0; index < options.workers && !this.#lifecycle.stopped; index++) this.#spawn(index, true);
   }
 
@@ -127,6 +147,7 @@ export class Engine {
       id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,
       packet: Array.isArray(payload) ? undefined : (payload as Packet), args: Array.isArray(payload) ? payload : undefined,
       retries: options.retries, settled: false, slot: undefined, seq: 0, movable: true, done, fail, cleanup: undefined,
+      pool: this.#options.poolId, mapId: options.mapId, input: options.input, workerId: 0, workerIndex: -1,
     };
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
     const refused = this.#lifecycle.refusal();
@@ -145,6 +166,11 @@ export class Engine {
       task.cleanup = () => signal.removeEventListener('abort', onAbort);
     }
     this.#queue.push(task);
+    if (taskQueued.hasSubscribers) {
+      taskQueued.publish({
+        poolId: task.pool, taskId: task.id, name: fnName.name, url: fnName.url, items, mapId: task.mapId, queued: this.#queue.size, at: Date.now(),
+      });
+    }
     this.#scheduleFlush();
     return task;
   }
@@ -205,14 +231,18 @@ export class Engine {
       const worker = startWorker(options.backend, {
         index, channelBytes: channelBytes(ringBytes), execArgv: options.execArgv, env: options.env, resourceLimits: options.resourceLimits,
       });
-      slot = new WorkerSlot(index, worker);
+      slot = new WorkerSlot(index, worker, { pool: options.poolId, worker: ++this.#workerIds, queued: this.#queuedCount });
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       if (first) this.#startError ??= failure;
       this.#lifecycle.break(failure);
       return;
     }
+    const replaced = this.#slots[index];
     this.#slots[index] = slot;
+    if (workerSpawned.hasSubscribers) {
+      workerSpawned.publish({ poolId: options.poolId, workerId: slot.id, index, backend: options.backend, replaces: replaced?.id, at: Date.now() });
+    }
     slot.worker.onMessage((message) => this.#onMessage(slot, message));
     slot.worker.onExit((info) => this.#faults.onExit(slot, info));
     slot.worker.post({
@@ -227,6 +257,13 @@ export class Engine {
         slot.pid = message.pid;
         slot.threadId = message.threadId;
         slot.readyAt = now();
+        slot.initMs = (message.initMicros ?? 0) / 1000;
+        if (workerReady.hasSubscribers) {
+          workerReady.publish({
+            poolId: this.#options.poolId, workerId: slot.id, index: slot.index, pid: message.pid, threadId: message.threadId,
+            startupMs: Math.max(0, slot.readyAt - slot.spawnedAt - slot.initMs), initMs: slot.initMs, at: Date.now(),
+          });
+        }
         slot.worker.attached();
         if (slot.state === 'starting') slot.state = 'ready';
         this.#faults.started();

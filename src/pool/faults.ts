@@ -1,15 +1,18 @@
 // What the pool does when a task must stop or a worker is gone: aborts, timeouts, crashes, start-up
 // failures; which task is blamed, which go back to the queue, and when a worker is replaced.
 import type { BackendName, ExitInfo } from '../backends/backend-worker.js';
+import { now } from '../clock.js';
+import { channels, type WorkerExitReason } from '../observe/channels.js';
 import { AbortKind } from '../wire/channel.js';
 import { decodeSync } from '../serialize/index.js';
-import { TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
+import { RemoteStack, TaskTimeoutError, toTaskError, WorkerCrashedError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { failTask, type Task } from './task.js';
 import type { TaskQueue } from './task-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 const startFailureLimit = 3;
+const { taskRetried, workerCrashed, workerExited } = channels;
 
 /** A worker that died on its own: a crash of a task, or of code a task left running (a timer) after it returned. */
 export interface CrashReport {
@@ -42,6 +45,8 @@ export interface FaultOptions {
   suspects: string;
   /** What Node says of the workers' flags when it refuses them (undefined: it accepts them). */
   checkFlags: () => Promise<string | undefined>;
+  /** The pool's id on the diagnostics channels. */
+  poolId: number;
 }
 
 export class Faults {
@@ -142,14 +147,23 @@ export class Faults {
     const deliberate = previous === 'stopping' || previous === 'retiring' || killed !== undefined || this.#lifecycle.stopped;
     const fault = faultError(slot);
     let blamed: Task | undefined;
+    /** The task it ran and did not answer, whether it fails or runs again. */
+    let ran: Task | undefined;
     const again: Task[] = [];
     for (const task of started) {
       if (task.settled) continue;
+      ran ??= task;
       if (killed?.taskId === task.id) {
         failTask(task, killed.error);
       } else if (killed === undefined && task.retries > 0) {
         task.retries--;
         again.push(task);
+        if (taskRetried.hasSubscribers) {
+          taskRetried.publish({
+            poolId: this.#options.poolId, taskId: task.id, workerId: slot.id, index: slot.index, name: task.fnName.name, url: task.fnName.url,
+            retriesLeft: task.retries, at: Date.now(),
+          });
+        }
       } else {
         blamed ??= task;
         failTask(task, this.#crashError(slot, info, task, fault, killed));
@@ -158,6 +172,8 @@ export class Faults {
     for (const task of unstarted) if (!task.settled) again.push(task);
     for (let i = again.length - 1; i >= 0; i--) this.#queue.unshift(again[i]!);
     const lifecycle = this.#lifecycle;
+    if (!deliberate && workerCrashed.hasSubscribers) this.#publishCrash(slot, info, fault ?? info.error, ran);
+    if (workerExited.hasSubscribers) this.#publishExit(slot, info, deliberate ? this.#exitReason(slot) : 'crashed');
     if (!deliberate) {
       this.#replaced++;
       this.#options.report({
@@ -183,6 +199,27 @@ export class Faults {
     this.#options.scheduleFlush();
   }
 
+  #exitReason(slot: WorkerSlot): WorkerExitReason {
+    if (slot.killed !== undefined) return 'killed';
+    if (this.#lifecycle.stopped) return 'terminated';
+    return slot.retired ? 'retired' : 'closed';
+  }
+
+  #publishExit(slot: WorkerSlot, info: ExitInfo, reason: WorkerExitReason): void {
+    workerExited.publish({
+      poolId: this.#options.poolId, workerId: slot.id, index: slot.index, pid: slot.pid, threadId: slot.threadId, exitCode: info.code,
+      signal: info.signal, reason, exitMs: slot.stopAskedAt === undefined ? 0 : Math.max(0, now() - slot.stopAskedAt), at: Date.now(),
+    });
+  }
+
+  #publishCrash(slot: WorkerSlot, info: ExitInfo, error: unknown, ran: Task | undefined): void {
+    workerCrashed.publish({
+      poolId: this.#options.poolId, workerId: slot.id, index: slot.index, pid: slot.pid, threadId: slot.threadId, exitCode: info.code,
+      signal: info.signal, error, stack: remoteStack(error), task: ran === undefined ? undefined : { taskId: ran.id, name: ran.fnName.name, url: ran.fnName.url },
+      at: Date.now(),
+    });
+  }
+
   #crashError(slot: WorkerSlot, info: ExitInfo, task: Task, fault: unknown, killed: WorkerSlot['killed']): WorkerCrashedError {
     const who = this.#options.backend === 'thread' ? `thread ${slot.threadId}` : `process ${slot.pid}`;
     const cause = fault ?? info.error;
@@ -204,6 +241,14 @@ function faultError(slot: WorkerSlot): unknown {
   } catch (error) {
     return error;
   }
+}
+
+/** The worker-side stack of an error that came from a worker (toTaskError keeps it as the cause), or its own. */
+function remoteStack(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { cause } = error;
+  if (cause instanceof RemoteStack && typeof cause.stack === 'string') return cause.stack;
+  return typeof error.stack === 'string' ? error.stack : undefined;
 }
 
 function describeError(error: unknown): string {

@@ -3,6 +3,7 @@
 // With an order other than input order, items are read a window at a time and each window is reordered.
 import { AdaptiveChunksize } from './chunking.js';
 import type { ProgressTracker } from '../observe/progress.js';
+import type { MapReport } from './map-report.js';
 
 export interface ChunkHandle {
   promise: Promise<{ values: unknown[]; micros: number }>;
@@ -20,6 +21,8 @@ export interface LazyMapOptions {
   window: (chunksize: number) => number;
   submit(items: unknown[]): ChunkHandle;
   tracker: ProgressTracker | undefined;
+  /** The call on the diagnostics channels; read when iterating starts (it is made then). */
+  report?: MapReport | undefined;
 }
 
 interface Entry {
@@ -148,6 +151,7 @@ export async function* lazyMap(source: Iterable<unknown> | AsyncIterable<unknown
           let ready = 0;
           while (results.has(yielded + ready)) ready++;
           options.tracker?.add(ready);
+          options.report?.add(ready);
           // One at a time, so `yielded` counts what the caller took (it bounds reading ahead).
           for (let i = 0; i < ready; i++) {
             const value = results.get(yielded);
@@ -172,6 +176,7 @@ export async function* lazyMap(source: Iterable<unknown> | AsyncIterable<unknown
       outstanding.delete(next);
       if (next.failed) throw next.error;
       options.tracker?.add(next.values.length);
+      options.report?.add(next.values.length);
       yield* next.values;
     }
   } finally {

@@ -14,10 +14,14 @@ export class Lifecycle {
   #brokenError: Error | undefined;
   readonly #joined: Promise<void>;
   #resolveJoined!: () => void;
+  #gone = false;
+  /** Called once, when every worker is gone after close, terminate or break. */
+  readonly #onJoined: (state: 'closed' | 'terminated' | 'broken', error: Error | undefined) => void;
 
-  constructor(slots: readonly WorkerSlot[], queue: TaskQueue<Task>) {
+  constructor(slots: readonly WorkerSlot[], queue: TaskQueue<Task>, onJoined: (state: 'closed' | 'terminated' | 'broken', error: Error | undefined) => void) {
     this.#slots = slots;
     this.#queue = queue;
+    this.#onJoined = onJoined;
     this.#joined = new Promise((resolve) => (this.#resolveJoined = resolve));
   }
 
@@ -86,7 +90,10 @@ export class Lifecycle {
 
   checkJoined(): void {
     if (this.#state === 'running' || this.#state === 'closing') return;
-    if (this.#slots.every((slot) => slot.state === 'gone')) this.#resolveJoined();
+    if (this.#gone || !this.#slots.every((slot) => slot.state === 'gone')) return;
+    this.#gone = true;
+    this.#resolveJoined();
+    this.#onJoined(this.#state, this.#brokenError);
   }
 
   /** The pool cannot run tasks (an initializer threw, workers die at start-up): every call fails with `error`. */

@@ -5,6 +5,7 @@ import { dashboardFromEnv, openDashboard, type Dashboard } from '../dashboard/da
 import type { DashboardOptions } from '../dashboard/options.js';
 import type { InsightsSource } from '../dashboard/process-collector.js';
 import { expected } from '../errors.js';
+import { applyTrace, mapTrace, type MapKind } from '../observe/channels.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { registry, type Packet } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
@@ -24,6 +25,7 @@ import { PoolBootstrapError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
+import { MapReport, mapReport } from './map-report.js';
 import {
   checkAbortGraceMs, checkBackend, checkCallOptions, checkChunksize, checkEnv, checkExecArgv, checkInitargs, checkInput, checkMapOptions,
   checkOnProgress, checkOrder, checkPoolOptions, checkResourceLimits, checkRetries, checkSpinMicros, checkTimeout, checkWorkers, positiveInteger,
@@ -61,6 +63,9 @@ export interface BoundTask<F extends AnyFunction> extends TaskRef<F> {
 
 /** The task functions of a module, bound to a pool. */
 export type LoadedTasks<M> = { readonly [K in keyof M as M[K] extends AnyFunction ? K : never]: M[K] extends AnyFunction ? BoundTask<M[K]> : never };
+
+/** Pools of this process, numbered for the diagnostics channels. */
+let poolIds = 0;
 
 /** A first call of a task taking at least this long marks it long for 'auto' chunks (see #map). */
 const probeLongMicros = 1000;
@@ -116,6 +121,10 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #itemTimes = new ItemTimes();
   /** What `put` stored; released when the pool closes or terminates. */
   #store: ObjectStore | undefined;
+  /** The pool's id on the diagnostics channels. */
+  readonly #poolId = ++poolIds;
+  /** Map-like calls made, numbered for the diagnostics channels. */
+  #mapIds = 0;
 
   /**
    * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
@@ -144,7 +153,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
     this.#workers = workers;
     this.#engine = new Engine({
-      workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
+      poolId: this.#poolId, insights: false, workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
       onCrash: crashListener(new WeakRef(this)),
     });
     // A flag a worker thread cannot start with fails its first worker at once: the options were at fault.
@@ -211,10 +220,28 @@ export class Pool extends EventEmitter<PoolEvents> {
    * the codec (`registerFunction(fn, import.meta.url)` in its module), as Python's Pool takes a function.
    */
   apply<F extends AnyFunction>(task: Task<F>, args: Args<F> = [] as unknown as Args<F>, options: CallOptions = {}): Promise<Result<F>> {
+    if (applyTrace.hasSubscribers) return this.#tracedApply(task, args, options);
+    return this.#apply(task, args, options);
+  }
+
+  /** `apply` inside the `multiproc:pool:apply` tracing channel. */
+  #tracedApply<F extends AnyFunction>(task: Task<F>, args: Args<F>, options: CallOptions): Promise<Result<F>> {
+    let ref: TaskRef<F>;
+    try {
+      ref = taskOf(task, 'task');
+    } catch {
+      // Not a task: #apply rejects with the argument error, and there is nothing to name in a trace.
+      return this.#apply(task, args, options);
+    }
+    return applyTrace.tracePromise(() => this.#apply(ref, args, options), { poolId: this.#poolId, name: ref.name, url: ref.url });
+  }
+
+  #apply<F extends AnyFunction>(task: Task<F>, args: Args<F>, options: CallOptions): Promise<Result<F>> {
     try {
       const fn = taskOf(task, 'task');
       if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
       const submit = this.#submitOptions(options);
+      submit.input = args;
       // Plain calls are encoded when dispatched, possibly batched with others; the rest now, so a value
       // that cannot be sent fails this call right away, and a handle argument is referenced as it was
       // when the call was made. The segments it references are held until the call settles, so the
@@ -361,6 +388,8 @@ export class Pool extends EventEmitter<PoolEvents> {
       signal,
       timeout: options.timeout === undefined ? this.#timeout : checkTimeout('timeout', options.timeout),
       retries: options.retries === undefined ? this.#retries : checkRetries(options.retries),
+      mapId: 0,
+      input: undefined,
     };
   }
 
@@ -375,7 +404,7 @@ export class Pool extends EventEmitter<PoolEvents> {
   #submitChunk(fn: TaskRef, flags: number, items: unknown[], submit: SubmitOptions, group: AbortGroup | undefined): ChunkHandle {
     let task: ReturnType<Engine['submit']> | undefined;
     const promise = new Promise<{ values: unknown[]; micros: number }>((resolve, reject) => {
-      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items, (flags & TaskFlag.Spread) !== 0), items.length, { ...submit, signal: undefined },
+      task = this.#engine.submit(fn, TaskFlag.Chunk | flags, encodeChunk(items, (flags & TaskFlag.Spread) !== 0), items.length, { ...submit, signal: undefined, input: items },
         (values, micros) => {
           this.#itemTimes.observe(fn, items.length, micros);
           resolve({ values: values as unknown[], micros });
@@ -389,9 +418,23 @@ export class Pool extends EventEmitter<PoolEvents> {
     return signal === undefined ? undefined : new AbortGroup(signal, (task, reason) => this.#engine.abort(task, reason));
   }
 
-  async #map(task: Task, input: Input<unknown>, flags: number, options: MapOptions): Promise<unknown[]> {
+  #map(task: Task, input: Input<unknown>, flags: number, options: MapOptions): Promise<unknown[]> {
+    const mapId = ++this.#mapIds;
+    if (!mapTrace.hasSubscribers) return this.#runMap(task, input, flags, options, mapId);
+    let ref: TaskRef;
+    try {
+      ref = taskOf(task, 'task');
+    } catch {
+      return this.#runMap(task, input, flags, options, mapId);
+    }
+    const kind: MapKind = (flags & TaskFlag.Spread) !== 0 ? 'starmap' : 'map';
+    return mapTrace.tracePromise(() => this.#runMap(ref, input, flags, options, mapId), { poolId: this.#poolId, mapId, kind, name: ref.name, url: ref.url });
+  }
+
+  async #runMap(task: Task, input: Input<unknown>, flags: number, options: MapOptions, mapId: number): Promise<unknown[]> {
     const fn = taskOf(task, 'task');
     const submit = this.#submitOptions(options);
+    submit.mapId = mapId;
     const chunksize = checkChunksize('chunksize', options.chunksize ?? this.#chunksize);
     const order = checkOrder(options.order ?? this.#order);
     const { cost } = options;
@@ -407,6 +450,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     const costs = cost === undefined ? undefined : costsOf(items, cost);
     const indices = order === 'fifo' ? undefined : submissionOrder(items, order, cost, costs);
     const tracker = this.#tracker(options, items.length, fn.name)?.();
+    const report = mapReport(this.#poolId, mapId, (flags & TaskFlag.Spread) !== 0 ? 'starmap' : 'map', fn, items.length);
+    let failure: unknown;
     const results = new Array<unknown>(items.length);
     const handles: ChunkHandle[] = [];
     const group = this.#abortGroup(submit.signal);
@@ -420,6 +465,7 @@ export class Pool extends EventEmitter<PoolEvents> {
         if (chunkIndices === undefined) for (let i = 0; i < values.length; i++) results[start + i] = values[i];
         else for (let i = 0; i < values.length; i++) results[chunkIndices[i]!] = values[i];
         tracker?.add(values.length);
+        report?.add(values.length);
       }, () => {});
       return handle;
     };
@@ -449,11 +495,13 @@ export class Pool extends EventEmitter<PoolEvents> {
       await Promise.all(handles.map((handle) => handle.promise));
       return results;
     } catch (error) {
+      failure = error;
       for (const handle of handles) handle.drop();
       throw error;
     } finally {
       group?.close();
       tracker?.finish();
+      report?.finish(failure);
     }
   }
 
@@ -472,6 +520,11 @@ export class Pool extends EventEmitter<PoolEvents> {
     // 'auto' over an array of a measured task: as map sizes its chunks; otherwise sized as results come.
     const itemMicros = this.#itemTimes.get(fn);
     const tracker = this.#tracker(options, length, fn.name);
+    const mapId = ++this.#mapIds;
+    submit.mapId = mapId;
+    const poolId = this.#poolId;
+    /** Made when iterating starts (`multiproc:map:started` then, not at the call). */
+    let report: MapReport | undefined;
     // Nothing is read, sent or drawn before the caller starts iterating.
     const start = (): AsyncGenerator<unknown, void, undefined> => lazyMap(source, {
       ordered,
@@ -483,16 +536,27 @@ export class Pool extends EventEmitter<PoolEvents> {
       window: (size) => length ?? fixedWindow ?? Math.max(maxInflight * size, 4 * workers * size),
       submit: (items) => this.#submitChunk(fn, 0, items, submit, group),
       tracker: tracker?.(),
+      report,
     });
-    return iterate(start, group);
+    return iterate(() => {
+      report = mapReport(poolId, mapId, ordered ? 'imap' : 'imapUnordered', fn, length);
+      return report;
+    }, start, group);
   }
 }
 
 /** The lazy map's results, started on the first `next()`, with its abort listener removed once it is over. */
-async function* iterate(start: () => AsyncGenerator<unknown, void, undefined>, group: AbortGroup | undefined): AsyncGenerator<unknown, void, undefined> {
+async function* iterate(begin: () => MapReport | undefined, start: () => AsyncGenerator<unknown, void, undefined>,
+  group: AbortGroup | undefined): AsyncGenerator<unknown, void, undefined> {
+  const report = begin();
+  let failure: unknown;
   try {
     yield* start();
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
     group?.close();
+    report?.finish(failure);
   }
 }

@@ -81,12 +81,12 @@ export class ResultReader {
     try {
       value = decodeFast(packet);
     } catch (error) {
-      settleTask(task, toTaskError(error), false);
+      settleTask(task, toTaskError(error), false, micros);
       return;
     }
     // No closure on the hot path: the bundle names every function stored in a variable, at a cost per call.
     if (value instanceof Promise) {
-      value.then((decoded: unknown) => settleTask(task, ok ? decoded : toTaskError(decoded), ok, micros), (failure: unknown) => settleTask(task, toTaskError(failure), false));
+      value.then((decoded: unknown) => settleTask(task, ok ? decoded : toTaskError(decoded), ok, micros), (failure: unknown) => settleTask(task, toTaskError(failure), false, micros));
     } else {
       settleTask(task, ok ? value : toTaskError(value), ok, micros);
     }

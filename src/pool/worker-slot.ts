@@ -1,6 +1,7 @@
 // The pool's side of one worker: the worker itself (a thread or a process), its channel, the tasks it holds,
 // and its counters.
 import { now } from '../clock.js';
+import { channels } from '../observe/channels.js';
 import type { BackendWorker } from '../backends/backend-worker.js';
 import type { Packet } from '../serialize/index.js';
 import { Channel, Word } from '../wire/channel.js';
@@ -8,6 +9,8 @@ import { FrameKind, protocolVersion, TaskFlag, type TaskRef } from '../wire/prot
 import { waitOver } from '../wire/word-waiter.js';
 import type { Task } from './task.js';
 import { inBand, movableBuffers } from '../serialize/transport.js';
+
+const { taskStarted } = channels;
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'gone';
 
@@ -19,6 +22,10 @@ export interface Orphans {
 
 export class WorkerSlot {
   readonly index: number;
+  /** Unique within the pool: a replacement in the same index gets a new one (the diagnostics channels name workers by it). */
+  readonly id: number;
+  /** The pool's id on the diagnostics channels. */
+  readonly pool: number;
   readonly worker: BackendWorker;
   readonly channel: Channel;
   readonly epoch = Date.now();
@@ -40,6 +47,12 @@ export class WorkerSlot {
   averageMicros: number | undefined;
   readonly spawnedAt = now();
   readyAt: number | undefined;
+  /** The initializer's run time in the worker, ms (0 without one). */
+  initMs = 0;
+  /** When the pool asked it to stop (this clock); undefined until it does. */
+  stopAskedAt: number | undefined;
+  /** It was stopped because it had run `maxTasksPerWorker` tasks. */
+  retired = false;
   /** Why the pool stopped this worker on purpose (timeout, abort): the error for the task it ran. */
   killed: { taskId: number; error: unknown } | undefined;
   /** What the worker wrote as it died of an uncaught error (FrameKind.Fault): the task it ran and the error. */
@@ -47,9 +60,14 @@ export class WorkerSlot {
   /** The pool's wait for this worker's results, while it holds tasks (result-reader.ts). */
   parking: AbortController | undefined;
   #referenced = true;
+  /** Tasks waiting in the pool's queue (for the diagnostics channels). */
+  readonly #queued: () => number;
 
-  constructor(index: number, worker: BackendWorker) {
+  constructor(index: number, worker: BackendWorker, ids: { pool: number; worker: number; queued: () => number }) {
     this.index = index;
+    this.id = ids.worker;
+    this.pool = ids.pool;
+    this.#queued = ids.queued;
     this.worker = worker;
     this.channel = new Channel(worker.channel, 'main', worker.ops);
   }
@@ -169,7 +187,17 @@ export class WorkerSlot {
   #handed(task: Task): void {
     this.#held.set(task.id, task);
     task.slot = this;
+    task.workerId = this.id;
+    task.workerIndex = this.index;
     this.dispatched++;
+    if (taskStarted.hasSubscribers) this.#publishStarted(task);
+  }
+
+  #publishStarted(task: Task): void {
+    taskStarted.publish({
+      poolId: this.pool, taskId: task.id, workerId: this.id, index: this.index, name: task.fnName.name, url: task.fnName.url, items: task.items,
+      mapId: task.mapId, queued: this.#queued(), at: Date.now(),
+    });
   }
 
   /** Hands a task (its packet encoded) over through the ring, or the slow lane rung for through the ring; false when full. */
@@ -218,6 +246,8 @@ export class WorkerSlot {
 
   stop(): void {
     if (this.state === 'gone') return;
+    if (this.state === 'retiring') this.retired = true;
+    this.stopAskedAt ??= now();
     this.state = 'stopping';
     this.keepAlive(true);
     if (this.channel.send(FrameKind.Doorbell, 0, 0, 0)) this.worker.post({ type: 'stop', v: protocolVersion });
@@ -231,6 +261,7 @@ export class WorkerSlot {
   kill(): void {
     if (this.state === 'gone') return;
     this.keepAlive(true);
+    this.stopAskedAt ??= now();
     this.state = 'stopping';
     this.worker.kill();
   }

@@ -61,6 +61,8 @@ export interface ReadyMessage {
   v: typeof protocolVersion;
   pid: number;
   threadId: number;
+  /** How long the pool's initializer ran, microseconds (absent: no initializer). */
+  initMicros?: number;
 }
 
 export interface InitErrorMessage {

@@ -4,7 +4,7 @@
 import { now } from '../clock.js';
 import { decodeFast, inBand } from '../serialize/transport.js';
 import { Channel, Word } from '../wire/channel.js';
-import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type InitMessage, type TaskRef, type ToWorker } from '../wire/protocol.js';
+import { FrameKind, protocolVersion, TaskFlag, type FromWorker, type InitMessage, type ReadyMessage, type TaskRef, type ToWorker } from '../wire/protocol.js';
 import type { WordWaiter } from '../wire/word-waiter.js';
 import { setTaskChannel } from './current-task.js';
 import { setCurrentWorker } from './current-worker.js';
@@ -142,17 +142,23 @@ export async function runWorker(init: InitMessage, channelBuffer: SharedArrayBuf
   const channel = new Channel(channelBuffer, 'worker', transport.ops);
   setTaskChannel(channel);
   reportFatalErrors(channel, transport);
+  let initMicros: number | undefined;
   if (init.initializer !== undefined) {
+    // Its module's import counts: the initializer is what a worker runs before its first task.
+    const started = now();
     try {
       const initializer = await resolveFunction(init.initializer);
       const initargs = await decodeFast(init.initargs);
       await initializer(...(initargs as unknown[]));
+      initMicros = Math.round((now() - started) * 1000);
     } catch (error) {
       // Awaited: the process backend disconnects once this returns, which would cut a message still being written.
       await transport.post({ type: 'init-error', v: protocolVersion, error: encodeError(error) }, []);
       return;
     }
   }
-  void transport.post({ type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId }, []);
+  const ready: ReadyMessage = { type: 'ready', v: protocolVersion, pid: transport.pid, threadId: transport.threadId };
+  if (initMicros !== undefined) ready.initMicros = initMicros;
+  void transport.post(ready, []);
   await new WorkerLoop(init, channel, transport).run();
 }

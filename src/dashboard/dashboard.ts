@@ -4,7 +4,7 @@
 import { DashboardListenError } from './errors.js';
 import { DashboardLink, redact } from './link.js';
 import { checkDashboardOptions, checkPort, defaults, type CheckedOptions, type DashboardOptions } from './options.js';
-import { processCollector, type InsightsSource } from './process-collector.js';
+import { processCollector, type WatchedPool } from './process-collector.js';
 import { DashboardServer } from './server.js';
 
 /** A dashboard this process serves, or the link that shows its pools on one elsewhere. */
@@ -74,9 +74,9 @@ function link(url: URL): Promise<DashboardLink> {
  * (`connect`) a dashboard elsewhere. The first call starts it; later ones show their pool on the same one
  * and return it. The server does not keep the process alive.
  */
-export async function openDashboard(pool: InsightsSource, options: DashboardOptions = {}): Promise<Dashboard> {
+export async function openDashboard(pool: WatchedPool, poolId: number, options: DashboardOptions = {}): Promise<Dashboard> {
   const checked = checkDashboardOptions(options);
-  processCollector.attach(pool);
+  processCollector.attach(pool, poolId);
   if (processDashboard === undefined) {
     starting ??= (checked.connect !== undefined ? link(checked.connect).then((made) => new Dashboard(undefined, made)) : serve(checked, true, false).then((made) => new Dashboard(made, undefined)))
       .finally(() => (starting = undefined));
@@ -97,7 +97,7 @@ export async function serveDashboard(options: Omit<DashboardOptions, 'connect'> 
  * or the URL of a dashboard elsewhere. Never throws: a pool starts whatever becomes of its dashboard, and a
  * dashboard that cannot start is a warning.
  */
-export function dashboardFromEnv(pool: InsightsSource): void {
+export function dashboardFromEnv(pool: WatchedPool, poolId: number): void {
   const value = process.env['MULTIPROC_DASHBOARD'];
   if (value === undefined || value === '') return;
   const warn = (error: unknown): void => {
@@ -117,8 +117,10 @@ export function dashboardFromEnv(pool: InsightsSource): void {
     if (dashboard.serving) process.stderr.write(`multiproc: dashboard at ${dashboard.url}\n`);
   };
   const first = processDashboard === undefined && starting === undefined;
-  openDashboard(pool, options).then((dashboard) => first && announce(dashboard), (error: unknown) => {
+  openDashboard(pool, poolId, options).then((dashboard) => {
+    if (first) announce(dashboard);
+  }, (error: unknown) => {
     if (!(error instanceof DashboardListenError) || options.port === undefined) return warn(error);
-    openDashboard(pool, { connect: `http://127.0.0.1:${options.port}/` }).catch(warn);
+    openDashboard(pool, poolId, { connect: `http://127.0.0.1:${options.port}/` }).catch(warn);
   });
 }

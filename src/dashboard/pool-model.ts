@@ -36,6 +36,17 @@ interface Held {
   handedAt: number;
 }
 
+/** A worker as `pool.stats()` shows it. */
+export interface SeedWorker {
+  index: number;
+  pid: number;
+  threadId: number;
+  state: string;
+  tasksDone: number;
+  busyMs: number;
+  initMs: number;
+}
+
 class WorkerModel {
   workerId = 0;
   pid = 0;
@@ -156,12 +167,27 @@ export class PoolModel {
   }
 
   #slot(index: number, at: number): WorkerModel {
-    let slot = this.#workers[index];
-    if (slot === undefined) {
-      // Slots past the announced size do not happen; a message naming one still gets a row rather than lost.
-      for (let i = this.#workers.length; i <= index; i++) this.#workers.push(new WorkerModel(i, at));
-      slot = this.#workers[index];
+    const known = this.#workers[index];
+    if (known !== undefined) return known;
+    // Slots past the announced size do not happen; a message naming one still gets a row rather than lost.
+    for (;;) {
+      const slot = new WorkerModel(this.#workers.length, at);
+      this.#workers.push(slot);
+      if (slot.index >= index) return slot;
     }
+  }
+
+  /**
+   * The slot of a live worker. A worker running before the pool was seen on the channels (seeded from
+   * `stats()`, which has no worker ids) is adopted by its slot index on its first message.
+   */
+  #worker(workerId: number, index: number): WorkerModel | undefined {
+    const known = this.#slots.get(workerId);
+    if (known !== undefined) return known;
+    const slot = this.#workers[index];
+    if (slot === undefined || slot.workerId !== 0 || slot.state === 'gone') return undefined;
+    slot.workerId = workerId;
+    this.#slots.set(workerId, slot);
     return slot;
   }
 
@@ -180,7 +206,7 @@ export class PoolModel {
   }
 
   workerExited(m: WorkerExitedMessage): void {
-    const slot = this.#slots.get(m.workerId);
+    const slot = this.#worker(m.workerId, m.index);
     this.#slots.delete(m.workerId);
     if (slot !== undefined && slot.workerId === m.workerId) slot.drop(m.at);
   }
@@ -195,19 +221,19 @@ export class PoolModel {
   }
 
   workerSample(m: WorkerSampleMessage): void {
-    const slot = this.#slots.get(m.workerId);
+    const slot = this.#worker(m.workerId, m.index);
     if (slot !== undefined) slot.memory = { rss: m.rss, rssScope: m.rssScope, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, at: m.at };
   }
 
   taskStarted(m: TaskStartedMessage): void {
     this.#queued = m.queued;
-    this.#slots.get(m.workerId)?.hold({ taskId: m.taskId, name: m.name, items: m.items, handedAt: m.at });
+    this.#worker(m.workerId, m.index)?.hold({ taskId: m.taskId, name: m.name, items: m.items, handedAt: m.at });
   }
 
   taskFinished(m: TaskFinishedMessage): void {
     this.#tasksDone++;
     this.#itemsDone += m.items;
-    const slot = this.#slots.get(m.workerId);
+    const slot = this.#worker(m.workerId, m.index);
     if (slot !== undefined) {
       slot.release(m.taskId, m.at, m.runMs, false, m.name);
       slot.tasksDone++;
@@ -219,7 +245,7 @@ export class PoolModel {
 
   taskFailed(m: TaskFailedMessage): void {
     this.#tasksFailed++;
-    this.#slots.get(m.workerId)?.release(m.taskId, m.at, m.runMs, true, m.name);
+    this.#worker(m.workerId, m.index)?.release(m.taskId, m.at, m.runMs, true, m.name);
     this.#errors.push({ taskId: m.taskId, name: m.name, index: m.index, args: argsText(m.args), error: errorText(m.error), at: m.at });
   }
 
@@ -299,6 +325,24 @@ export class PoolModel {
       model.mapProgress({ poolId: insights.poolId, mapId: map.mapId, done: map.done, total: map.total, elapsedMs: map.elapsedMs, at: insights.at });
     }
     if (insights.state !== 'running') model.state = insights.state;
+    return model;
+  }
+
+  /** A pool created before anyone watched, recording no insights: what `pool.stats()` tells of it. */
+  static fromStats(poolId: number, pid: number, size: number, stats: { backend: string; state: string; queued: number; workers: readonly SeedWorker[] }): PoolModel {
+    const at = Date.now();
+    const model = new PoolModel({ poolId, pid, backend: stats.backend as PoolCreatedMessage['backend'], workers: size, maxTasksPerWorker: Infinity, insights: false, at });
+    for (const worker of stats.workers) {
+      const slot = model.#slot(worker.index, at);
+      Object.assign(slot, {
+        pid: worker.pid, threadId: worker.threadId, state: worker.state === 'gone' ? 'gone' : worker.state === 'starting' ? 'starting' : 'idle',
+        initMs: worker.initMs, tasksDone: worker.tasksDone, itemsDone: worker.tasksDone, busyMs: worker.busyMs, heldMs: worker.busyMs, restarts: 0,
+      });
+    }
+    model.#queued = stats.queued;
+    model.#tasksDone = stats.workers.reduce((sum, worker) => sum + worker.tasksDone, 0);
+    model.#itemsDone = model.#tasksDone;
+    if (stats.state === 'closed' || stats.state === 'terminated' || stats.state === 'broken') model.state = stats.state;
     return model;
   }
 

@@ -3,23 +3,39 @@
 // over (`pool.dashboard()`), from its `insights()`.
 import { subscribeAll } from '../observe/channels.js';
 import type { PoolInsights } from '../observe/insights.js';
-import { PoolModel } from './pool-model.js';
+import { PoolModel, type SeedWorker } from './pool-model.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { ProcessView } from './view.js';
 
 /** Pools gone (closed, terminated, broken) that stay shown, newest first. */
 const keptClosedPools = 8;
 
-/** What a pool handed to a dashboard lets it read. */
-export interface InsightsSource {
+/** What the dashboard reads of a pool handed to it (the public face of `Pool`). */
+export interface WatchedPool {
+  readonly workers: number;
+  /** `pool.stats()`: what the dashboard starts from for a pool created before anyone watched the channels. */
+  stats(): { backend: string; state: string; queued: number; workers: readonly SeedWorker[] };
+  /** Throws (`ERR_MP_INSIGHTS_DISABLED`) for a pool created without `insights: true`. */
   insights(): PoolInsights;
+}
+
+/** A pool's insights, or undefined when it records none. */
+function readInsights(pool: WatchedPool): PoolInsights | undefined {
+  // A pool of a copy of multiproc from before insights has no such method.
+  if (typeof pool.insights !== 'function') return undefined;
+  try {
+    return pool.insights();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_MP_INSIGHTS_DISABLED') return undefined;
+    throw error;
+  }
 }
 
 export class ProcessCollector {
   readonly #pools = new Map<number, PoolModel>();
   readonly #closed = new RingBuffer<PoolModel>(keptClosedPools);
   /** Held weakly: a dashboard does not keep a pool alive. */
-  readonly #sources = new Map<number, WeakRef<InsightsSource>>();
+  readonly #sources = new Map<number, WeakRef<WatchedPool>>();
   readonly #listeners = new Set<() => void>();
   #unsubscribe: (() => void) | undefined;
   readonly #host = process.getBuiltinModule('node:os').hostname();
@@ -37,15 +53,16 @@ export class ProcessCollector {
     };
   }
 
-  /** A pool handed to a dashboard: its `insights()` are served, and it is shown even if created before anyone watched. */
-  attach(pool: InsightsSource): void {
-    // A pool of a multiproc without insights (another copy of the package) is seen on the channels only.
-    if (typeof pool.insights !== 'function') return;
-    const insights = pool.insights();
-    this.#sources.set(insights.poolId, new WeakRef(pool));
-    if (this.#pools.has(insights.poolId) || this.#closed.toArray().some((model) => model.poolId === insights.poolId)) return;
-    const model = PoolModel.fromInsights(insights);
-    if (model.state === 'running') this.#pools.set(insights.poolId, model);
+  /**
+   * A pool handed to a dashboard (`poolId` is the id its channel messages carry): its `insights()` are served
+   * (when it records them), and it is shown even if it was created before anyone watched.
+   */
+  attach(pool: WatchedPool, poolId: number): void {
+    this.#sources.set(poolId, new WeakRef(pool));
+    if (this.#pools.has(poolId) || this.#closed.toArray().some((model) => model.poolId === poolId)) return;
+    const insights = readInsights(pool);
+    const model = insights !== undefined ? PoolModel.fromInsights(insights) : PoolModel.fromStats(poolId, process.pid, pool.workers, pool.stats());
+    if (model.state === 'running') this.#pools.set(poolId, model);
     else this.#closed.push(model);
     this.#changed();
   }
@@ -60,7 +77,7 @@ export class ProcessCollector {
     const ref = this.#sources.get(poolId);
     const pool = ref?.deref();
     if (ref !== undefined && pool === undefined) this.#sources.delete(poolId);
-    return pool?.insights();
+    return pool === undefined ? undefined : readInsights(pool);
   }
 
   process(): ProcessView {

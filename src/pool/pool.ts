@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { dashboardFromEnv, openDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardOptions } from '../dashboard/options.js';
-import type { InsightsSource } from '../dashboard/process-collector.js';
+import type { WatchedPool } from '../dashboard/process-collector.js';
 import { expected } from '../errors.js';
 import { applyTrace, mapTrace, type MapKind } from '../observe/channels.js';
 import { ProgressTracker } from '../observe/progress.js';
@@ -160,7 +160,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const refused = this.#engine.startRefusal();
     if (refused !== undefined) throw refused;
     unclosedPools.register(this, { engine: this.#engine, workers, backend });
-    dashboardFromEnv(this as unknown as InsightsSource);
+    dashboardFromEnv(this as unknown as WatchedPool, this.#poolId);
   }
 
   /** The number of workers. */
@@ -347,7 +347,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * `{ connect: url }` shows the pools on a `multiproc dashboard` elsewhere instead. See docs/dashboard.md.
    */
   dashboard(options: DashboardOptions = {}): Promise<Dashboard> {
-    return openDashboard(this as unknown as InsightsSource, options);
+    return openDashboard(this as unknown as WatchedPool, this.#poolId, options);
   }
 
   /**

@@ -147,6 +147,7 @@
       ]);
       tr.dataset.worker = String(worker.index);
       tr.dataset.state = worker.state;
+      tr.dataset.restarts = String(worker.restarts);
       return tr;
     });
     const part = el('div');

@@ -162,23 +162,43 @@
     return node;
   }
 
-  function streamPart(pool, at) {
+  const colours = { working: '#3b82f6', transfer: '#f59e0b', erred: '#dc2626' };
+
+  /** The task stream's part: a canvas kept from update to update (redrawn, never rebuilt) and its legend. */
+  function streamPart() {
     const part = el('div');
-    const lanes = pool.timeline;
     const canvas = document.createElement('canvas');
     canvas.className = 'stream';
+    const legend = el('div', 'legend');
+    for (const [kind, label] of [['working', 'working'], ['transfer', '(de)serialising / transfer'], ['erred', 'erred'], ['idle', 'idle']]) {
+      const item = el('span', '', label);
+      const swatch = el('i');
+      swatch.style.background = kind === 'idle' ? '#eef0f3' : colours[kind];
+      item.prepend(swatch);
+      legend.append(item);
+    }
+    append(part, el('h4', '', 'Task stream (last 10 s)'), canvas, legend);
+    return { part, canvas };
+  }
+
+  function drawStream(canvas, pool, at) {
+    const lanes = pool.timeline;
     const laneHeight = 18;
     const labelWidth = 40;
-    const width = Math.max(300, Math.min(1600, root.clientWidth - 40));
-    canvas.width = width * devicePixelRatio;
-    canvas.height = (lanes.length * laneHeight + 16) * devicePixelRatio;
-    canvas.style.height = `${lanes.length * laneHeight + 16}px`;
+    // The window's width, not the element's: reading an element's size here would force a layout per update.
+    const width = Math.max(300, Math.min(1600, window.innerWidth - 80));
+    const height = lanes.length * laneHeight + 16;
+    if (canvas.width !== width * devicePixelRatio || canvas.height !== height * devicePixelRatio) {
+      canvas.width = width * devicePixelRatio;
+      canvas.height = height * devicePixelRatio;
+      canvas.style.height = `${height}px`;
+    }
     const g = canvas.getContext('2d');
-    g.scale(devicePixelRatio, devicePixelRatio);
+    g.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+    g.clearRect(0, 0, width, height);
     const from = at - streamWindowMs;
     const plot = width - labelWidth - 4;
     const x = (t) => labelWidth + Math.max(0, Math.min(plot, ((t - from) / streamWindowMs) * plot));
-    const colours = { working: '#3b82f6', transfer: '#f59e0b', erred: '#dc2626' };
     let drawn = 0;
     g.font = '11px system-ui, sans-serif';
     lanes.forEach((lane, i) => {
@@ -191,7 +211,7 @@
         if (entry.end < from) continue;
         const x0 = x(entry.start);
         const x1 = Math.max(x0 + 1, x(entry.end));
-        g.fillStyle = colours[entry.kind] || '#3b82f6';
+        g.fillStyle = colours[entry.kind] || colours.working;
         g.fillRect(x0, y, x1 - x0, laneHeight - 4);
         drawn++;
       }
@@ -200,16 +220,6 @@
     const axisY = lanes.length * laneHeight + 12;
     for (let s = 0; s <= streamWindowMs / 1000; s += 2) g.fillText(s === 0 ? 'now' : `-${s}s`, x(at - s * 1000) - (s === 0 ? 18 : 8), axisY);
     canvas.dataset.segments = String(drawn);
-    const legend = el('div', 'legend');
-    for (const [kind, label] of [['working', 'working'], ['transfer', '(de)serialising / transfer'], ['erred', 'erred'], ['idle', 'idle']]) {
-      const item = el('span', '', label);
-      const swatch = el('i');
-      swatch.style.background = kind === 'idle' ? '#eef0f3' : colours[kind];
-      item.prepend(swatch);
-      legend.append(item);
-    }
-    append(part, el('h4', '', 'Task stream (last 10 s)'), canvas, legend);
-    return part;
   }
 
   function slowestPart(pool) {
@@ -259,34 +269,88 @@
     return part;
   }
 
+  /**
+   * What is on the page, by key, so an update changes only what changed: a part whose data is the same as
+   * last time keeps its elements (no style, layout or paint for it), and the task stream's canvas is redrawn
+   * in place. A page left open on a fast pool costs the machine little.
+   */
+  const shown = new Map();
+
+  /** Puts `build()` in `slot` of `holder` unless the part's data is what it was. */
+  function part(holder, slot, data, build) {
+    const key = JSON.stringify(data);
+    const old = holder.parts.get(slot);
+    if (old && old.key === key) return old.node;
+    const node = build() || document.createComment(slot);
+    if (old) old.node.replaceWith(node);
+    else holder.body.append(node);
+    holder.parts.set(slot, { key, node });
+    return node;
+  }
+
   function poolCard(pool, at) {
-    const card = el('section', `pool ${pool.state}`);
-    card.dataset.poolId = pool.id;
+    let holder = shown.get(`pool:${pool.id}`);
+    if (!holder) {
+      const card = el('section');
+      card.dataset.poolId = pool.id;
+      holder = { body: card, parts: new Map(), stream: null };
+      shown.set(`pool:${pool.id}`, holder);
+    }
+    const card = holder.body;
+    card.className = `pool ${pool.state}`;
     card.dataset.state = pool.state;
-    const title = el('h3');
-    append(title, el('span', '', `Pool ${pool.poolId}`), el('span', `badge ${pool.state}`, pool.state),
-      el('span', 'muted', `${pool.backend} · ${pool.size} workers · ${pool.tasksDone} tasks (${pool.itemsDone} items) · ${rate(pool.rate)} · ${pool.queued} queued`));
-    card.append(title);
-    if (pool.error) card.append(details(`${pool.id}/broken`, errorLine(pool.error), pool.error.stack));
-    append(card, mapsPart(pool), workersPart(pool, at), streamPart(pool, at));
-    const lower = el('div', 'grid2');
-    append(lower, slowestPart(pool), errorsPart(pool));
-    append(card, lower, insightsPart(pool));
+    part(holder, 'title', [pool.poolId, pool.state, pool.backend, pool.size, pool.tasksDone, pool.itemsDone, Math.round(pool.rate), pool.queued], () => append(el('h3'),
+      el('span', '', `Pool ${pool.poolId}`), el('span', `badge ${pool.state}`, pool.state),
+      el('span', 'muted', `${pool.backend} · ${pool.size} workers · ${pool.tasksDone} tasks (${pool.itemsDone} items) · ${rate(pool.rate)} · ${pool.queued} queued`)));
+    part(holder, 'broken', pool.error || null, () => (pool.error ? details(`${pool.id}/broken`, errorLine(pool.error), pool.error.stack) : null));
+    part(holder, 'maps', pool.maps, () => mapsPart(pool));
+    part(holder, 'workers', [pool.workers, pool.workers.some((w) => w.current) ? at : 0], () => workersPart(pool, at));
+    if (!holder.stream) {
+      holder.stream = streamPart();
+      card.append(holder.stream.part);
+    }
+    drawStream(holder.stream.canvas, pool, at);
+    part(holder, 'lower', [pool.slowest, pool.errors, pool.crashes, pool.tasksFailed], () => append(el('div', 'grid2'), slowestPart(pool), errorsPart(pool)));
+    part(holder, 'insights', pool.insights ? [pool.insights.tasksCompleted, pool.insights.tasksFailed, pool.insights.totalMs, pool.insights.queue, pool.insights.eventLoop] : null, () => insightsPart(pool));
     return card;
   }
 
-  function render(state) {
-    const fragment = document.createDocumentFragment();
-    for (const proc of state.processes) {
-      const section = el('section', `process${proc.connected ? '' : ' gone'}`);
+  function processSection(proc, at) {
+    let holder = shown.get(`process:${proc.id}`);
+    if (!holder) {
+      const section = el('section');
       section.dataset.processId = proc.id;
-      section.append(el('h2', '', `${proc.title} · pid ${proc.pid} · ${proc.host}${proc.connected ? '' : ' · gone'}`));
-      if (proc.pools.length === 0) section.append(el('p', 'muted', 'no pool'));
-      for (const pool of proc.pools) section.append(poolCard(pool, state.at));
-      fragment.append(section);
+      holder = { body: section, parts: new Map(), heading: el('h2'), pools: el('div') };
+      section.append(holder.heading, holder.pools);
+      shown.set(`process:${proc.id}`, holder);
     }
-    const empty = document.getElementById('empty');
-    root.replaceChildren(...(state.processes.length === 0 ? [empty ?? el('p', 'muted', 'No pool yet.')] : []), fragment);
+    holder.body.className = `process${proc.connected ? '' : ' gone'}`;
+    const heading = `${proc.title} · pid ${proc.pid} · ${proc.host}${proc.connected ? '' : ' · gone'}`;
+    if (holder.heading.textContent !== heading) holder.heading.textContent = heading;
+    const cards = proc.pools.length === 0 ? [el('p', 'muted', 'no pool')] : proc.pools.map((pool) => poolCard(pool, at));
+    keepOrder(holder.pools, cards);
+    return holder.body;
+  }
+
+  /** Makes `parent`'s children exactly `children`, moving only what is out of place. */
+  function keepOrder(parent, children) {
+    children.forEach((child, i) => {
+      if (parent.children[i] !== child) parent.insertBefore(child, parent.children[i] || null);
+    });
+    while (parent.children.length > children.length) parent.lastElementChild.remove();
+  }
+
+  function render(state) {
+    const live = new Set();
+    const sections = state.processes.map((proc) => {
+      live.add(`process:${proc.id}`);
+      for (const pool of proc.pools) live.add(`pool:${pool.id}`);
+      return processSection(proc, state.at);
+    });
+    for (const key of shown.keys()) if (!live.has(key)) shown.delete(key);
+    const empty = document.getElementById('empty') || el('p', 'muted', 'No pool yet.');
+    empty.id = 'empty';
+    keepOrder(root, sections.length === 0 ? [empty] : sections);
     updates++;
     document.body.dataset.updates = String(updates);
     document.body.dataset.seq = String(state.seq);

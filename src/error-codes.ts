@@ -38,6 +38,10 @@ export const errorCodes = {
     class: 'PoolBootstrapError',
     meaning: 'A Pool was created or a Process started at the top level of a module a worker or child imports, which would start pools without end. Guard it with `if (!currentWorker()) { ... }` or move the task functions to a module of their own.',
   },
+  ERR_MP_INSIGHTS_DISABLED: {
+    class: 'InsightsDisabledError',
+    meaning: '`insights()` or `printInsights()` on a pool created without `insights: true`. Create the pool with `new Pool({ insights: true })`: its figures start with its first worker, so they cannot be turned on later.',
+  },
   ERR_MP_REMOTE: {
     class: 'RemoteError',
     meaning: 'A task threw something that is not an Error (a string, a number...); it is kept as `value`. Throw Error objects from tasks.',

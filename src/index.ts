@@ -156,6 +156,51 @@ export {
   type RemoteMethod,
   type TypeidOptions,
 } from './managers/index.js';
+export { InsightsDisabledError } from './pool/errors.js';
+export {
+  channels,
+  channelNames,
+  tracingChannelNames,
+  applyTrace,
+  mapTrace,
+  subscribeAll,
+  type ChannelMessages,
+  type TypedChannel,
+  type TypedTracingChannel,
+  type PoolCreatedMessage,
+  type PoolClosedMessage,
+  type WorkerSpawnedMessage,
+  type WorkerReadyMessage,
+  type WorkerExitedMessage,
+  type WorkerExitReason,
+  type WorkerCrashedMessage,
+  type WorkerSampleMessage,
+  type TaskQueuedMessage,
+  type TaskStartedMessage,
+  type TaskFinishedMessage,
+  type TaskFailedMessage,
+  type TaskRetriedMessage,
+  type MapKind,
+  type MapStartedMessage,
+  type MapProgressMessage,
+  type MapFinishedMessage,
+  type ApplyTraceContext,
+  type MapTraceContext,
+} from './observe/channels.js';
+export type {
+  PoolInsights,
+  WorkerInsights,
+  TimeFigure,
+  CountFigure,
+  MemorySample,
+  ErrorInsight,
+  CrashInsight,
+  TopTask,
+  MapInsight,
+  EventLoopInsight,
+} from './observe/insights.js';
+export { InsightsRecorder, type InsightsRecorderOptions } from './observe/insights-recorder.js';
+export { formatInsights } from './observe/print-insights.js';
 export { Dashboard, serveDashboard } from './dashboard/dashboard.js';
 export { DashboardListenError, DashboardLinkError } from './dashboard/errors.js';
 export type { DashboardOptions } from './dashboard/options.js';

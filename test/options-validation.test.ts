@@ -44,6 +44,7 @@ const cases: Case[] = [
   { what: 'retries -1', call: () => new Pool({ retries: -1 }), error: RangeError, message: /`retries` to be a non-negative integer/ },
   { what: 'spinMicros past the bound', call: () => new Pool({ spinMicros: 1e6 }), error: RangeError, message: /`spinMicros` to be a number of microseconds from 0 to 100000/ },
   { what: 'abortGraceMs Infinity', call: () => new Pool({ abortGraceMs: Infinity }), error: RangeError, message: /`abortGraceMs` to be a non-negative finite number/ },
+  { what: 'insights a string', call: () => new Pool({ insights: 'yes' as unknown as boolean }), error: TypeError, message: /^Expected `insights` to be a boolean, got `"yes"` \(string\)/ },
   { what: 'resourceLimits a string', call: () => new Pool({ resourceLimits: 'x' as never }), error: TypeError, message: /`resourceLimits` to be an object/ },
   { what: 'resourceLimits negative', call: () => new Pool({ resourceLimits: { maxOldGenerationSizeMb: -1 } }), error: RangeError,
     message: /`resourceLimits.maxOldGenerationSizeMb` to be a non-negative finite number of MB/ },
@@ -195,7 +196,7 @@ describe('valid values still work', () => {
       const pool = new Pool({
         workers: 2, backend, initargs: [], maxTasksPerWorker: 100, chunksize: 2, order: 'shuffle', taskTimeout: 30_000, retries: 1, spinMicros: 0,
         abortGraceMs: 0, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 0, stackSizeMb: 4 }, execArgv: ['--no-warnings'],
-        env: { ...process.env, MULTIPROC_TEST: '1', UNSET: undefined },
+        env: { ...process.env, MULTIPROC_TEST: '1', UNSET: undefined }, insights: true,
       });
       try {
         const tasks = pool.load<typeof Tasks>(tasksUrl);
@@ -211,6 +212,7 @@ describe('valid values still work', () => {
         const lazy: number[] = [];
         for await (const x of pool.imap(square, (function* () { yield* [1, 2, 3]; })(), { order: 'shuffle', orderWindow: 2 })) lazy.push(x);
         assert.deepEqual(lazy, [1, 4, 9]);
+        assert.ok(pool.insights().tasksCompleted >= 5);
       } finally {
         await pool.terminate();
       }

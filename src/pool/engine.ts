@@ -24,6 +24,8 @@ export interface EngineOptions {
   poolId: number;
   /** Whether the pool records insights (said in `multiproc:pool:created`). */
   insights: boolean;
+  /** How often workers send a sample of their memory, ms (0: never). */
+  sampleMs: number;
   workers: number;
   backend: BackendName;
   initializer: TaskRef | undefined;
@@ -51,7 +53,7 @@ export interface SubmitOptions {
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
 export const ringBytes = 256 * 1024;
 const settled = Promise.resolve();
-const { poolCreated, poolClosed, taskQueued, workerSpawned, workerReady } = channels;
+const { poolCreated, poolClosed, taskQueued, workerSpawned, workerReady, workerSample } = channels;
 
 export class Engine {
   readonly #options: EngineOptions;
@@ -247,7 +249,7 @@ export class Engine {
     slot.worker.onExit((info) => this.#faults.onExit(slot, info));
     slot.worker.post({
       type: 'init', v: protocolVersion, index, channel: slot.worker.channelRef, epoch: slot.epoch, spinMicros: options.spinMicros,
-      blockingParkMs: defaults.blockingParkMs, initializer: options.initializer, initargs: options.initargs,
+      blockingParkMs: defaults.blockingParkMs, initializer: options.initializer, initargs: options.initargs, sampleMs: options.sampleMs,
     });
   }
 
@@ -279,6 +281,14 @@ export class Engine {
       }
       case 'result':
         this.#results.onMessage(slot, message.id, message.ok, message.micros, message.packet, message.flags);
+        break;
+      case 'sample':
+        if (workerSample.hasSubscribers) {
+          workerSample.publish({
+            poolId: this.#options.poolId, workerId: slot.id, index: slot.index, rss: message.rss, rssScope: this.#options.backend === 'thread' ? 'process' : 'worker',
+            heapUsed: message.heapUsed, heapTotal: message.heapTotal, external: message.external, at: Date.now(),
+          });
+        }
         break;
     }
   }

@@ -68,6 +68,13 @@ export class RemoteError extends MultiprocError {
   }
 }
 
+/** `pool.insights()` on a pool created without `insights: true` (its figures start with its workers, so they cannot start later). */
+export class InsightsDisabledError extends MultiprocError {
+  constructor() {
+    super('ERR_MP_INSIGHTS_DISABLED', 'This pool records no insights: create it with `new Pool({ insights: true })` to have `insights()` and `printInsights()`');
+  }
+}
+
 /** The worker-side stack of a task error, attached as its `cause`. */
 export class RemoteStack extends Error {
   constructor(stack: string) {

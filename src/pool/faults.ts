@@ -143,8 +143,9 @@ export class Faults {
     this.#options.drain(slot);
     const { started, unstarted } = slot.release();
     const killed = slot.killed;
-    // Stopped by the pool: closing, retiring, a task's time limit or abort, terminate() or a broken pool.
-    const deliberate = previous === 'stopping' || previous === 'retiring' || killed !== undefined || this.#lifecycle.stopped;
+    // Stopped by the pool: closing, retiring, a task's time limit or abort, terminate() or a broken pool. A
+    // worker still `retiring` was not stopped yet (the pool stops it once it holds nothing): it died on its own.
+    const deliberate = previous === 'stopping' || killed !== undefined || this.#lifecycle.stopped;
     const fault = faultError(slot);
     let blamed: Task | undefined;
     /** The task it ran and did not answer, whether it fails or runs again. */

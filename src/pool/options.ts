@@ -30,6 +30,9 @@ export const defaults = {
   /** Not an option: how long a worker blocked in a synchronous wait parks between checks of its channel, ms. */
   blockingParkMs: 50,
   progress: false,
+  insights: false,
+  /** Not an option: how often a worker of a pool with insights sends a sample of its memory, between tasks, ms. */
+  insightsSampleMs: 500,
 } as const;
 
 export interface PoolOptions {
@@ -95,6 +98,14 @@ export interface PoolOptions {
    * burns to this much per task; 0 disables spinning. A number from 0 to `defaults.maxSpinMicros` (100000). @default `defaults.spinMicros` (50)
    */
   spinMicros?: number;
+  /**
+   * Record what the workers do, for `pool.insights()` and `pool.printInsights()` (MPIRE's `enable_insights`):
+   * per worker start-up, initializer, waiting, working and exit times, tasks, memory; the longest tasks;
+   * restarts and crashes. The pool records them as a subscriber of its diagnostics channels, and each worker
+   * sends a sample of its memory a few times a second between tasks. A boolean.
+   * Without it, `insights()` throws `ERR_MP_INSIGHTS_DISABLED`. @default `defaults.insights` (false)
+   */
+  insights?: boolean;
 }
 
 export type Chunksize = number | 'auto';

@@ -3,8 +3,10 @@
 import { EventEmitter } from 'node:events';
 import { dashboardFromEnv, openDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardOptions } from '../dashboard/options.js';
-import type { WatchedPool } from '../dashboard/process-collector.js';
-import { expected } from '../errors.js';
+import { checkBoolean, expected } from '../errors.js';
+import type { PoolInsights } from '../observe/insights.js';
+import { InsightsRecorder } from '../observe/insights-recorder.js';
+import { formatInsights } from '../observe/print-insights.js';
 import { applyTrace, mapTrace, type MapKind } from '../observe/channels.js';
 import { ProgressTracker } from '../observe/progress.js';
 import { registry, type Packet } from '../serialize/index.js';
@@ -21,7 +23,7 @@ import { AsyncResult, checkCallbacks, type AsyncCallbacks } from './async-result
 import { encodeCall, encodeChunk } from './call-packets.js';
 import { autoChunks, autoChunksize, costsOf, ItemTimes, measuredChunksize, submissionOrder } from './chunking.js';
 import { Engine, ringBytes, type SubmitOptions } from './engine.js';
-import { PoolBootstrapError } from './errors.js';
+import { InsightsDisabledError, PoolBootstrapError } from './errors.js';
 import type { CrashReport } from './faults.js';
 import type { PoolStats } from './stats.js';
 import { lazyMap, type ChunkHandle } from './lazy-map.js';
@@ -125,6 +127,8 @@ export class Pool extends EventEmitter<PoolEvents> {
   readonly #poolId = ++poolIds;
   /** Map-like calls made, numbered for the diagnostics channels. */
   #mapIds = 0;
+  /** With `insights: true`: the subscriber that records them. */
+  readonly #insights: InsightsRecorder | undefined;
 
   /**
    * Throws `ERR_MP_POOL_IN_BOOTSTRAP` when called at the top level of a task module as a worker imports it
@@ -151,21 +155,31 @@ export class Pool extends EventEmitter<PoolEvents> {
     const env = checkEnv(options.env);
     // Each worker process's channel is a segment: all of them must fit before the first worker starts.
     if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
+    checkBoolean('insights', options.insights);
+    const insights = options.insights ?? defaults.insights;
     this.#workers = workers;
-    this.#engine = new Engine({
-      poolId: this.#poolId, insights: false, workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
+    // Subscribed before the engine starts: its first messages are the pool's creation and its workers' spawns.
+    let engine: Engine | undefined;
+    this.#insights = insights ? new InsightsRecorder(this.#poolId, { queue: () => queueOf(engine) }) : undefined;
+    this.#engine = engine = new Engine({
+      poolId: this.#poolId, insights, sampleMs: insights ? defaults.insightsSampleMs : 0, workers, backend, initializer, initargs: encodeCall(initargs), spinMicros, abortGraceMs, maxTasksPerWorker, resourceLimits, execArgv, env,
       onCrash: crashListener(new WeakRef(this)),
     });
     // A flag a worker thread cannot start with fails its first worker at once: the options were at fault.
     const refused = this.#engine.startRefusal();
     if (refused !== undefined) throw refused;
     unclosedPools.register(this, { engine: this.#engine, workers, backend });
-    dashboardFromEnv(this as unknown as WatchedPool, this.#poolId);
+    dashboardFromEnv(this, this.#poolId);
   }
 
   /** The number of workers. */
   get workers(): number {
     return this.#workers;
+  }
+
+  /** The pool's id on the diagnostics channels (`poolId` of every message about it; unique within this process). */
+  get id(): number {
+    return this.#poolId;
   }
 
   /**
@@ -333,6 +347,24 @@ export class Pool extends EventEmitter<PoolEvents> {
     return gone.finally(() => this.#store?.close());
   }
 
+  /**
+   * What the workers did, as a plain JSON-able snapshot (see PoolInsights): per worker start-up, initializer,
+   * waiting, working and exit times with their totals, means, deviations and ratios, tasks completed, memory;
+   * the five longest tasks; restarts, crashes with their worker-side stacks, the queue, the pool thread's event
+   * loop. Readable after the pool closed. Throws `ERR_MP_INSIGHTS_DISABLED` unless created with `insights: true`.
+   */
+  insights(): PoolInsights {
+    if (this.#insights === undefined) throw new InsightsDisabledError();
+    return this.#insights.snapshot();
+  }
+
+  /** Prints `insights()` as a table to stdout, and returns the text. Throws as `insights()` does. */
+  printInsights(): string {
+    const text = formatInsights(this.insights());
+    process.stdout.write(text);
+    return text;
+  }
+
   /** A plain snapshot: per worker tasks done, busy/idle/init time, current task; queue length. */
   stats(): PoolStats {
     return this.#engine.stats();
@@ -347,7 +379,7 @@ export class Pool extends EventEmitter<PoolEvents> {
    * `{ connect: url }` shows the pools on a `multiproc dashboard` elsewhere instead. See docs/dashboard.md.
    */
   dashboard(options: DashboardOptions = {}): Promise<Dashboard> {
-    return openDashboard(this as unknown as WatchedPool, this.#poolId, options);
+    return openDashboard(this, this.#poolId, options);
   }
 
   /**
@@ -543,6 +575,13 @@ export class Pool extends EventEmitter<PoolEvents> {
       return report;
     }, start, group);
   }
+}
+
+/** The engine's queue for the insights (the recorder must not hold the pool: an unclosed pool is still collected). */
+function queueOf(engine: Engine | undefined): { waiting: number; inflight: number } | undefined {
+  if (engine === undefined) return undefined;
+  const { queued, inflight } = engine.stats();
+  return { waiting: queued, inflight };
 }
 
 /** The lazy map's results, started on the first `next()`, with its abort listener removed once it is over. */

@@ -35,6 +35,8 @@ export interface InitMessage {
   blockingParkMs: number;
   initializer: TaskRef | undefined;
   initargs: Packet;
+  /** Send a `sample` of the worker's memory at most this often, ms, between tasks (absent or 0: never). */
+  sampleMs?: number;
 }
 
 /** A task or a definition too large for the ring, or carrying transferred buffers. */
@@ -83,10 +85,22 @@ export interface SlowResultMessage {
   flags?: number;
 }
 
-export type FromWorker = ReadyMessage | InitErrorMessage | SlowResultMessage;
+/** What the worker measured of its memory (pools with insights on; see InitMessage.sampleMs). */
+export interface SampleMessage {
+  type: 'sample';
+  v: typeof protocolVersion;
+  /** Bytes: the worker's process (for a thread, the process it shares). */
+  rss: number;
+  /** Bytes of the worker's own V8 heap. */
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+export type FromWorker = ReadyMessage | InitErrorMessage | SlowResultMessage | SampleMessage;
 
 const toWorkerTypes = new Set(['init', 'task', 'stop']);
-const fromWorkerTypes = new Set(['ready', 'init-error', 'result']);
+const fromWorkerTypes = new Set(['ready', 'init-error', 'result', 'sample']);
 
 function check<T>(value: unknown, types: Set<string>, side: string): T {
   const message = value as { type?: unknown; v?: unknown } | null;

@@ -37,9 +37,13 @@ class WorkerLoop {
   readonly #spinner: Spinner;
   readonly #replies: Replies;
   readonly #runner: TaskRunner;
+  /** How often to send a memory sample, ms (0: never); when the last went (see #sample). */
+  readonly #sampleMs: number;
+  #sampledAt = -Infinity;
 
   constructor(init: InitMessage, channel: Channel, transport: WorkerTransport) {
     this.#init = init;
+    this.#sampleMs = init.sampleMs ?? 0;
     this.#spinner = new Spinner(init.spinMicros);
     this.#channel = channel;
     this.#transport = transport;
@@ -53,6 +57,7 @@ class WorkerLoop {
       const writing = this.#replies.takeWriting();
       if (writing !== undefined) await writing;
       const frame = channel.receive();
+      if (this.#sampleMs > 0) this.#sample(this.#sampleMs);
       if (frame !== undefined) {
         if (frame.kind === FrameKind.Task || frame.kind === FrameKind.Batch) this.#replies.tookFrame();
         // Results held back are announced before a task that may be long, and once the work left here runs
@@ -108,6 +113,18 @@ class WorkerLoop {
       await channel.parkAsync(this.#idle.signal);
       clearInterval(keepAlive);
     }
+  }
+
+  /**
+   * Between tasks, at most every `sampleMs`: the worker's memory to the pool, by the slow lane (a few hundred
+   * bytes a few times a second). Only here can a thread's own heap be read; a task running long delays it.
+   */
+  #sample(sampleMs: number): void {
+    const at = now();
+    if (at - this.#sampledAt < sampleMs) return;
+    this.#sampledAt = at;
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    void this.#transport.post({ type: 'sample', v: protocolVersion, rss, heapUsed, heapTotal, external }, []);
   }
 
   /** Awaits an asynchronous task: the pool must not wait for held-back results meanwhile. */

@@ -72,7 +72,9 @@ export function errorText(error: unknown, stack?: string): ErrorText {
   let cause = field(error, 'cause');
   for (let depth = 0; cause !== undefined && depth < 4; depth++) {
     const causeStack = field(cause, 'stack');
-    text += `\n[cause] ${typeof causeStack === 'string' ? causeStack : safeString(cause)}`;
+    const causeText = typeof causeStack === 'string' ? causeStack : safeString(cause);
+    // A decoded worker error may carry the stack it was given as its cause too: shown once.
+    if (!text.includes(causeText)) text += `\n[cause] ${causeText}`;
     cause = field(cause, 'cause');
   }
   return {

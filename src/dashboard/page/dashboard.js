@@ -143,7 +143,7 @@
         { text: worker.memory ? `${bytes(worker.memory.rss)}${worker.memory.rssScope === 'process' ? ' (process)' : ''}` : '–', num: true },
         { text: worker.memory ? `${bytes(worker.memory.heapUsed)} / ${bytes(worker.memory.heapTotal)}` : '–', num: true },
         { text: worker.restarts, num: true },
-        worker.lastCrash ? { node: crashNode(pool, worker.lastCrash) } : '',
+        worker.lastCrash ? { node: crashNode(pool, worker.lastCrash, 'row') } : '',
       ]);
       tr.dataset.worker = String(worker.index);
       tr.dataset.state = worker.state;
@@ -155,9 +155,9 @@
     return part;
   }
 
-  function crashNode(pool, crash) {
+  function crashNode(pool, crash, where) {
     const what = `${clock(crash.at)} · ${crash.signal ? `signal ${crash.signal}` : `exit ${crash.exitCode}`}${crash.task ? ` in ${crash.task}` : ''}`;
-    const node = crash.error ? details(`${pool.id}/crash/${crash.workerId}`, `${what} · ${errorLine(crash.error)}`, crash.error.stack) : el('span', '', what);
+    const node = crash.error ? details(`${pool.id}/crash/${where}/${crash.workerId}/${crash.at}`, `${what} · ${errorLine(crash.error)}`, crash.error.stack) : el('span', '', what);
     node.classList.add('crash');
     return node;
   }
@@ -238,7 +238,7 @@
     }
     for (const crash of pool.crashes) {
       const line = el('div', 'error crash-entry');
-      append(line, el('span', 'error-name', `worker ${crash.index} crashed`), el('span', 'muted', ' '), crashNode(pool, crash));
+      append(line, el('span', 'error-name', `worker ${crash.index} crashed`), el('span', 'muted', ' '), crashNode(pool, crash, 'list'));
       part.append(line);
     }
     for (const error of pool.errors) {

@@ -53,7 +53,8 @@
     const d = el('details');
     d.dataset.key = key;
     if (open.has(key)) d.open = true;
-    d.addEventListener('toggle', () => (d.open ? open.add(key) : open.delete(key)));
+    // The key is read when it toggles: an update may have given this element another entry's key (see morph).
+    d.addEventListener('toggle', () => (d.open ? open.add(d.dataset.key) : open.delete(d.dataset.key)));
     d.append(el('summary', '', summary), el('pre', 'stack', body));
     return d;
   }
@@ -276,14 +277,45 @@
    */
   const shown = new Map();
 
-  /** Puts `build()` in `slot` of `holder` unless the part's data is what it was. */
+  /**
+   * Makes `target` look like `source` (built fresh for this update) by changing only what differs: text,
+   * attributes, children past the end. The elements stay, so the browser restyles and repaints only what changed.
+   */
+  function morph(target, source) {
+    if (target.nodeType !== source.nodeType || target.nodeName !== source.nodeName) {
+      target.replaceWith(source);
+      return source;
+    }
+    if (target.nodeType !== Node.ELEMENT_NODE) {
+      if (target.nodeValue !== source.nodeValue) target.nodeValue = source.nodeValue;
+      return target;
+    }
+    for (const { name, value } of source.attributes) {
+      // Styles through the CSSOM: the page's CSP refuses style attributes set as markup.
+      if (name === 'style') {
+        if (target.style.cssText !== source.style.cssText) target.style.cssText = source.style.cssText;
+      } else if (target.getAttribute(name) !== value) target.setAttribute(name, value);
+    }
+    for (const { name } of [...target.attributes]) if (!source.hasAttribute(name)) target.removeAttribute(name);
+    if (target.nodeName === 'DETAILS' && target.open !== source.open) target.open = source.open;
+    const incoming = [...source.childNodes];
+    incoming.forEach((child, i) => {
+      const existing = target.childNodes[i];
+      if (existing) morph(existing, child);
+      else target.append(child);
+    });
+    while (target.childNodes.length > incoming.length) target.lastChild.remove();
+    return target;
+  }
+
+  /** Puts `build()` in `slot` of `holder` unless the part's data is what it was; an old part is morphed, not replaced. */
   function part(holder, slot, data, build) {
     const key = JSON.stringify(data);
     const old = holder.parts.get(slot);
     if (old && old.key === key) return old.node;
-    const node = build() || document.createComment(slot);
-    if (old) old.node.replaceWith(node);
-    else holder.body.append(node);
+    const fresh = build() || document.createComment(slot);
+    const node = old ? morph(old.node, fresh) : fresh;
+    if (!old) holder.body.append(node);
     holder.parts.set(slot, { key, node });
     return node;
   }

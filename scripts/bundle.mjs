@@ -9,7 +9,7 @@
 // ~40 ms and every pool worker ~20 ms more.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -108,6 +108,10 @@ writeFileSync(path.join(outdir, 'index.js'),
   `${banner}import { loadRuntime } from './load-runtime.js';\n\nexport const {\n${exported.map((name) => `  ${name},\n`).join('')}} = loadRuntime('entry');\n`);
 writeFileSync(path.join(outdir, path.basename(workerEntry)),
   `${banner}import { loadCore } from './load-runtime.js';\n\nawait loadCore('worker').serveWorker();\n`);
+
+// The dashboard's page is plain HTML, CSS and JS that tsc does not copy: it goes beside the compiled server
+// (dist/src/dashboard/page/), where src/dashboard/assets.ts finds it from either layout.
+cpSync(path.join(root, 'src', 'dashboard', 'page'), path.join(compiled, 'dashboard', 'page'), { recursive: true });
 
 // The code caches, written now as a first run would write them (scripts/warm-code-cache.mjs).
 spawnSync(process.execPath, [path.join(root, 'scripts', 'warm-code-cache.mjs')], { stdio: 'inherit' });

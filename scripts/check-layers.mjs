@@ -24,6 +24,7 @@ export const layers = [
   ['observe'],
   ['worker'],
   ['backends'],
+  ['dashboard'],
   ['pool'],
   ['process'],
   ['managers'],

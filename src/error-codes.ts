@@ -351,6 +351,14 @@ export const errorCodes = {
   ERR_MP_MANAGER_START_FAILED: {
     class: 'ManagerStartError',
     meaning: "`start()` could not bring the manager's server up in its child process: a registered callable or the initializer failed to import or threw, the address could not be listened on, or the child took longer than `timeout`. The message carries the child's reason.",
+  // The live dashboard.
+  ERR_MP_DASHBOARD_LISTEN: {
+    class: 'DashboardListenError',
+    meaning: 'The dashboard could not listen on its address: the port is taken (by another program, or another dashboard) or the host is not an address of this machine; `cause` is the system error. Pick another `port` (0 takes a free one) or `host`.',
+  },
+  ERR_MP_DASHBOARD_LINK: {
+    class: 'DashboardLinkError',
+    meaning: 'A pool could not link to the dashboard at the URL given (`connect`, `MULTIPROC_DASHBOARD`): nothing answers there, it is not a multiproc dashboard, or it refused the token. Start `multiproc dashboard` first and pass the whole URL it printed, token included.',
   },
 } as const satisfies Record<`ERR_MP_${string}`, ErrorCodeEntry>;
 

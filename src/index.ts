@@ -237,3 +237,7 @@ export type {
 } from './observe/insights.js';
 export { InsightsRecorder, type InsightsRecorderOptions } from './observe/insights-recorder.js';
 export { formatInsights } from './observe/print-insights.js';
+export { Dashboard, serveDashboard } from './dashboard/dashboard.js';
+export { DashboardListenError, DashboardLinkError } from './dashboard/errors.js';
+export type { DashboardOptions } from './dashboard/options.js';
+export type { DashboardState, ProcessView, PoolView, WorkerView, MapView, TimelineEntry, TimelineLane, SlowTask, TaskError, CrashView, ErrorText } from './dashboard/view.js';

@@ -1,6 +1,8 @@
 // Pool: the public facade. It validates arguments, names tasks, cuts map-like calls into chunks and hands
 // tasks to the engine.
 import { EventEmitter } from 'node:events';
+import { dashboardFromEnv, openDashboard, type Dashboard } from '../dashboard/dashboard.js';
+import type { DashboardOptions } from '../dashboard/options.js';
 import { checkBoolean, expected } from '../errors.js';
 import type { PoolInsights } from '../observe/insights.js';
 import { InsightsRecorder } from '../observe/insights-recorder.js';
@@ -170,6 +172,7 @@ export class Pool extends EventEmitter<PoolEvents> {
     const refused = this.#engine.startRefusal();
     if (refused !== undefined) throw refused;
     unclosedPools.register(this, { engine: this.#engine, workers, backend });
+    dashboardFromEnv(this, this.#poolId);
   }
 
   /** The number of workers. */
@@ -368,6 +371,18 @@ export class Pool extends EventEmitter<PoolEvents> {
   /** A plain snapshot: per worker tasks done, busy/idle/init time, current task; queue length. */
   stats(): PoolStats {
     return this.#engine.stats();
+  }
+
+  /**
+   * A live page of this process's pools (this one and every other), pushed to the browser as they run:
+   * per worker what it runs and for how long, maps with their progress, the task stream, the slowest tasks,
+   * errors and crashes with their remote stacks. Resolves to the page's URL and `close()`. The first call
+   * starts a server on `host:port` (127.0.0.1 and a free port by default; bound elsewhere, the URL carries the
+   * token it asks for), which does not keep the process alive; later calls show their pool there too.
+   * `{ connect: url }` shows the pools on a `multiproc dashboard` elsewhere instead. See docs/dashboard.md.
+   */
+  dashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+    return openDashboard(this, this.#poolId, options);
   }
 
   /**

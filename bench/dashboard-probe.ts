@@ -1,0 +1,64 @@
+// One dashboard measurement in a fresh process: MODE SECONDS -> one JSON line with the pool's items per second
+// over back-to-back B1 maps (200,000 items of `x + 1`, automatic chunks) and the updates the page got per second.
+// MODE: `off` (no dashboard), `sse` (a dashboard and an SSE client in another process counting its events),
+// `browser` (a dashboard open in headless Chromium, counting the updates the page drew).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'multiproc';
+
+const sseClient = fileURLToPath(new URL('./dashboard-sse-client.js', import.meta.url));
+const pageClient = fileURLToPath(new URL('./dashboard-page-client.js', import.meta.url));
+
+const [mode = 'off', secondsText = '3'] = process.argv.slice(2);
+const seconds = Number(secondsText);
+const items = Array.from({ length: 200_000 }, (_, i) => i);
+
+const pool = new Pool({ workers: 2 });
+const tasks = pool.load<typeof import('./pool/workers/tasks.js')>(new URL('./pool/workers/tasks.js', import.meta.url));
+// Warm: the workers, the chunk-size measure, the code paths.
+for (let i = 0; i < 3; i++) await tasks.inc.map(items);
+
+/** Counts updates as the page (or the SSE client) saw them. */
+let updates: () => Promise<number> = () => Promise.resolve(0);
+let stop: () => Promise<void> = () => Promise.resolve();
+if (mode !== 'off') {
+  const dashboard = await pool.dashboard();
+  // The page's client runs in a process of its own, as a browser does: what it costs is its own CPU, not the
+  // pool's thread. It answers each line on its stdin with the updates it counted so far.
+  const client = mode === 'sse'
+    ? spawn(process.execPath, [sseClient, dashboard.url], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, [pageClient, dashboard.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let answers = '';
+  client.stdout.setEncoding('utf8').on('data', (chunk: string) => (answers += chunk));
+  const ask = async (): Promise<number> => {
+    const seen = answers.split('\n').length;
+    client.stdin.write('?\n');
+    while (answers.split('\n').length === seen) await new Promise((resolve) => setTimeout(resolve, 5));
+    return Number(answers.trim().split('\n').pop());
+  };
+  // The first answer comes once the client is subscribed (the page: loaded and live).
+  await ask();
+  updates = ask;
+  stop = async () => {
+    client.stdin.end();
+    await new Promise((resolve) => client.once('exit', resolve));
+    await dashboard.close();
+  };
+  // The page has drawn the warm-up and gone quiet.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+const updatesBefore = await updates();
+let done = 0;
+const started = performance.now();
+while (performance.now() - started < seconds * 1000) {
+  const results = await tasks.inc.map(items);
+  if (results[199_999] !== 200_000) throw new Error('wrong result');
+  done += items.length;
+}
+const elapsed = (performance.now() - started) / 1000;
+// What the page got while the maps ran; the one update that may still be on its way is not counted.
+const updatesAfter = await updates();
+await stop();
+await pool.close();
+process.stdout.write(`${JSON.stringify({ rate: done / elapsed, updatesPerSecond: (updatesAfter - updatesBefore) / elapsed, seconds: elapsed })}\n`);

@@ -351,6 +351,8 @@ export const errorCodes = {
   ERR_MP_MANAGER_START_FAILED: {
     class: 'ManagerStartError',
     meaning: "`start()` could not bring the manager's server up in its child process: a registered callable or the initializer failed to import or threw, the address could not be listened on, or the child took longer than `timeout`. The message carries the child's reason.",
+  },
+
   // The live dashboard.
   ERR_MP_DASHBOARD_LISTEN: {
     class: 'DashboardListenError',

@@ -51,10 +51,10 @@ describe('futexWaiter', () => {
     const controller = new AbortController();
     const pending = futexWaiter.waitAsync(i32, 0, 0, controller.signal);
     assert.equal(await settled(pending), false);
-    const worker = waker(i32);
+    const exited = once(waker(i32), 'exit');
     await pending;
     assert.equal(Atomics.load(i32, 0), 1);
-    await once(worker, 'exit');
+    await exited;
   });
 
   it('an abort ends waitAsync by resolving (the caller looks at its own state), never rejecting', async () => {
@@ -96,9 +96,10 @@ describe('driveSync and driveAsync over the futex', () => {
     const result = driveAsync(untilSet(i32, log), undefined);
     assert.ok(result instanceof Promise);
     assert.equal(await settled(result), false);
-    const worker = waker(i32);
+    // Listen for the exit before anything is awaited: the waker may be gone by the time the wait resolves.
+    const exited = once(waker(i32), 'exit');
     assert.equal(await result, 1);
-    await once(worker, 'exit');
+    await exited;
 
     const controller = new AbortController();
     const reason = new Error('stop');

@@ -38,6 +38,9 @@ export interface ManagerOptions {
   maxMessageSize?: number;
 }
 
+/** Connection handshakes one manager runs at once (see `#open`). */
+const maxOpening = 4;
+
 /**
  * A manager. On the serving side, `register(typeid, { callable })` then `getServer()` and `serveForever()`;
  * on the using side, `register(typeid)` is not even needed: `connect()`, then `create(typeid)` gives a proxy.
@@ -48,6 +51,8 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   readonly #registry = new Map<string, TypeidEntry>();
   readonly #options: ManagerOptions;
   readonly #idle: SocketConnection[] = [];
+  #opening = 0;
+  readonly #waitingToOpen: (() => void)[] = [];
   readonly #busy = new Set<SocketConnection>();
   #address: Address;
   #closed = false;
@@ -244,16 +249,30 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     if (this.#closed) throw new ManagerStateError('ERR_MP_MANAGER_STATE', 'this manager has been closed');
   }
 
+  /**
+   * A new authenticated connection. At most `maxOpening` handshakes are in flight per manager: Python's server
+   * listens with a backlog of 16 and authenticates one connection at a time, so dozens of connects at once
+   * (many calls in flight) overflow its queue and wait out SYN retries past the handshake deadline.
+   */
   async #open(): Promise<SocketConnection> {
+    if (this.#opening >= maxOpening) await new Promise<void>((resolve) => this.#waitingToOpen.push(resolve));
+    else this.#opening++;
     const { authkey, digest, authTimeout, connectTimeout = 20_000, loadOptions, dumpOptions } = this.#options;
-    return Client(this.#address, {
-      authkey,
-      timeout: connectTimeout,
-      ...(digest === undefined ? {} : { digest }),
-      ...(authTimeout === undefined ? {} : { authTimeout }),
-      ...(loadOptions === undefined ? {} : { loadOptions }),
-      ...(dumpOptions === undefined ? {} : { dumpOptions }),
-    });
+    try {
+      return await Client(this.#address, {
+        authkey,
+        timeout: connectTimeout,
+        ...(digest === undefined ? {} : { digest }),
+        ...(authTimeout === undefined ? {} : { authTimeout }),
+        ...(loadOptions === undefined ? {} : { loadOptions }),
+        ...(dumpOptions === undefined ? {} : { dumpOptions }),
+      });
+    } finally {
+      // The turn passes to the next waiter as it is; the count drops only when nobody waits.
+      const next = this.#waitingToOpen.shift();
+      if (next === undefined) this.#opening--;
+      else next();
+    }
   }
 
   async #channel(): Promise<SocketConnection> {

@@ -39,6 +39,13 @@ int WaitFor(int fd, short events, int64_t timeoutMs) {
   }
 }
 
+// WaitFor on a JS call: a poll() failure is thrown as a system error (then -1, and the caller returns).
+int WaitOrThrow(napi_env env, int64_t fd, short events, int64_t timeoutMs) {
+  int ready = WaitFor(static_cast<int>(fd), events, timeoutMs);
+  if (ready < 0) ThrowSystemError(env, errno, "poll", "");
+  return ready;
+}
+
 bool SetBlocking(int fd, bool blocking) {
   int flags = fcntl(fd, F_GETFL, 0);
   if (flags < 0) return false;
@@ -221,11 +228,8 @@ napi_value Accept(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   for (;;) {
-    int ready = WaitFor(static_cast<int>(fd), POLLIN, timeoutMs);
-    if (ready < 0) {
-      ThrowSystemError(env, errno, "poll", "");
-      return nullptr;
-    }
+    int ready = WaitOrThrow(env, fd, POLLIN, timeoutMs);
+    if (ready < 0) return nullptr;
     if (ready == 0) return Int(env, -1);
     int conn = accept4(static_cast<int>(fd), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (conn >= 0) {
@@ -291,11 +295,8 @@ napi_value Send(napi_env env, napi_callback_info info) {
       return nullptr;
     }
     // The send buffer is full: wait for room, once; what was written so far is reported either way.
-    int ready = WaitFor(static_cast<int>(fd), POLLOUT, timeoutMs);
-    if (ready < 0) {
-      ThrowSystemError(env, errno, "poll", "");
-      return nullptr;
-    }
+    int ready = WaitOrThrow(env, fd, POLLOUT, timeoutMs);
+    if (ready < 0) return nullptr;
     if (ready == 0) break;
   }
   return Int(env, static_cast<int64_t>(sent));
@@ -318,11 +319,8 @@ napi_value Recv(napi_env env, napi_callback_info info) {
   for (;;) {
     // Poll first: on a round trip the answer is rarely there yet, and poll + recv is one call fewer than
     // a recv that fails, a poll and a recv.
-    int ready = WaitFor(static_cast<int>(fd), POLLIN, timeoutMs);
-    if (ready < 0) {
-      ThrowSystemError(env, errno, "poll", "");
-      return nullptr;
-    }
+    int ready = WaitOrThrow(env, fd, POLLIN, timeoutMs);
+    if (ready < 0) return nullptr;
     if (ready == 0) return Int(env, -1);
     ssize_t n = recv(static_cast<int>(fd), data, length, MSG_DONTWAIT);
     if (n >= 0) return Int(env, n);
@@ -345,11 +343,8 @@ napi_value Poll(napi_env env, napi_callback_info info) {
     ThrowTypeError(env, "expected (fd: number, timeoutMs: number)");
     return nullptr;
   }
-  int ready = WaitFor(static_cast<int>(fd), POLLIN, timeoutMs);
-  if (ready < 0) {
-    ThrowSystemError(env, errno, "poll", "");
-    return nullptr;
-  }
+  int ready = WaitOrThrow(env, fd, POLLIN, timeoutMs);
+  if (ready < 0) return nullptr;
   napi_value result;
   MP_CALL(env, napi_get_boolean(env, ready > 0, &result));
   return result;

@@ -11,7 +11,7 @@ import { BufferTooShortError } from '../queue/errors.js';
 import { handshakeMaxLength } from './auth.js';
 import { ConnectionClosedError, ConnectionEofError, ConnectionFailedError, ConnectionTimeoutError, MessageTooLargeError } from './errors.js';
 import { encodeLongHeader, oneWriteMax, shortFormMax } from './framing.js';
-import { checkObject, checkTimeout, type Framing } from './options.js';
+import { checkObject, checkTimeout, maxlengthOf, type Framing } from './options.js';
 
 export interface BlockingRecvOptions {
   /** Milliseconds to wait at most; then `ERR_MP_CONNECTION_TIMEOUT`, and what arrived of the message is kept for the next call. @default Infinity */
@@ -302,14 +302,6 @@ export class BlockingConnection implements Disposable {
 }
 
 const empty = new Uint8Array(0);
-
-function maxlengthOf(maxlength: unknown): number {
-  if (maxlength === undefined || maxlength === null) return Infinity;
-  if (typeof maxlength !== 'number' || !Number.isInteger(maxlength) || maxlength < 0) {
-    throw new RangeError(expected('maxlength', 'a non-negative integer number of bytes or null', maxlength));
-  }
-  return maxlength;
-}
 
 function deadlineOf(options: BlockingRecvOptions | undefined): number {
   if (options === undefined) return Infinity;

@@ -13,7 +13,7 @@ import {
 } from './errors.js';
 import { handshakeMaxLength } from './auth.js';
 import { encodeFrame, encodeHeader, FrameReader, oneWriteMax } from './framing.js';
-import { checkObject, checkSignalOption, checkTimeout, rejected, type Framing } from './options.js';
+import { checkObject, checkSignalOption, checkTimeout, maxlengthOf, rejected, type Framing } from './options.js';
 import { dumps, loads } from '../pickle/index.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
 
@@ -394,14 +394,6 @@ export class SocketConnection implements Disposable, AsyncDisposable {
 
 function broken(error: Error): ConnectionFailedError {
   return new ConnectionFailedError('ERR_MP_CONNECTION_BROKEN', `the connection broke: ${error.message}`, { cause: error });
-}
-
-function maxlengthOf(maxlength: unknown): number {
-  if (maxlength === undefined || maxlength === null) return Infinity;
-  if (typeof maxlength !== 'number' || !Number.isInteger(maxlength) || maxlength < 0) {
-    throw new RangeError(expected('maxlength', 'a non-negative integer number of bytes or null', maxlength));
-  }
-  return maxlength;
 }
 
 function recvOptions(options: RecvOptions | undefined): { timeout: number; signal: AbortSignal | undefined } {

@@ -84,6 +84,15 @@ export function resolveOptions(options: ConnectionOptions & AuthOptions): Resolv
   return { maxMessageSize, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest, dumpOptions, loadOptions };
 }
 
+/** `recv_bytes(maxlength)`'s limit: `undefined` or `null` is none. */
+export function maxlengthOf(maxlength: unknown): number {
+  if (maxlength === undefined || maxlength === null) return Infinity;
+  if (typeof maxlength !== 'number' || !Number.isInteger(maxlength) || maxlength < 0) {
+    throw new RangeError(expected('maxlength', 'a non-negative integer number of bytes or null', maxlength));
+  }
+  return maxlength;
+}
+
 export function checkTimeout(timeout: unknown, name = 'timeout'): number {
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
     throw new RangeError(expected(name, 'a non-negative number of milliseconds or Infinity', timeout));

@@ -1,7 +1,6 @@
 // The blocking path (BlockingListener, connectSync, BlockingConnection): TS<->TS across threads, against the
 // async Listener/Client, against real Python 3.11, 3.12 and 3.13, with its timeouts, truncations and limits.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { BlockingListener, Client, connectSync, Listener, loads, Tuple, tuple, type Address, type BlockingConnection } from '../src/index.js';
 import { rejectsWithCode, throwsCode } from './helpers/codes.js';
+import { addressOf, JsonLinePeer } from './helpers/json-peer.js';
 import { pythonFor } from './helpers/python-versions.js';
 import { pythonScript } from './helpers/spawn.js';
 
@@ -49,54 +49,6 @@ function inWorker(body: string, address: Address, limit = 30_000): Promise<unkno
   });
 }
 
-/** A Python process under a time limit whose stdout lines are JSON events, read after the blocking calls. */
-class PythonPeer {
-  readonly child: ChildProcess;
-  readonly #events: Record<string, unknown>[] = [];
-  #buffered = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(python: string, args: string[], limit = 60_000) {
-    this.child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), limit);
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.#buffered += chunk;
-      for (let nl = this.#buffered.indexOf('\n'); nl >= 0; nl = this.#buffered.indexOf('\n')) {
-        this.#events.push(JSON.parse(this.#buffered.slice(0, nl)) as Record<string, unknown>);
-        this.#buffered = this.#buffered.slice(nl + 1);
-      }
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    }));
-  }
-
-  /** The next event, waiting up to `timeout` ms for it. */
-  async next(timeout = 20_000): Promise<Record<string, unknown>> {
-    const end = Date.now() + timeout;
-    while (this.#events.length === 0) {
-      if (Date.now() > end) throw new Error(`no event from Python within ${timeout} ms; stderr: ${this.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return this.#events.shift()!;
-  }
-
-  async end(timeout = 20_000): Promise<void> {
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeout);
-    const code = await this.exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, `Python exited with ${code}; stderr: ${this.stderr}`);
-  }
-}
-
-function addressOf(event: Record<string, unknown>): Address {
-  const address = event['address'];
-  return Array.isArray(address) ? [address[0] as string, address[1] as number] : (address as string);
-}
-
 /** connection_peer.py's bytes session from the blocking end: greeting, echoes (a 4 MiB one too), quit. */
 function blockingEchoSession(connection: BlockingConnection, version: string): void {
   assert.equal(text(connection.recvBytes(null, { timeout: 20_000 })), `hello from ${version}`);
@@ -110,14 +62,14 @@ function blockingEchoSession(connection: BlockingConnection, version: string): v
 }
 
 /** A one-shot Python script (inline) under a time limit. */
-function pythonInline(code: string, limit = 30_000): PythonPeer {
-  return new PythonPeer(pythonFor('3.12'), ['-c', code], limit);
+function pythonInline(code: string, limit = 30_000): JsonLinePeer {
+  return new JsonLinePeer(pythonFor('3.12'), ['-c', code], limit);
 }
 
 describe('the blocking path against Python', () => {
   for (const version of versions) {
     it(`Python ${version} Listener, connectSync: the handshake, bytes both ways (4 MiB included) and pickled values`, async () => {
-      const peer = new PythonPeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const peer = new JsonLinePeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       const address = addressOf(await peer.next());
       const connection = connectSync(address, { authkey: key, timeout: 20_000 });
       try {
@@ -129,7 +81,7 @@ describe('the blocking path against Python', () => {
       assert.deepEqual(await peer.next(), { quit: true });
       await peer.end();
 
-      const objects = new PythonPeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'objects']);
+      const objects = new JsonLinePeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'objects']);
       const at = addressOf(await objects.next());
       using conn = connectSync(at, { authkey: key });
       const greeting = conn.recv<Map<string, unknown>>({ timeout: 20_000 });
@@ -149,7 +101,7 @@ describe('the blocking path against Python', () => {
 
     it(`BlockingListener, Python ${version} Client: the handshake and bytes both ways`, async () => {
       using listener = BlockingListener.listen(['127.0.0.1', 0], { authkey: key });
-      const peer = new PythonPeer(pythonFor(version), [peerScript, 'connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const peer = new JsonLinePeer(pythonFor(version), [peerScript, 'connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       const connection = listener.accept({ timeout: 20_000 });
       try {
         blockingEchoSession(connection, version);
@@ -165,12 +117,12 @@ describe('the blocking path against Python', () => {
   it('a wrong key fails on both sides with Python 3.11 (legacy answers) and 3.12, and nothing hangs', async () => {
     for (const version of ['3.11', '3.12'] as const) {
       using listener = BlockingListener.listen(['127.0.0.1', 0], { authkey: bytes('other key') });
-      const client = new PythonPeer(pythonFor(version), [peerScript, 'connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const client = new JsonLinePeer(pythonFor(version), [peerScript, 'connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       throwsCode(() => listener.accept({ timeout: 20_000 }), 'ERR_MP_AUTHENTICATION');
       assert.equal((await client.next()).error, 'AuthenticationError');
       await client.end();
 
-      const server = new PythonPeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const server = new JsonLinePeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       const address = addressOf(await server.next());
       throwsCode(() => connectSync(address, { authkey: bytes('other key'), timeout: 20_000 }), 'ERR_MP_AUTHENTICATION');
       assert.equal((await server.next()).error, 'AuthenticationError');
@@ -180,7 +132,7 @@ describe('the blocking path against Python', () => {
 
   it('legacy challenges from the blocking end are answered by Python 3.11 and 3.12', async () => {
     for (const version of ['3.11', '3.12'] as const) {
-      const peer = new PythonPeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const peer = new JsonLinePeer(pythonFor(version), [peerScript, 'listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       const address = addressOf(await peer.next());
       using connection = connectSync(address, { authkey: key, digest: 'legacy' });
       assert.equal(text(connection.recvBytes(null, { timeout: 20_000 })), `hello from ${version}`);
@@ -192,7 +144,7 @@ describe('the blocking path against Python', () => {
   });
 
   it('gives up on a server that accepts and says nothing, after authTimeout (ERR_MP_AUTHENTICATION_TIMEOUT)', async () => {
-    const peer = new PythonPeer(pythonFor('3.12'), [peerScript, 'silent-server', JSON.stringify(['127.0.0.1', 0])]);
+    const peer = new JsonLinePeer(pythonFor('3.12'), [peerScript, 'silent-server', JSON.stringify(['127.0.0.1', 0])]);
     const address = addressOf(await peer.next());
     const started = Date.now();
     throwsCode(() => connectSync(address, { authkey: key, authTimeout: 300 }), 'ERR_MP_AUTHENTICATION_TIMEOUT');
@@ -208,7 +160,7 @@ describe('the blocking path against Python', () => {
     try {
       for (const address of [name, path.join(dir, 'socket')]) {
         const listener = BlockingListener.listen(address, { authkey: key });
-        const peer = new PythonPeer(pythonFor('3.12'), [peerScript, 'connect', JSON.stringify(address), keyHex, 'bytes']);
+        const peer = new JsonLinePeer(pythonFor('3.12'), [peerScript, 'connect', JSON.stringify(address), keyHex, 'bytes']);
         const connection = listener.accept({ timeout: 20_000 });
         assert.equal(text(connection.recvBytes(null, { timeout: 20_000 })), 'hello from 3.12');
         connection.sendBytes(bytes('quit'));

@@ -1,16 +1,17 @@
 // Listener and Client against real Python 3.11, 3.12 and 3.13 multiprocessing.connection, both ways: bytes,
 // 64 MiB messages, the 12-byte header form, wrong keys, the authentication deadline, abstract sockets.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { Client, Listener, Tuple, tuple, type Address, type SocketConnection } from '../src/index.js';
+import { Client, Listener, Tuple, tuple, type SocketConnection } from '../src/index.js';
 import { encodeHeader, encodeLongHeader, FrameReader } from '../src/connection/framing.js';
 import { rejectsWithCode } from './helpers/codes.js';
+import { addressOf, JsonLinePeer } from './helpers/json-peer.js';
 import { pythonFor } from './helpers/python-versions.js';
 import { finish, pythonScript } from './helpers/spawn.js';
 
@@ -21,70 +22,7 @@ const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const bytes = (value: string): Uint8Array => new TextEncoder().encode(value);
 const versions = ['3.11', '3.12', '3.13'] as const;
 
-type Event = Record<string, unknown>;
-
-/** A Python peer under a time limit, read one JSON line at a time; killed by `stop()` if still running. */
-class Peer {
-  readonly child: ChildProcess;
-  readonly #lines: string[] = [];
-  readonly #waiting: ((line: string) => void)[] = [];
-  #stderr = '';
-  readonly exited: Promise<number | null>;
-  readonly #limit: NodeJS.Timeout;
-
-  constructor(version: (typeof versions)[number], args: string[]) {
-    this.child = spawn(pythonFor(version), [peerScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#limit = setTimeout(() => this.child.kill('SIGKILL'), 60_000);
-    let buffered = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        const waiter = this.#waiting.shift();
-        if (waiter === undefined) this.#lines.push(line);
-        else waiter(line);
-      }
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.#stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.once('close', (code) => {
-      clearTimeout(this.#limit);
-      resolve(code);
-    }));
-  }
-
-  /** The next event the peer prints; rejects after `timeout` ms or when the peer exits first. */
-  next(timeout = 20_000): Promise<Event> {
-    const line = this.#lines.shift();
-    if (line !== undefined) return Promise.resolve(JSON.parse(line) as Event);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no event from Python within ${timeout} ms; stderr: ${this.#stderr}`)), timeout);
-      const onLine = (got: string): void => {
-        clearTimeout(timer);
-        resolve(JSON.parse(got) as Event);
-      };
-      this.#waiting.push(onLine);
-      void this.exited.then(() => setTimeout(() => {
-        if (!this.#waiting.includes(onLine)) return;
-        clearTimeout(timer);
-        reject(new Error(`Python exited before the next event; stderr: ${this.#stderr}`));
-      }, 50));
-    });
-  }
-
-  /** Waits for a clean exit (code 0); kills the peer if it has not exited within `timeout` ms. */
-  async end(timeout = 20_000): Promise<void> {
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeout);
-    const code = await this.exited;
-    clearTimeout(timer);
-    assert.equal(code, 0, `Python exited with ${code}; stderr: ${this.#stderr}`);
-  }
-}
-
-function addressOf(event: Event): Address {
-  const address = event['address'];
-  return Array.isArray(address) ? [address[0] as string, address[1] as number] : (address as string);
-}
+const pythonPeer = (version: (typeof versions)[number], args: string[]): JsonLinePeer => new JsonLinePeer(pythonFor(version), [peerScript, ...args]);
 
 /** The bytes echo session of connection_peer.py, driven from the TypeScript end. */
 async function echoSession(connection: SocketConnection, version: string): Promise<void> {
@@ -105,7 +43,7 @@ async function echoSession(connection: SocketConnection, version: string): Promi
 }
 
 /** The objects session of connection_peer.py: Python's greeting, then values echoed and printed by Python. */
-async function objectSession(connection: SocketConnection, peer: Peer, version: string): Promise<void> {
+async function objectSession(connection: SocketConnection, peer: JsonLinePeer, version: string): Promise<void> {
   assert.deepEqual(await peer.next(), { connected: true, version });
   const greeting = await connection.recv<Map<string, unknown>>();
   assert.equal(greeting.get('version'), version);
@@ -128,7 +66,7 @@ async function objectSession(connection: SocketConnection, peer: Peer, version: 
 describe('multiprocessing.connection interoperability', () => {
   for (const version of versions) {
     it(`Python ${version} Listener, multiproc Client: the handshake and bytes both ways, 64 MiB included`, async () => {
-      const peer = new Peer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const peer = pythonPeer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       try {
         const address = addressOf(await peer.next());
         await using connection = await Client(address, { authkey: key, maxMessageSize: 64 << 20 });
@@ -143,7 +81,7 @@ describe('multiprocessing.connection interoperability', () => {
 
     it(`multiproc Listener, Python ${version} Client: the handshake and bytes both ways, 64 MiB included`, async () => {
       await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key, maxMessageSize: 64 << 20 });
-      const peer = new Peer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const peer = pythonPeer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       try {
         await using connection = await listener.accept({ timeout: 20_000 });
         assert.deepEqual(await peer.next(), { connected: true, version });
@@ -156,7 +94,7 @@ describe('multiprocessing.connection interoperability', () => {
     });
 
     it(`pickled values both ways with Python ${version}, Python listening and then connecting`, async () => {
-      const peer = new Peer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'objects']);
+      const peer = pythonPeer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'objects']);
       try {
         await using connection = await Client(addressOf(await peer.next()), { authkey: key });
         await objectSession(connection, peer, version);
@@ -165,7 +103,7 @@ describe('multiprocessing.connection interoperability', () => {
         peer.child.kill('SIGKILL');
       }
       await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key });
-      const client = new Peer(version, ['connect', JSON.stringify(listener.address), keyHex, 'objects']);
+      const client = pythonPeer(version, ['connect', JSON.stringify(listener.address), keyHex, 'objects']);
       try {
         await using connection = await listener.accept({ timeout: 20_000 });
         await objectSession(connection, client, version);
@@ -177,7 +115,7 @@ describe('multiprocessing.connection interoperability', () => {
 
     it(`Python ${version} and multiproc answer each other's legacy challenge`, async () => {
       // A multiproc client challenging in the 3.11 form; a 3.12+ Python answers it with a raw HMAC-MD5 too.
-      const peer = new Peer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const peer = pythonPeer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       try {
         await using connection = await Client(addressOf(await peer.next()), { authkey: key, digest: 'legacy' });
         assert.equal(text(await connection.recvBytes()), `hello from ${version}`);
@@ -187,7 +125,7 @@ describe('multiprocessing.connection interoperability', () => {
         peer.child.kill('SIGKILL');
       }
       await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key, digest: 'legacy' });
-      const back = new Peer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const back = pythonPeer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       try {
         await using connection = await listener.accept({ timeout: 20_000 });
         assert.equal(text(await connection.recvBytes()), `hello from ${version}`);
@@ -199,7 +137,7 @@ describe('multiprocessing.connection interoperability', () => {
     });
 
     it(`a wrong key fails on both sides, Python ${version} listening and connecting, and nothing hangs`, async () => {
-      const peer = new Peer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
+      const peer = pythonPeer(version, ['listen', JSON.stringify(['127.0.0.1', 0]), keyHex, 'bytes']);
       try {
         await rejectsWithCode(Client(addressOf(await peer.next()), { authkey: bytes('wrong') }), 'ERR_MP_AUTHENTICATION');
         assert.deepEqual(await peer.next(), { error: 'AuthenticationError', message: 'digest received was wrong' });
@@ -209,7 +147,7 @@ describe('multiprocessing.connection interoperability', () => {
       }
       await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: bytes('wrong') });
       const accepting = rejectsWithCode(listener.accept({ timeout: 20_000 }), 'ERR_MP_AUTHENTICATION');
-      const client = new Peer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const client = pythonPeer(version, ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       try {
         await accepting;
         assert.deepEqual(await client.next(), { error: 'AuthenticationError', message: 'digest sent was rejected' });
@@ -233,7 +171,7 @@ describe('multiprocessing.connection interoperability', () => {
   it('drops a Python peer that connects and says nothing, after sending it a modern challenge', async () => {
     await using listener = await Listener.listen(['127.0.0.1', 0], { authkey: key, authTimeout: 300 });
     const accepting = rejectsWithCode(listener.accept({ timeout: 20_000 }), 'ERR_MP_AUTHENTICATION_TIMEOUT');
-    const peer = new Peer('3.11', ['silent-client', JSON.stringify(listener.address)]);
+    const peer = pythonPeer('3.11', ['silent-client', JSON.stringify(listener.address)]);
     try {
       assert.deepEqual(await peer.next(), { connected: true });
       await accepting;
@@ -250,7 +188,7 @@ describe('multiprocessing.connection interoperability', () => {
   });
 
   it('gives up on a Python server that accepts and says nothing, after authTimeout', async () => {
-    const peer = new Peer('3.12', ['silent-server', JSON.stringify(['127.0.0.1', 0])]);
+    const peer = pythonPeer('3.12', ['silent-server', JSON.stringify(['127.0.0.1', 0])]);
     try {
       const address = addressOf(await peer.next());
       await rejectsWithCode(Client(address, { authkey: key, authTimeout: 300 }), 'ERR_MP_AUTHENTICATION_TIMEOUT');
@@ -266,7 +204,7 @@ describe('multiprocessing.connection interoperability', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mp-python-unix-'));
     try {
       const file = path.join(dir, 'python.sock');
-      const peer = new Peer('3.11', ['listen', JSON.stringify(file), keyHex, 'bytes']);
+      const peer = pythonPeer('3.11', ['listen', JSON.stringify(file), keyHex, 'bytes']);
       try {
         assert.equal(addressOf(await peer.next()), file);
         await using connection = await Client(file, { authkey: key });
@@ -278,7 +216,7 @@ describe('multiprocessing.connection interoperability', () => {
       }
       assert.equal(existsSync(file), false, 'Python removed its socket file');
       await using listener = await Listener.listen(path.join(dir, 'multiproc.sock'), { authkey: key });
-      const client = new Peer('3.13', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+      const client = pythonPeer('3.13', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
       try {
         await using connection = await listener.accept({ timeout: 20_000 });
         assert.equal(text(await connection.recvBytes()), 'hello from 3.13');
@@ -294,7 +232,7 @@ describe('multiprocessing.connection interoperability', () => {
 
   it('over an abstract Unix socket, Python 3.13 listening, then multiproc listening for Python 3.12', async () => {
     const name = `\0mp-python-${process.pid}`;
-    const peer = new Peer('3.13', ['listen', JSON.stringify(name), keyHex, 'bytes']);
+    const peer = pythonPeer('3.13', ['listen', JSON.stringify(name), keyHex, 'bytes']);
     try {
       assert.equal(addressOf(await peer.next()), name);
       await using connection = await Client(name, { authkey: key });
@@ -307,7 +245,7 @@ describe('multiprocessing.connection interoperability', () => {
       peer.child.kill('SIGKILL');
     }
     await using listener = await Listener.listen(`${name}-2`, { authkey: key });
-    const client = new Peer('3.12', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
+    const client = pythonPeer('3.12', ['connect', JSON.stringify(listener.address), keyHex, 'bytes']);
     try {
       await using connection = await listener.accept({ timeout: 20_000 });
       assert.equal(text(await connection.recvBytes()), 'hello from 3.12');
@@ -320,7 +258,7 @@ describe('multiprocessing.connection interoperability', () => {
 
   it('the 12-byte header form, each way: Python reads it from multiproc, multiproc reads it from Python', async () => {
     // multiproc's long header (as it writes past 2^31 - 1 bytes) on a 5-byte payload, to a Python Listener.
-    const peer = new Peer('3.11', ['listen', JSON.stringify(['127.0.0.1', 0]), '-', 'bytes']);
+    const peer = pythonPeer('3.11', ['listen', JSON.stringify(['127.0.0.1', 0]), '-', 'bytes']);
     try {
       const [host, port] = addressOf(await peer.next()) as [string, number];
       const socket = connect(port, host);
@@ -339,7 +277,7 @@ describe('multiprocessing.connection interoperability', () => {
       peer.child.kill('SIGKILL');
     }
     await using listener = await Listener.listen(['127.0.0.1', 0]);
-    const raw = new Peer('3.13', ['raw-long-frame', JSON.stringify(listener.address)]);
+    const raw = pythonPeer('3.13', ['raw-long-frame', JSON.stringify(listener.address)]);
     try {
       await using connection = await listener.accept({ timeout: 20_000 });
       assert.equal(text(await connection.recvBytes()), 'hello');
@@ -353,7 +291,7 @@ describe('multiprocessing.connection interoperability', () => {
   });
 
   it('an empty authkey: a Python 3.13 Listener runs the handshake, 3.11 skips it and the multiproc client refuses', async () => {
-    const modern = new Peer('3.13', ['listen', JSON.stringify(['127.0.0.1', 0]), '', 'bytes']);
+    const modern = pythonPeer('3.13', ['listen', JSON.stringify(['127.0.0.1', 0]), '', 'bytes']);
     try {
       await using connection = await Client(addressOf(await modern.next()), { authkey: new Uint8Array(0) });
       assert.equal(text(await connection.recvBytes()), 'hello from 3.13');
@@ -362,7 +300,7 @@ describe('multiprocessing.connection interoperability', () => {
     } finally {
       modern.child.kill('SIGKILL');
     }
-    const legacy = new Peer('3.11', ['listen', JSON.stringify(['127.0.0.1', 0]), '', 'bytes']);
+    const legacy = pythonPeer('3.11', ['listen', JSON.stringify(['127.0.0.1', 0]), '', 'bytes']);
     try {
       // 3.11 sends its greeting where a challenge belongs.
       await rejectsWithCode(Client(addressOf(await legacy.next()), { authkey: new Uint8Array(0) }), 'ERR_MP_AUTHENTICATION');

@@ -53,7 +53,12 @@ export interface SubmitOptions {
 /** Ring bytes per direction: fits a few thousand small calls or a chunk of tens of thousands of numbers. */
 export const ringBytes = 256 * 1024;
 const settled = Promise.resolve();
-const { poolCreated, poolClosed, taskQueued, workerSpawned, workerReady, workerSample } = channels;
+const { poolCreated, poolClosed, taskQueued, workerSpawned, workerReady, workerSample, taskFinished, taskFailed } = channels;
+
+/** Whether a task's arguments as given are kept for the channels: only their subscribers read them, so without one a task holds no more than its encoded packet. */
+function argsWanted(): boolean {
+  return taskFinished.hasSubscribers || taskFailed.hasSubscribers;
+}
 
 export class Engine {
   readonly #options: EngineOptions;
@@ -149,7 +154,7 @@ export class Engine {
       id: this.#nextId++, fn, fnName, flags, items, signal: options.signal, timeout: options.timeout,
       packet: Array.isArray(payload) ? undefined : (payload as Packet), args: Array.isArray(payload) ? payload : undefined,
       retries: options.retries, settled: false, slot: undefined, seq: 0, movable: true, done, fail, cleanup: undefined,
-      pool: this.#options.poolId, mapId: options.mapId, input: options.input, workerId: 0, workerIndex: -1,
+      pool: this.#options.poolId, mapId: options.mapId, input: argsWanted() ? options.input : undefined, workerId: 0, workerIndex: -1,
     };
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
     const refused = this.#lifecycle.refusal();

@@ -63,26 +63,65 @@ export function runPython(script: string, args: string[] = [], timeout = 30_000)
   return finish(startPython(script, args), timeout);
 }
 
-/** Resolves with the first line a child prints on stdout (rejects on exit or after `timeout` ms). */
-export function firstLine(child: ChildProcess, timeout = 15_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`no output within ${timeout} ms`)), timeout);
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve(buffered.slice(0, newline));
+/** The lines a child prints on stdout, read from the first `firstLine` call on and kept until asked for. */
+class LineReader {
+  private buffered = '';
+  private readonly lines: string[] = [];
+  private readonly waiters: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  private ended: string | undefined;
+
+  constructor(child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer | string) => {
+      this.buffered += chunk.toString();
+      for (let newline = this.buffered.indexOf('\n'); newline >= 0; newline = this.buffered.indexOf('\n')) {
+        this.lines.push(this.buffered.slice(0, newline));
+        this.buffered = this.buffered.slice(newline + 1);
       }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited (${String(code)}) before printing a line`));
+      this.deliver();
     });
-  });
+    child.once('exit', (code, signal) => {
+      // The pipe may still hold lines printed before the exit: end only once stdout has been read.
+      const end = (): void => {
+        this.ended = `process exited (${String(code ?? signal)}) before printing a line`;
+        this.deliver();
+      };
+      if (child.stdout === null || child.stdout.readableEnded || child.stdout.destroyed) end();
+      else child.stdout.once('close', end);
+    });
+  }
+
+  next(timeout: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`no output within ${timeout} ms`));
+      }, timeout);
+      const waiter = {
+        resolve: (line: string) => (clearTimeout(timer), resolve(line)),
+        reject: (error: Error) => (clearTimeout(timer), reject(error)),
+      };
+      this.waiters.push(waiter);
+      this.deliver();
+    });
+  }
+
+  private deliver(): void {
+    while (this.waiters.length > 0 && this.lines.length > 0) this.waiters.shift()?.resolve(this.lines.shift() ?? '');
+    if (this.ended !== undefined) for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(this.ended));
+  }
+}
+
+const readers = new WeakMap<ChildProcess, LineReader>();
+
+/**
+ * Resolves with the next line a child prints on stdout (rejects once it has exited without one, or after
+ * `timeout` ms). Lines are kept from the first call on, so two lines in one chunk, or a line that comes
+ * between two calls, are each given to one call.
+ */
+export function firstLine(child: ChildProcess, timeout = 15_000): Promise<string> {
+  let reader = readers.get(child);
+  if (reader === undefined) readers.set(child, (reader = new LineReader(child)));
+  return reader.next(timeout);
 }
 
 /** Polls `check` every 20 ms until it returns true; rejects after `timeout` ms. */

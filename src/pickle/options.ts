@@ -92,9 +92,26 @@ function sameOptions(a: LoadOptions, b: LoadOptions): boolean {
     a.maxAllocation === b.maxAllocation && a.maxIntDigits === b.maxIntDigits;
 }
 
+// `{ registry }` and nothing else, the usual options, often written as a new literal at each call: resolved once
+// per registry, with no look-up keyed by the options object.
+const registryOnly = new WeakMap<PickleRegistry, ResolvedLoadOptions>();
+
+function onlyRegistry(o: LoadOptions): boolean {
+  return o.buffers === undefined && o.unknownGlobals === undefined && o.dict === undefined && o.floats === undefined &&
+    o.encoding === undefined && o.maxDepth === undefined && o.maxMemo === undefined && o.maxLength === undefined &&
+    o.maxAllocation === undefined && o.maxIntDigits === undefined;
+}
+
 export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
   if (options === undefined) return defaultLoad;
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
+  const given = options.registry;
+  if (onlyRegistry(options) && (given === undefined || (typeof given === 'object' && given !== null))) {
+    if (given === undefined || given === pickleRegistry) return defaultLoad;
+    let resolved = registryOnly.get(given);
+    if (resolved === undefined) registryOnly.set(given, (resolved = { ...defaultLoad, registry: given }));
+    return resolved;
+  }
   if (options.buffers !== undefined) return resolveFresh(options);
   const cached = resolvedCache.get(options);
   if (cached !== undefined && sameOptions(options, cached.seen)) return cached.resolved;

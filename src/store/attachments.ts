@@ -72,7 +72,7 @@ function controlOf(data: RefData): Int32Array {
     const dir = checkedDir(data.dir);
     let page: SharedMemory;
     try {
-      page = SharedMemory.attach(data.control, dir === undefined ? {} : { dir });
+      page = SharedMemory.attachShared(data.control, dir === undefined ? {} : { dir });
     } catch (error) {
       // The store was closed: its control pages went with its objects.
       if (error instanceof SharedMemoryNotFoundError) throw new StoreReleasedError(data.id, { cause: error });
@@ -120,7 +120,7 @@ function entryOf(data: RefData): Attached {
   const dir = checkedDir(data.dir);
   let shm: SharedMemory;
   try {
-    shm = SharedMemory.attach(data.segment, dir === undefined ? {} : { dir });
+    shm = SharedMemory.attachShared(data.segment, dir === undefined ? {} : { dir });
   } catch (error) {
     if (error instanceof SharedMemoryNotFoundError) throw new StoreReleasedError(data.id, { cause: error });
     throw error;

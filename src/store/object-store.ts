@@ -75,7 +75,7 @@ export class ObjectStore implements Disposable {
     const plan = planOf(value);
     const page = this.#page();
     const dir = this.#dir === undefined ? {} : { dir: this.#dir };
-    const shm = SharedMemory.create(Math.max(plan.size, 1), dir);
+    const shm = SharedMemory.createShared(Math.max(plan.size, 1), dir);
     let slot: number;
     try {
       plan.fill(new Uint8Array(shm.buf));
@@ -155,7 +155,7 @@ export class ObjectStore implements Disposable {
   #page(): ControlPage {
     const open = this.#pages.find((page) => page.free.length > 0);
     if (open !== undefined) return open;
-    const shm = SharedMemory.create(controlWords * 4, this.#dir === undefined ? {} : { dir: this.#dir });
+    const shm = SharedMemory.createShared(controlWords * 4, this.#dir === undefined ? {} : { dir: this.#dir });
     const page: ControlPage = { shm, words: new Int32Array(shm.buf, 0, controlWords), free: [] };
     for (let slot = controlWords - 1; slot >= 0; slot--) page.free.push(slot);
     this.#pages.push(page);

@@ -63,7 +63,7 @@ std::unordered_map<uint32_t, Mapping> mappings;
 std::unordered_map<InodeKey, Region*, InodeHash> sharedRegions;
 uint32_t nextMappingId = 1;
 
-enum OpenFlags { kShare = 1, kReserved = 2 };
+enum OpenFlags { kShare = 1, kReserved = 2, kUnreported = 4 };
 
 // Called with mappingsMutex held when a handle closes (explicitly or by collection): the last open handle
 // releases the segment (private zero pages over the range, so every buffer over it stays valid) and takes
@@ -147,7 +147,9 @@ napi_value OpenedResult(napi_env env, void* address, size_t length, size_t repor
 // open(path, useShmOpen, mode, size, flags = 0) -> { buffer, size, id, created }
 // flags: kShare lists the mapping process-wide and, when attaching, reuses a listed mapping of the same file
 // (no fallocate, no mmap, no page faults); kReserved skips fallocate when attaching a segment whose creator
-// reserved every page (the object store's own segments).
+// reserved every page (the object store's own segments); kUnreported reports no external memory to V8 for a
+// handle its caller always closes explicitly (a collection could free nothing of it; the reports would only
+// provoke collections).
 napi_value Open(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -234,9 +236,10 @@ napi_value Open(napi_env env, napi_callback_info info) {
     Region* region = new Region{address, length, st.st_dev, st.st_ino, false, 1, 1};
     // Two threads attaching at once may both map: the first listed stays the shared one.
     if (share) region->shared = sharedRegions.emplace(InodeKey{st.st_dev, st.st_ino}, region).second;
-    mappings[id] = Mapping{region, false, length, data->pendingRelease};
+    const size_t reported = (flags & kUnreported) != 0 ? 0 : length;
+    mappings[id] = Mapping{region, false, reported, data->pendingRelease};
   }
-  return OpenedResult(env, address, length, length, id, created);
+  return OpenedResult(env, address, length, (flags & kUnreported) != 0 ? 0 : length, id, created);
 }
 
 // close(id) -> boolean: closes one handle. The last open handle of a mapping swaps private zero pages over

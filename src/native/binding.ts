@@ -15,8 +15,10 @@ export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode];
  * `Share`: one mapping per process for the segment: an attach in any thread of this process reuses a mapping
  * opened with `Share` (no mmap, no page faults), and the mapping is released at its last close.
  * `Reserved`: attaching skips `posix_fallocate`, for segments whose creator reserved every page.
+ * `Unreported`: the mapping is not reported to V8 as external memory, for handles their owner always closes
+ * explicitly (a collection could free nothing of them; the reports would only provoke collections).
  */
-export const OpenFlags = { None: 0, Share: 1, Reserved: 2 } as const;
+export const OpenFlags = { None: 0, Share: 1, Reserved: 2, Unreported: 4 } as const;
 
 export interface OpenedSegment {
   buffer: SharedArrayBuffer;

@@ -111,12 +111,13 @@ export class SharedMemory implements Disposable {
   /**
    * @internal For the object store: `attach` a segment whose creator reserved every page (so no
    * `posix_fallocate`), sharing this process's mapping of it when there is one. Until the last handle in
-   * the process closes, a closed handle's buffer still reads the segment.
+   * the process closes, a closed handle's buffer still reads the segment. The caller closes the handle
+   * explicitly, so its bytes are not reported to the garbage collector.
    */
   static attachShared(name: string, options: Pick<SharedMemoryOptions, 'dir'> = {}): SharedMemory {
     checkObject('options', options);
     validateName(name);
-    return new SharedMemory({ ...options, name, [openFlags]: OpenFlags.Share | OpenFlags.Reserved } as InternalOptions);
+    return new SharedMemory({ ...options, name, [openFlags]: OpenFlags.Share | OpenFlags.Reserved | OpenFlags.Unreported } as InternalOptions);
   }
 
   constructor(options: SharedMemoryOptions = {}) {

@@ -15,7 +15,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <thread>
 #include <unordered_map>
 
 namespace multiproc {
@@ -34,6 +37,7 @@ struct Region {
   bool shared;     // listed in sharedRegions (only while it has open handles)
   uint32_t open;   // handles not closed
   uint32_t buffers;  // SharedArrayBuffers (backing stores) not yet collected
+  bool releasing;  // queued for the releaser, which unmaps it too if its buffers went meanwhile
 };
 
 struct Mapping {
@@ -42,6 +46,9 @@ struct Mapping {
   // Bytes reported to V8 for this handle: the region's length for the handle that mapped it, 0 for a handle
   // that reused a mapping (it adds no memory, and reporting it again would only provoke collections).
   size_t reported;
+  // An attach with kShare: when it is the last to close, the releaser thread swaps the pages out, not the
+  // closing thread. The creator's last close swaps them itself (at release, where the caller expects it).
+  bool deferred;
   std::shared_ptr<std::atomic<int64_t>> pendingRelease;
 };
 
@@ -65,9 +72,58 @@ uint32_t nextMappingId = 1;
 
 enum OpenFlags { kShare = 1, kReserved = 2, kUnreported = 4 };
 
+// The releaser: one thread per process that swaps zero pages over the store's released mappings. The last
+// close of a mapping whose segment was unlinked frees the segment's pages, about 0.7 ms per 4 MiB with one
+// thread running and two to three times that while other threads of the process run (TLB shootdowns); here
+// it leaves the closing thread (a worker sweeping between two tasks) at once. Made once and never destroyed: it is
+// still waiting when the process exits.
+struct Releaser {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Region*> queue;
+  bool started = false;
+};
+Releaser* releaser = new Releaser();
+
+void ReleaseLoop() {
+  for (;;) {
+    Region* region;
+    {
+      std::unique_lock<std::mutex> lock(releaser->mutex);
+      releaser->wake.wait(lock, [] { return !releaser->queue.empty(); });
+      region = releaser->queue.front();
+      releaser->queue.pop_front();
+    }
+    // A failed swap leaves the segment mapped until its last buffer goes (then munmap below or in DeleteMapping).
+    mmap(region->address, region->length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    bool unmap;
+    {
+      std::lock_guard<std::mutex> lock(mappingsMutex);
+      region->releasing = false;
+      unmap = region->buffers == 0;
+    }
+    if (unmap) {
+      munmap(region->address, region->length);
+      delete region;
+    }
+  }
+}
+
+// Called with mappingsMutex held (the releaser's lock is taken inside it, never the other way round).
+void QueueReleaseLocked(Region* region) {
+  region->releasing = true;
+  std::lock_guard<std::mutex> lock(releaser->mutex);
+  if (!releaser->started) {
+    std::thread(ReleaseLoop).detach();
+    releaser->started = true;
+  }
+  releaser->queue.push_back(region);
+  releaser->wake.notify_one();
+}
+
 // Called with mappingsMutex held when a handle closes (explicitly or by collection): the last open handle
-// releases the segment (private zero pages over the range, so every buffer over it stays valid) and takes
-// the region off the shared list. Returns the mmap errno, or 0.
+// releases the segment (private zero pages over the range, so every buffer over it stays valid; on the
+// releaser thread for an attach with kShare) and takes the region off the shared list. Returns the mmap errno, or 0.
 int CloseHandleLocked(Mapping& mapping, bool swapZeroPages) {
   mapping.closed = true;
   Region* region = mapping.region;
@@ -77,6 +133,10 @@ int CloseHandleLocked(Mapping& mapping, bool swapZeroPages) {
     region->shared = false;
   }
   if (!swapZeroPages) return 0;
+  if (mapping.deferred) {
+    QueueReleaseLocked(region);
+    return 0;
+  }
   void* swapped = mmap(region->address, region->length, PROT_READ | PROT_WRITE,
                        MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return swapped == MAP_FAILED ? errno : 0;
@@ -110,7 +170,8 @@ void DeleteMapping(void*, size_t, void* deleterData) {
       CloseHandleLocked(mapping, region->buffers > 1);
     }
     mappings.erase(it);
-    if (--region->buffers == 0) unmapped = region;
+    // A region the releaser still holds is unmapped by the releaser.
+    if (--region->buffers == 0 && !region->releasing) unmapped = region;
   }
   if (unmapped != nullptr) {
     munmap(unmapped->address, unmapped->length);
@@ -209,7 +270,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
         region->open++;
         region->buffers++;
         id = nextMappingId++;
-        mappings[id] = Mapping{region, false, 0, data->pendingRelease};
+        mappings[id] = Mapping{region, false, 0, true, data->pendingRelease};
         address = region->address;
       }
     }
@@ -233,11 +294,11 @@ napi_value Open(napi_env env, napi_callback_info info) {
   {
     std::lock_guard<std::mutex> lock(mappingsMutex);
     id = nextMappingId++;
-    Region* region = new Region{address, length, st.st_dev, st.st_ino, false, 1, 1};
+    Region* region = new Region{address, length, st.st_dev, st.st_ino, false, 1, 1, false};
     // Two threads attaching at once may both map: the first listed stays the shared one.
     if (share) region->shared = sharedRegions.emplace(InodeKey{st.st_dev, st.st_ino}, region).second;
     const size_t reported = (flags & kUnreported) != 0 ? 0 : length;
-    mappings[id] = Mapping{region, false, reported, data->pendingRelease};
+    mappings[id] = Mapping{region, false, reported, share && !created, data->pendingRelease};
   }
   return OpenedResult(env, address, length, (flags & kUnreported) != 0 ? 0 : length, id, created);
 }

@@ -9,16 +9,18 @@
 #include <v8.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <csignal>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
+#include <functional>
 #include <mutex>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <condition_variable>
-#include <deque>
-#include <functional>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace multiproc {
@@ -75,8 +77,8 @@ enum OpenFlags { kShare = 1, kReserved = 2, kUnreported = 4 };
 // The releaser: one thread per process that swaps zero pages over the store's released mappings. The last
 // close of a mapping whose segment was unlinked frees the segment's pages, about 0.7 ms per 4 MiB with one
 // thread running and two to three times that while other threads of the process run (TLB shootdowns); here
-// it leaves the closing thread (a worker sweeping between two tasks) at once. Made once and never destroyed: it is
-// still waiting when the process exits.
+// it leaves the closing thread (a worker sweeping between two tasks) at once. Made once and never
+// destroyed: it is still waiting when the process exits.
 struct Releaser {
   std::mutex mutex;
   std::condition_variable wake;
@@ -86,6 +88,10 @@ struct Releaser {
 Releaser* releaser = new Releaser();
 
 void ReleaseLoop() {
+  // Signals for the process go to Node's own threads, never to this one.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   for (;;) {
     Region* region;
     {
@@ -123,7 +129,8 @@ void QueueReleaseLocked(Region* region) {
 
 // Called with mappingsMutex held when a handle closes (explicitly or by collection): the last open handle
 // releases the segment (private zero pages over the range, so every buffer over it stays valid; on the
-// releaser thread for an attach with kShare) and takes the region off the shared list. Returns the mmap errno, or 0.
+// releaser thread for an attach with kShare) and takes the region off the shared list. Returns the mmap
+// errno, or 0.
 int CloseHandleLocked(Mapping& mapping, bool swapZeroPages) {
   mapping.closed = true;
   Region* region = mapping.region;

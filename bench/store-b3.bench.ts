@@ -59,7 +59,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
   const markdown = [
     `${count} distinct 4 MiB Float64Arrays, each summed by one task (2 workers, all submitted at once), in GB/s of arrays summed. ` +
       'multiproc store: each array put with `pool.put` (not timed) and the task given its ref, which the worker reads in place ' +
-      '(it attaches the array\'s segment and faults its pages in); the peers: the array transferred with its task ' +
+      '(a worker thread through the owner\'s own mapping, a worker process through a mapping of its own); the peers: the array transferred with its task ' +
       '(bench/pool/contender.ts, the pool\'s B3). Both timed twice in each process, as the pool\'s B3 is: a first round and a warm one, ' +
       `each with new arrays; ${rounds} rounds, each contender a fresh process, order rotating; median [min-max].`,
     '',
@@ -69,12 +69,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '',
     ...targetsAndSteal(targets, steal),
     '',
-    'Where a shared array\'s time goes: the worker attaches the array\'s own segment (`shm_open`, `posix_fallocate` ' +
-      'over its pages so a full /dev/shm is an error rather than a SIGBUS, `mmap`), then faults each of its 1,024 pages ' +
-      'into its mapping as it reads them; a worker thread does the same, as its mapping is its own. A transferred ' +
-      'buffer is already mapped and faulted in the sender\'s address space, which a worker thread shares. So per ' +
-      'array, one attach and 1,024 minor faults are the floor of this design (one segment per object, mapped by each ' +
-      'reader): it pays where an array is read more than once, or is large (the table job), not for one pass over 4 MiB.',
+    'Where a shared array\'s time goes: a worker thread attaches the array\'s segment by reusing its process\'s mapping ' +
+      '(the owner\'s, whose pages the put already faulted in: no `mmap`, no page faults), so its task is the sum. A worker ' +
+      'process maps the segment itself (`shm_open`, `mmap`; no `posix_fallocate`, as the put reserved every page) and ' +
+      'faults its pages in as it reads them, the kernel mapping 16 at a time. A released array\'s pages are freed at the ' +
+      'last close of its mapping, a worker\'s sweep at its next attach; that close hands the freeing to the addon\'s ' +
+      'releaser thread, so it runs beside the next tasks instead of before them (on 2 cores, it still takes CPU from them).',
   ].join('\n');
   return { title: 'Object store: B3 shared', markdown };
 }

@@ -1,7 +1,7 @@
 // The object store with pools and processes: an object put once, passed by reference, read in place by
 // every worker and materialised once per worker, on both backends.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { encode } from '../src/serialize/index.js';
@@ -14,6 +14,24 @@ import type * as StoreTasks from './fixtures/store-tasks.js';
 
 const tasksUrl = new URL(`file://${fixture('store-tasks.js')}`);
 const shmPath = (name: string): string => `/dev/shm/${name}`;
+
+/** Waits (20 ms between looks, 10 s at most) until `check` holds: a released mapping goes just after its last close. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after 10 s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Lines of this process's /proc/self/maps that map each named segment (also once unlinked). */
+function mappingsHere(names: readonly string[]): number[] {
+  const maps = readFileSync('/proc/self/maps', 'utf8').split('\n');
+  return names.map((name) => {
+    const line = new RegExp(`/dev/shm/${name}( \\(deleted\\))?$`);
+    return maps.filter((entry) => line.test(entry)).length;
+  });
+}
 
 /** 50 MB of doubles whose slice sums are exact: element i is i % 7. */
 function bigArray(): Float64Array {
@@ -163,6 +181,47 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
         error.code === 'ERR_MP_DECODE_HANDLE' && error.cause?.code === 'ERR_MP_STORE_RELEASED');
       // The worker dropped its copy and serves the next object.
       assert.equal((await within(tasks.sumSlice(pool.put(new Float64Array(3).fill(1)), 0, 3))).sum, 3);
+    });
+
+    it(`a worker reads ${backend === 'thread' ? 'the owner\'s own mapping (no new one)' : 'a mapping of its own'}, sees the owner's writes, and unmaps it once it was released`, async () => {
+      await using pool = new Pool({ workers: 1, backend });
+      const tasks = pool.load<typeof StoreTasks>(tasksUrl);
+      const ref = pool.put(new Float64Array(64 * 1024).fill(1));
+      const segment = ref.describe().segment;
+      assert.equal(mappingsHere([segment])[0], 1, 'the owner maps its segment once');
+      assert.deepEqual(await within(tasks.sumAll(ref)), { sum: 64 * 1024, first: 1 });
+      const [inWorker] = await within(tasks.mappingsOf([segment]));
+      // A worker thread shares the process's mapping: the worker's attach added no mapping of its own.
+      assert.equal(inWorker, 1, `the worker's process maps the segment ${inWorker} times`);
+      assert.equal(mappingsHere([segment])[0], 1);
+      (await ref.get())[0] = 5;
+      assert.equal((await within(tasks.sumAll(ref))).first, 5, 'the owner\'s write is seen by the worker: no copy');
+      ref.release();
+      assert.equal(existsSync(shmPath(segment)), false);
+      // The worker drops the released object at its next attach.
+      assert.equal((await within(tasks.sumAll(pool.put(new Float64Array(8).fill(2))))).sum, 16);
+      await eventually(async () => (await within(tasks.mappingsOf([segment])))[0] === 0, 'the worker to unmap the released segment');
+      await eventually(() => Promise.resolve(mappingsHere([segment])[0] === 0), 'the owner to unmap it');
+    });
+
+    it('200 put / task / release cycles leave no mapping of those segments, in the owner or the worker', async () => {
+      await using pool = new Pool({ workers: 1, backend });
+      const tasks = pool.load<typeof StoreTasks>(tasksUrl);
+      const segments: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const ref = pool.put(new Float64Array(16 * 1024).fill(i));
+        segments.push(ref.describe().segment);
+        assert.equal((await within(tasks.sumAll(ref))).first, i);
+        ref.release();
+      }
+      // The last one is dropped at the worker's next attach.
+      const last = pool.put(new Float64Array(4));
+      await within(tasks.sumAll(last));
+      const mapped = (counts: number[]): number => counts.filter((count) => count > 0).length;
+      await eventually(async () => mapped(await within(tasks.mappingsOf(segments))) === 0, 'the worker to map none of them');
+      await eventually(() => Promise.resolve(mapped(mappingsHere(segments)) === 0), 'the owner to map none of them');
+      assert.equal(segments.filter((name) => existsSync(shmPath(name))).length, 0, 'and none is left in /dev/shm');
+      last.release();
     });
 
     it(`a ref in a Process's args (${backend}) comes back through a Pipe as a ref to the same object`, async () => {

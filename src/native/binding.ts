@@ -11,6 +11,15 @@ export type FutexResult = (typeof FutexResult)[keyof typeof FutexResult];
 export const OpenMode = { Attach: 0, Create: 1, CreateExclusive: 2 } as const;
 export type OpenMode = (typeof OpenMode)[keyof typeof OpenMode];
 
+/**
+ * `Share`: one mapping per process for the segment: an attach in any thread of this process reuses a mapping
+ * opened with `Share` (no mmap, no page faults), and the mapping is released at its last close.
+ * `Reserved`: attaching skips `posix_fallocate`, for segments whose creator reserved every page.
+ * `Unreported`: the mapping is not reported to V8 as external memory, for handles their owner always closes
+ * explicitly (a collection could free nothing of them; the reports would only provoke collections).
+ */
+export const OpenFlags = { None: 0, Share: 1, Reserved: 2, Unreported: 4 } as const;
+
 export interface OpenedSegment {
   buffer: SharedArrayBuffer;
   size: number;
@@ -27,10 +36,13 @@ export interface NativeSystemError extends Error {
 }
 
 export interface NativeBinding {
-  open(path: string, useShmOpen: boolean, mode: OpenMode, size: number): OpenedSegment;
+  open(path: string, useShmOpen: boolean, mode: OpenMode, size: number, flags?: number): OpenedSegment;
   close(id: number): boolean;
   unlink(path: string, useShmOpen: boolean): void;
+  /** Open handles (each `open` not yet closed) in this process. */
   mappedCount(): number;
+  /** Mappings behind the open handles: handles that share one (`OpenFlags.Share`) count once. */
+  regionCount(): number;
   futexWait(array: Int32Array, index: number, expected: number, timeoutMs: number): FutexResult;
   futexWake(array: Int32Array, index: number, count: number): number;
   futexWaitAsync(array: Int32Array, index: number, expected: number, timeoutMs: number): number;

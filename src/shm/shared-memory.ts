@@ -1,7 +1,7 @@
 // SharedMemory: a named segment mapped as a real SharedArrayBuffer, with Python's names and semantics.
 import { inspectCustom } from '../builtins.js';
 import { checkBoolean, checkObject, expected } from '../errors.js';
-import { isNativeSystemError, native, OpenMode } from '../native/binding.js';
+import { isNativeSystemError, native, OpenFlags, OpenMode } from '../native/binding.js';
 import {
   SharedMemoryClosedError,
   SharedMemoryError,
@@ -35,6 +35,10 @@ export interface SharedMemoryOptions {
 }
 
 const retriesForFreshName = 100;
+
+/** The native open flags, an option only this module's shared opens (below) can pass. */
+const openFlags = Symbol('openFlags');
+type InternalOptions = SharedMemoryOptions & { [openFlags]?: number };
 
 function noSpaceAdvice(location: SegmentLocation, size: number): string {
   const space = folderSpace(location.dir);
@@ -95,6 +99,27 @@ export class SharedMemory implements Disposable {
     return new SharedMemory({ ...options, name });
   }
 
+  /**
+   * @internal For the object store: `create`, with the mapping listed process-wide so that `attachShared` of
+   * the segment in any thread of this process reuses it.
+   */
+  static createShared(size: number, options: Pick<SharedMemoryOptions, 'dir'> = {}): SharedMemory {
+    checkObject('options', options);
+    return new SharedMemory({ ...options, create: true, size, [openFlags]: OpenFlags.Share } as InternalOptions);
+  }
+
+  /**
+   * @internal For the object store: `attach` a segment whose creator reserved every page (so no
+   * `posix_fallocate`), sharing this process's mapping of it when there is one. Until the last handle in
+   * the process closes, a closed handle's buffer still reads the segment. The caller closes the handle
+   * explicitly, so its bytes are not reported to the garbage collector.
+   */
+  static attachShared(name: string, options: Pick<SharedMemoryOptions, 'dir'> = {}): SharedMemory {
+    checkObject('options', options);
+    validateName(name);
+    return new SharedMemory({ ...options, name, [openFlags]: OpenFlags.Share | OpenFlags.Reserved | OpenFlags.Unreported } as InternalOptions);
+  }
+
   constructor(options: SharedMemoryOptions = {}) {
     checkObject('options', options);
     for (const flag of ['create', 'openExisting', 'track'] as const) checkBoolean(flag, options[flag]);
@@ -105,11 +130,12 @@ export class SharedMemory implements Disposable {
     const size = create ? (options.size as number) : 0;
     const mode = !create ? OpenMode.Attach : options.openExisting === true ? OpenMode.Create : OpenMode.CreateExclusive;
     const binding = native();
+    const flags = (options as InternalOptions)[openFlags] ?? OpenFlags.None;
 
     for (let attempt = 0; ; attempt++) {
       const location = locate(options.name ?? randomName(), options.dir);
       try {
-        const opened = binding.open(location.path, location.shm, mode, size);
+        const opened = binding.open(location.path, location.shm, mode, size, flags);
         this.#location = location;
         this.#size = opened.size;
         this.#id = opened.id;

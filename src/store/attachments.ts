@@ -27,14 +27,24 @@ interface Attached {
   readonly data: RefData;
   readonly shm: SharedMemory;
   readonly words: Int32Array;
+  /** The control page of an object another thread's store put (so sweeps find it); none for owned ones. */
+  readonly page?: ControlPage;
   /** Materialised on first use: views on `shm`, or what the codec decoded from it. */
   value?: { readonly v: unknown };
   /** Whether this thread made the object (its store unlinks it); attachers only close their mapping. */
   readonly owned: boolean;
 }
 
+/** A control page this thread attached, and the objects of other threads' stores on it this thread holds. */
+interface ControlPage {
+  readonly words: Int32Array;
+  /** The page's release counter when this thread last swept the page. */
+  releases: number;
+  readonly borrowed: Set<Attached>;
+}
+
 const attached = new Map<string, Attached>();
-const controlPages = new Map<string, Int32Array>();
+const controlPages = new Map<string, ControlPage>();
 let materialisations = 0;
 
 /** A folder a ref names must be this side's own segment folder: data from elsewhere picks no other file. */
@@ -57,38 +67,45 @@ export function checkRefData(data: unknown): RefData {
     const n = d[key];
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) fail(key, n);
   }
-  if ((d['slot'] as number) >= controlWords) fail('slot', d['slot']);
+  if ((d['slot'] as number) >= slotsPerPage) fail('slot', d['slot']);
   checkedDir(d['dir']);
   checkLayout(d['layout'], d['size'] as number);
   return d as unknown as RefData;
 }
 
-/** Live words per control page: one 4 KiB page. */
+/** Words per control page: one 4 KiB page. */
 export const controlWords = 1024;
+/**
+ * The page's last word counts the releases of its objects (bumped after the object's word went to 0), so a
+ * sweep looks at a page's objects only when one of them was released since; the other words are live words.
+ */
+export const releaseCounter = controlWords - 1;
+export const slotsPerPage = releaseCounter;
 
-function controlOf(data: RefData): Int32Array {
-  let words = controlPages.get(data.control);
-  if (words === undefined) {
+function controlOf(data: RefData): ControlPage {
+  let control = controlPages.get(data.control);
+  if (control === undefined) {
     const dir = checkedDir(data.dir);
     let page: SharedMemory;
     try {
-      page = SharedMemory.attach(data.control, dir === undefined ? {} : { dir });
+      page = SharedMemory.attachShared(data.control, dir === undefined ? {} : { dir });
     } catch (error) {
       // The store was closed: its control pages went with its objects.
       if (error instanceof SharedMemoryNotFoundError) throw new StoreReleasedError(data.id, { cause: error });
       throw error;
     }
-    words = new Int32Array(page.buf, 0, controlWords);
-    controlPages.set(data.control, words);
+    const words = new Int32Array(page.buf, 0, controlWords);
+    control = { words, releases: Atomics.load(words, releaseCounter), borrowed: new Set() };
+    controlPages.set(data.control, control);
   }
-  return words;
+  return control;
 }
 
 /** Whether the object is still live (not released), as its word says now. */
 export function isLive(data: RefData): boolean {
   const mine = attached.get(data.id);
   try {
-    return Atomics.load(mine?.words ?? controlOf(data), data.slot) === data.generation;
+    return Atomics.load(mine?.words ?? controlOf(data).words, data.slot) === data.generation;
   } catch (error) {
     if (error instanceof StoreReleasedError) return false;
     throw error;
@@ -97,13 +114,24 @@ export function isLive(data: RefData): boolean {
 
 function drop(entry: Attached): void {
   attached.delete(entry.data.id);
+  entry.page?.borrowed.delete(entry);
   if (!entry.owned) entry.shm.close();
 }
 
-/** Drops every object of another thread's store that was released since (called on each new attach). */
+/**
+ * Drops every object of another thread's store that was released since (called on each new attach): one
+ * look at each page's release counter, and a look at each object only on a page where one was released.
+ */
 function sweep(): void {
-  for (const entry of attached.values()) {
-    if (!entry.owned && Atomics.load(entry.words, entry.data.slot) !== entry.data.generation) drop(entry);
+  for (const page of controlPages.values()) {
+    if (page.borrowed.size === 0) continue;
+    const releases = Atomics.load(page.words, releaseCounter);
+    if (releases === page.releases) continue;
+    // Read before the words: a release counted after this look is seen by the next sweep.
+    page.releases = releases;
+    for (const entry of page.borrowed) {
+      if (Atomics.load(entry.words, entry.data.slot) !== entry.data.generation) drop(entry);
+    }
   }
 }
 
@@ -115,12 +143,13 @@ function entryOf(data: RefData): Attached {
     throw new StoreReleasedError(data.id);
   }
   sweep();
-  const words = controlOf(data);
+  const page = controlOf(data);
+  const words = page.words;
   if (Atomics.load(words, data.slot) !== data.generation) throw new StoreReleasedError(data.id);
   const dir = checkedDir(data.dir);
   let shm: SharedMemory;
   try {
-    shm = SharedMemory.attach(data.segment, dir === undefined ? {} : { dir });
+    shm = SharedMemory.attachShared(data.segment, dir === undefined ? {} : { dir });
   } catch (error) {
     if (error instanceof SharedMemoryNotFoundError) throw new StoreReleasedError(data.id, { cause: error });
     throw error;
@@ -130,8 +159,9 @@ function entryOf(data: RefData): Attached {
     shm.close();
     throw new StoreReleasedError(data.id);
   }
-  const entry: Attached = { data, shm, words, owned: false };
+  const entry: Attached = { data, shm, words, page, owned: false };
   attached.set(data.id, entry);
+  page.borrowed.add(entry);
   return entry;
 }
 

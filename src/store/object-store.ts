@@ -3,7 +3,7 @@ import { inspectCustom } from '../builtins.js';
 import { checkObject, expected } from '../errors.js';
 import { posixShmDir, resolveDir } from '../shm/location.js';
 import { SharedMemory } from '../shm/shared-memory.js';
-import { adopt, controlWords, forget, type RefData } from './attachments.js';
+import { adopt, controlWords, forget, releaseCounter, slotsPerPage, type RefData } from './attachments.js';
 import { StoreClosedError } from './errors.js';
 import { planOf } from './layout.js';
 import { ObjectRef, setOwner } from './object-ref.js';
@@ -22,7 +22,7 @@ export interface StoreStats {
   objects: number;
   /** Bytes of their data in shared memory. */
   bytes: number;
-  /** Segments the store holds: one per object, and its control pages (one per 1024 objects). */
+  /** Segments the store holds: one per object, and its control pages (one per 1023 objects). */
   segments: number;
 }
 
@@ -75,7 +75,7 @@ export class ObjectStore implements Disposable {
     const plan = planOf(value);
     const page = this.#page();
     const dir = this.#dir === undefined ? {} : { dir: this.#dir };
-    const shm = SharedMemory.create(Math.max(plan.size, 1), dir);
+    const shm = SharedMemory.createShared(Math.max(plan.size, 1), dir);
     let slot: number;
     try {
       plan.fill(new Uint8Array(shm.buf));
@@ -109,6 +109,8 @@ export class ObjectStore implements Disposable {
     this.#objects.delete(id);
     // The word first: a worker that looks from now on sees the object gone, before its name is.
     Atomics.store(stored.page.words, stored.data.slot, 0);
+    // Then the page's release count, which tells other threads' sweeps to look at this page's objects.
+    Atomics.add(stored.page.words, releaseCounter, 1);
     stored.page.free.push(stored.data.slot);
     forget(id);
     setOwner(id, undefined);
@@ -155,9 +157,9 @@ export class ObjectStore implements Disposable {
   #page(): ControlPage {
     const open = this.#pages.find((page) => page.free.length > 0);
     if (open !== undefined) return open;
-    const shm = SharedMemory.create(controlWords * 4, this.#dir === undefined ? {} : { dir: this.#dir });
+    const shm = SharedMemory.createShared(controlWords * 4, this.#dir === undefined ? {} : { dir: this.#dir });
     const page: ControlPage = { shm, words: new Int32Array(shm.buf, 0, controlWords), free: [] };
-    for (let slot = controlWords - 1; slot >= 0; slot--) page.free.push(slot);
+    for (let slot = slotsPerPage - 1; slot >= 0; slot--) page.free.push(slot);
     this.#pages.push(page);
     return page;
   }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { serveDashboard, type Dashboard } from '../src/dashboard/dashboard.js';
+import { defaults } from '../src/dashboard/options.js';
 import type { DashboardState, PoolView } from '../src/dashboard/view.js';
 import { Pool } from '../src/pool/pool.js';
 import { finish, fixture, runNode, startNode, waitUntil } from './helpers/spawn.js';
@@ -78,7 +79,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('the dashboard server', () => {
-  it('pushes states over SSE, at most one per 100 ms however many tasks finish', async () => {
+  it(`pushes states over SSE, at most one per ${defaults.intervalMs} ms however many tasks finish`, async () => {
     const pool = new Pool({ workers: 2 });
     const dashboard = await pool.dashboard();
     const client = subscribe(dashboard.url);
@@ -98,7 +99,7 @@ describe('the dashboard server', () => {
       assert.equal(results[119_999], 120_000);
       const received = client.count() - before;
       assert.ok(received >= 1, 'the map was pushed');
-      assert.ok(received <= elapsed / 100 + 3, `${received} states in ${elapsed.toFixed(0)} ms: more than one per 100 ms`);
+      assert.ok(received <= elapsed / defaults.intervalMs + 3, `${received} states in ${elapsed.toFixed(0)} ms: more than one per ${defaults.intervalMs} ms`);
       assert.ok(received < 3000 / 10, `${received} states for 3,000 chunks`);
       assert.equal(dashboard.updatesSent - sentBefore, received, 'one state per flush, sent to the one page');
       const pool0 = shown();
@@ -277,6 +278,16 @@ describe('the dashboard server', () => {
       linked?.kill('SIGKILL');
       serving.kill('SIGKILL');
     }
+  });
+
+  it('MULTIPROC_DASHBOARD turns insights on for the pools it shows, unless a pool says `insights: false`', async () => {
+    const main = fixture('dashboard-env-insights-main.js');
+    const without = await finish(startNode(main, [], { ...process.env, MULTIPROC_DASHBOARD: '' }), 30_000);
+    assert.equal(without.code, 0, without.stderr);
+    assert.deepEqual(JSON.parse(without.stdout), { default: 'ERR_MP_INSIGHTS_DISABLED', off: 'ERR_MP_INSIGHTS_DISABLED' });
+    const withIt = await finish(startNode(main, [], { ...process.env, MULTIPROC_DASHBOARD: String(await freePort()) }), 30_000);
+    assert.equal(withIt.code, 0, withIt.stderr);
+    assert.deepEqual(JSON.parse(withIt.stdout), { default: 1, off: 'ERR_MP_INSIGHTS_DISABLED' });
   });
 
   it('never keeps its process alive: a program that closes its pool ends with its dashboard open', async () => {

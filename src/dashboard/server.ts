@@ -45,6 +45,15 @@ function json(response: ServerResponse, status: number, value: unknown): void {
   response.writeHead(status, { ...pageHeaders, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
 }
 
+/**
+ * Whether what a process shows moves by itself: a pool running a task or a map, or whose rate has not yet
+ * fallen to zero. A dashboard whose pools are all still is not refreshed (their running times do not move).
+ */
+function moving(view: ProcessView): boolean {
+  return view.connected && view.pools.some((pool) => pool.state === 'running' &&
+    (pool.rate > 0 || pool.workers.some((worker) => worker.current !== undefined) || pool.maps.some((map) => map.state === 'running')));
+}
+
 function plain(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { ...pageHeaders, 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
 }
@@ -59,12 +68,16 @@ export class DashboardServer {
   readonly #unsubscribe: (() => void) | undefined;
   #seq = 0;
   #url = '';
+  /** The processes as last rendered for the pages (JSON), to tell a state that shows nothing new. */
+  #lastShown = '';
+  /** Whether the last state rendered moves by itself (see `moving`). */
+  #moving = true;
 
   private constructor(server: Server, options: ServerOptions) {
     this.#server = server;
     this.#options = options;
     this.#access = new Access(options.token, isLoopback(options.host));
-    this.#hub = new SseHub({ render: () => JSON.stringify(this.state()), intervalMs: options.intervalMs, refreshMs: options.refreshMs });
+    this.#hub = new SseHub({ render: (fresh) => this.#render(fresh), moving: () => this.#moving, intervalMs: options.intervalMs, refreshMs: options.refreshMs });
     this.#remotes = new RemoteProcesses(() => this.#hub.markDirty());
     this.#unsubscribe = options.local?.onChange(() => this.#hub.markDirty());
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response));
@@ -111,8 +124,23 @@ export class DashboardServer {
 
   /** Everything the page shows: this process's pools, then those of linked processes. */
   state(): DashboardState {
+    return { v: 1, seq: ++this.#seq, at: Date.now(), processes: this.#processes() };
+  }
+
+  /** The state for the pages as one JSON text, or undefined when it shows what they were last sent (and `fresh` is false). */
+  #render(fresh: boolean): string | undefined {
+    const processes = this.#processes();
+    const shown = JSON.stringify(processes);
+    this.#moving = processes.some(moving);
+    if (!fresh && shown === this.#lastShown) return undefined;
+    this.#lastShown = shown;
+    // The same text as JSON.stringify(state()), the processes' part rendered once.
+    return `{"v":1,"seq":${++this.#seq},"at":${Date.now()},"processes":${shown}}`;
+  }
+
+  #processes(): ProcessView[] {
     const processes = this.#options.local === undefined ? [] : [this.#options.local.process()];
-    return { v: 1, seq: ++this.#seq, at: Date.now(), processes: [...processes, ...this.#remotes.list()] };
+    return [...processes, ...this.#remotes.list()];
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { isAsset, readAsset } from './assets.js';
 import { DashboardListenError } from './errors.js';
 import { RemoteProcesses } from './remote-processes.js';
 import { SseHub } from './sse-hub.js';
-import type { DashboardState, ProcessView } from './view.js';
+import { moving, type DashboardState, type ProcessView } from './view.js';
 
 /** What the server shows of the process it runs in (absent for the standalone `multiproc dashboard`). */
 export interface LocalSource {
@@ -43,15 +43,6 @@ const pageHeaders = {
 
 function json(response: ServerResponse, status: number, value: unknown): void {
   response.writeHead(status, { ...pageHeaders, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
-}
-
-/**
- * Whether what a process shows moves by itself: a pool running a task or a map, or whose rate has not yet
- * fallen to zero. A dashboard whose pools are all still is not refreshed (their running times do not move).
- */
-function moving(view: ProcessView): boolean {
-  return view.connected && view.pools.some((pool) => pool.state === 'running' &&
-    (pool.rate > 0 || pool.workers.some((worker) => worker.current !== undefined) || pool.maps.some((map) => map.state === 'running')));
 }
 
 function plain(response: ServerResponse, status: number, text: string): void {

@@ -192,11 +192,12 @@ describe('SseHub', () => {
     let shown = 'a';
     let moving = false;
     let renders = 0;
-    let last = '';
+    let last = 'a';
     const hub = new SseHub({
       render: (fresh) => {
         renders++;
-        if (!fresh && shown === last) return undefined;
+        if (fresh) return shown;
+        if (shown === last) return undefined;
         last = shown;
         return shown;
       },
@@ -230,6 +231,16 @@ describe('SseHub', () => {
       shown = 'd';
       await sleep(120);
       assert.deepEqual(page.states().slice(0, 4), ['a', 'b', 'c', 'd'], 'the refresh sent the moving state');
+      // A second page gets the state at once; what it was sent still goes to the first page.
+      moving = false;
+      await sleep(60);
+      shown = 'e';
+      const second = new FakeResponse();
+      hub.subscribe(second as unknown as ServerResponse);
+      assert.deepEqual(second.states(), ['e']);
+      hub.markDirty();
+      await sleep(60);
+      assert.equal(page.states().at(-1), 'e', 'the first page got the state the second was sent on subscribing');
     } finally {
       hub.close();
     }

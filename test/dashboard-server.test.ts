@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { serveDashboard, type Dashboard } from '../src/dashboard/dashboard.js';
 import { defaults } from '../src/dashboard/options.js';
+import { DashboardServer } from '../src/dashboard/server.js';
+import type { ProcessView } from '../src/dashboard/view.js';
 import type { DashboardState, PoolView } from '../src/dashboard/view.js';
 import { Pool } from '../src/pool/pool.js';
 import { finish, fixture, runNode, startNode, waitUntil } from './helpers/spawn.js';
@@ -110,6 +112,41 @@ describe('the dashboard server', () => {
       client.close();
       await pool.terminate();
       await dashboard.close();
+    }
+  });
+
+  it('sends a state only when it shows something new, to every page, also after a second page came', async () => {
+    let view: ProcessView = { id: 'h:1', pid: 1, host: 'h', title: 'one', connected: true, pools: [] };
+    let changed: () => void = () => undefined;
+    const server = await DashboardServer.start({
+      port: 0, host: '127.0.0.1', token: undefined, ref: false, intervalMs: 20, refreshMs: 50,
+      local: { process: () => view, insights: () => undefined, onChange: (listener) => ((changed = listener), () => undefined) },
+    });
+    const first = subscribe(server.url);
+    let second: ReturnType<typeof subscribe> | undefined;
+    try {
+      await first.opened;
+      await waitUntil(() => first.count() === 1, 5_000, 'the first state');
+      view = { ...view, title: 'two' };
+      changed();
+      await waitUntil(() => first.last()?.processes[0]?.title === 'two', 5_000, 'the new state');
+      const sent = server.updatesSent;
+      // Changes that show nothing new, and refreshes of a still state: nothing goes out.
+      for (let i = 0; i < 5; i++) changed();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(first.count(), 2);
+      assert.equal(server.updatesSent, sent);
+      // A page that comes gets the state at once; the state it was sent still reaches the first page.
+      view = { ...view, title: 'three' };
+      second = subscribe(server.url);
+      await second.opened;
+      await waitUntil(() => second?.last()?.processes[0]?.title === 'three', 5_000, 'the second page\'s first state');
+      changed();
+      await waitUntil(() => first.last()?.processes[0]?.title === 'three', 5_000, 'the first page to get the state the second got');
+    } finally {
+      first.close();
+      second?.close();
+      await server.close();
     }
   });
 

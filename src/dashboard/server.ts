@@ -123,8 +123,11 @@ export class DashboardServer {
     const processes = this.#processes();
     const shown = JSON.stringify(processes);
     this.#moving = processes.some(moving);
-    if (!fresh && shown === this.#lastShown) return undefined;
-    this.#lastShown = shown;
+    if (!fresh) {
+      if (shown === this.#lastShown) return undefined;
+      // Only what every page was sent counts: a state sent to a page that just came does not stop the others' next one.
+      this.#lastShown = shown;
+    }
     // The same text as JSON.stringify(state()), the processes' part rendered once.
     return `{"v":1,"seq":${++this.#seq},"at":${Date.now()},"processes":${shown}}`;
   }

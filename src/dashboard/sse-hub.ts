@@ -11,9 +11,9 @@ interface Client {
 
 export interface SseHubOptions {
   /**
-   * The state as one JSON text; called at most once per flush, only when a page listens. `fresh`: for a page
-   * that just subscribed, which gets the state whatever it holds; otherwise undefined when the state shows
-   * nothing the pages were not sent already (then nothing is sent).
+   * The state as one JSON text; called at most once per flush, only when a page listens. `fresh`: the state is
+   * wanted whatever it holds (a page just subscribed, or one missed states while its socket was full);
+   * otherwise undefined when the state shows nothing the pages were not sent already (then nothing is sent).
    */
   render: (fresh: boolean) => string | undefined;
   /**
@@ -38,6 +38,8 @@ export class SseHub {
   #lastFlush = -Infinity;
   #sent = 0;
   #closed = false;
+  /** A page missed a state (its socket was full): the next flush sends one even if nothing changed since. */
+  #resend = false;
 
   constructor(options: SseHubOptions) {
     this.#options = options;
@@ -96,7 +98,8 @@ export class SseHub {
     this.#timer = undefined;
     if (this.#clients.size === 0 || this.#closed) return;
     this.#lastFlush = performance.now();
-    const text = this.#options.render(false);
+    const text = this.#options.render(this.#resend);
+    this.#resend = false;
     this.#restartRefresh();
     if (text === undefined) return;
     this.#sent++;
@@ -108,6 +111,7 @@ export class SseHub {
     client.blocked = true;
     client.response.once('drain', () => {
       client.blocked = false;
+      this.#resend = true;
       this.markDirty();
     });
   }

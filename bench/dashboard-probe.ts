@@ -1,10 +1,12 @@
 // One dashboard measurement in a fresh process: MODE SECONDS -> one JSON line with the pool's items per second
-// over back-to-back B1 maps (200,000 items of `x + 1`, automatic chunks) and the updates the page got per second.
+// over back-to-back B1 maps (200,000 items of `x + 1`, automatic chunks), the updates the page got per second, and
+// the CPU (in cores) of this process (the pool's thread and its workers) and of the client's process tree.
 // MODE: `off` (no dashboard), `sse` (a dashboard and an SSE client in another process counting its events),
 // `browser` (a dashboard open in headless Chromium, counting the updates the page drew).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'multiproc';
+import { treeCpuSeconds } from './lib/proc-cpu.js';
 
 const sseClient = fileURLToPath(new URL('./dashboard-sse-client.js', import.meta.url));
 const pageClient = fileURLToPath(new URL('./dashboard-page-client.js', import.meta.url));
@@ -21,6 +23,8 @@ for (let i = 0; i < 3; i++) await tasks.inc.map(items);
 /** Counts updates as the page (or the SSE client) saw them. */
 let updates: () => Promise<number> = () => Promise.resolve(0);
 let stop: () => Promise<void> = () => Promise.resolve();
+/** The client's CPU so far (its whole process tree: the browser's processes), seconds. */
+let clientCpu: () => number = () => 0;
 if (mode !== 'off') {
   const dashboard = await pool.dashboard();
   // The page's client runs in a process of its own, as a browser does: what it costs is its own CPU, not the
@@ -39,6 +43,7 @@ if (mode !== 'off') {
   // The first answer comes once the client is subscribed (the page: loaded and live).
   await ask();
   updates = ask;
+  clientCpu = () => (client.pid === undefined ? 0 : treeCpuSeconds(client.pid));
   stop = async () => {
     client.stdin.end();
     await new Promise((resolve) => client.once('exit', resolve));
@@ -49,6 +54,8 @@ if (mode !== 'off') {
 }
 
 const updatesBefore = await updates();
+const clientBefore = clientCpu();
+const cpuBefore = process.cpuUsage();
 let done = 0;
 const started = performance.now();
 while (performance.now() - started < seconds * 1000) {
@@ -57,8 +64,12 @@ while (performance.now() - started < seconds * 1000) {
   done += items.length;
 }
 const elapsed = (performance.now() - started) / 1000;
+// This process is the pool's main thread and its worker threads: its CPU over the run, in cores.
+const cpu = process.cpuUsage(cpuBefore);
+const poolCpu = (cpu.user + cpu.system) / 1e6 / elapsed;
+const browserCpu = (clientCpu() - clientBefore) / elapsed;
 // What the page got while the maps ran; the one update that may still be on its way is not counted.
 const updatesAfter = await updates();
 await stop();
 await pool.close();
-process.stdout.write(`${JSON.stringify({ rate: done / elapsed, updatesPerSecond: (updatesAfter - updatesBefore) / elapsed, seconds: elapsed })}\n`);
+process.stdout.write(`${JSON.stringify({ rate: done / elapsed, updatesPerSecond: (updatesAfter - updatesBefore) / elapsed, poolCpu, clientCpu: browserCpu, seconds: elapsed })}\n`);

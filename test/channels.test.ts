@@ -276,6 +276,51 @@ for (const backend of ['thread', 'process'] as BackendName[]) {
       assert.equal(applyTrace.hasSubscribers, false);
     });
 
+    it('publishes nothing, and builds nothing to publish, while nobody subscribes', async () => {
+      // Every channel's publish (and the tracing channels' trace) replaced by one that counts: a site that
+      // published without asking `hasSubscribers` first would be counted.
+      let calls = 0;
+      const count = (): void => void calls++;
+      const patched: object[] = [...Object.values(channels), applyTrace, mapTrace];
+      for (const target of Object.values(channels)) Object.defineProperty(target, 'publish', { value: count, configurable: true, writable: true });
+      for (const trace of [applyTrace, mapTrace]) {
+        Object.defineProperty(trace, 'tracePromise', { value: count, configurable: true, writable: true });
+        Object.defineProperty(trace, 'traceSync', { value: count, configurable: true, writable: true });
+      }
+      try {
+        assert.ok(Object.values(channels).every((target) => !target.hasSubscribers), 'nothing subscribed before the test');
+        await withPool(backend, { retries: 1 }, async (pool, tasks) => {
+          assert.deepEqual(await within(Promise.all(Array.from({ length: 20 }, (_, i) => tasks.add(i, 1)))), Array.from({ length: 20 }, (_, i) => i + 1));
+          assert.deepEqual(await tasks.square.map([1, 2, 3, 4], { chunksize: 2 }), [1, 4, 9, 16]);
+          const lazy: number[] = [];
+          for await (const value of pool.imap(tasks.square, [5, 6])) lazy.push(value);
+          assert.deepEqual(lazy, [25, 36]);
+          assert.equal((await rejection(tasks.fail('no one listens'))).message.includes('no one listens'), true);
+          assert.equal((await rejection(tasks.exit(3))).code, 'ERR_MP_WORKER_CRASHED');
+          await within(pool.close());
+        });
+      } finally {
+        for (const target of patched) {
+          delete (target as { publish?: unknown }).publish;
+          delete (target as { tracePromise?: unknown }).tracePromise;
+          delete (target as { traceSync?: unknown }).traceSync;
+        }
+      }
+      assert.equal(calls, 0, `${calls} messages published with no subscriber`);
+      // The counting functions were reachable: with a subscriber, the same sites call them.
+      const undo = subscribeAll({ taskFinished: () => undefined });
+      try {
+        for (const target of [channels.taskFinished]) Object.defineProperty(target, 'publish', { value: count, configurable: true, writable: true });
+        await withPool(backend, {}, async (_pool, tasks) => {
+          assert.equal(await tasks.add(1, 1), 2);
+        });
+      } finally {
+        delete (channels.taskFinished as { publish?: unknown }).publish;
+        undo();
+      }
+      assert.ok(calls >= 1, 'a subscribed channel is published on');
+    });
+
     it('a subscriber that throws does not break the pool: results, state and the other subscribers are untouched', async () => {
       const thrown: unknown[] = [];
       // Node reports a subscriber's throw as an uncaught exception on the next tick: captured here for the test.

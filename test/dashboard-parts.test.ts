@@ -2,12 +2,15 @@
 // a pool's model keeps only what the page shows, task arguments and errors become bounded text, and who may
 // read a dashboard.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { Access, isLoopback } from '../src/dashboard/access.js';
 import { argsText, errorText } from '../src/dashboard/describe.js';
 import { checkDashboardOptions } from '../src/dashboard/options.js';
 import { limits, PoolModel } from '../src/dashboard/pool-model.js';
 import { RingBuffer, TopK } from '../src/dashboard/ring-buffer.js';
+import { SseHub } from '../src/dashboard/sse-hub.js';
 
 describe('RingBuffer and TopK', () => {
   it('keeps the last items, oldest first, and never more than its capacity', () => {
@@ -68,6 +71,19 @@ describe('PoolModel', () => {
     assert.equal(view.slowest[0]?.args, '1, 2');
   });
 
+  it('measures the rate over the last seconds, and shows zero once nothing completed for the whole window', () => {
+    const model = created(1);
+    spawnWorkers(model, 1);
+    for (let i = 1; i <= 4; i++) {
+      const task = { poolId: 7, taskId: i, workerId: 1, index: 0, name: 'inc', url: 'file:///t.js', items: 100, mapId: 0 };
+      model.taskStarted({ ...task, queued: 0, at: at + i * 1000 - 10 });
+      model.taskFinished({ ...task, runMs: 5, args: [i], at: at + i * 1000 });
+    }
+    assert.equal(Math.round(model.view(at + 4000, undefined).rate), 100, '300 items over 3 s');
+    assert.ok(model.view(at + 4000 + 5000, undefined).rate > 0, 'still within the window');
+    assert.equal(model.view(at + 4000 + limits.rateSamples * 1000 + 1, undefined).rate, 0);
+  });
+
   it('keeps every list within its limit however long the pool runs', () => {
     const model = created(2);
     spawnWorkers(model, 2);
@@ -123,6 +139,20 @@ describe('describing arguments and errors', () => {
     assert.equal(argsText([hostile]), '[arguments that cannot be shown]');
   });
 
+  it('describes only as many of a chunk\'s items as fit in the text', () => {
+    let read = 0;
+    const chunk = new Proxy(Array.from({ length: 100_000 }, (_, i) => i), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) read++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const text = argsText(chunk);
+    assert.ok(text.length <= 200, `${text.length} characters`);
+    assert.match(text, /^0, 1, 2, 3/);
+    assert.ok(read < 100, `${read} items read to describe a chunk of 100,000`);
+  });
+
   it('puts the remote stack (the cause) under the error\'s own', () => {
     const remote = new TypeError('refused');
     remote.stack = 'TypeError: refused\n    at fail (file:///worker/tasks.js:3:9)';
@@ -132,6 +162,88 @@ describe('describing arguments and errors', () => {
     assert.equal(text.message, 'task failed');
     assert.match(text.stack, /\[cause\] TypeError: refused\n {4}at fail \(file:\/\/\/worker\/tasks\.js:3:9\)/);
     assert.deepEqual(errorText('plain string'), { name: 'string', code: undefined, message: 'plain string', stack: 'plain string' });
+  });
+});
+
+/** A response an SseHub writes to: what it was sent, as the states in it. */
+class FakeResponse extends EventEmitter {
+  readonly written: string[] = [];
+  socket = null;
+  writeHead(): this {
+    return this;
+  }
+  write(text: string): boolean {
+    this.written.push(text);
+    return true;
+  }
+  end(): this {
+    this.emit('close');
+    return this;
+  }
+  states(): string[] {
+    return this.written.filter((text) => text.startsWith('event: state\n')).map((text) => text.slice('event: state\ndata: '.length, -2));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('SseHub', () => {
+  it('sends a page the state at once, then only states that show something new, and refreshes only what moves', async () => {
+    let shown = 'a';
+    let moving = false;
+    let renders = 0;
+    let last = 'a';
+    const hub = new SseHub({
+      render: (fresh) => {
+        renders++;
+        if (fresh) return shown;
+        if (shown === last) return undefined;
+        last = shown;
+        return shown;
+      },
+      moving: () => moving, intervalMs: 10, refreshMs: 40,
+    });
+    const page = new FakeResponse();
+    try {
+      hub.subscribe(page as unknown as ServerResponse);
+      assert.deepEqual(page.states(), ['a'], 'the state at once');
+      // A change that shows nothing new: rendered, not sent, not counted.
+      hub.markDirty();
+      await sleep(60);
+      assert.ok(renders >= 2);
+      assert.deepEqual(page.states(), ['a']);
+      assert.equal(hub.sent, 0);
+      // Something new: sent once, however many changes marked it.
+      shown = 'b';
+      for (let i = 0; i < 100; i++) hub.markDirty();
+      await sleep(60);
+      assert.deepEqual(page.states(), ['a', 'b']);
+      assert.equal(hub.sent, 1);
+      // Nothing moves: no refresh renders at all.
+      const still = renders;
+      await sleep(150);
+      assert.equal(renders, still, 'a still state is not refreshed');
+      // Something moves (a task running): the refresh renders and sends what changed.
+      moving = true;
+      shown = 'c';
+      hub.markDirty();
+      await sleep(30);
+      shown = 'd';
+      await sleep(120);
+      assert.deepEqual(page.states().slice(0, 4), ['a', 'b', 'c', 'd'], 'the refresh sent the moving state');
+      // A second page gets the state at once; what it was sent still goes to the first page.
+      moving = false;
+      await sleep(60);
+      shown = 'e';
+      const second = new FakeResponse();
+      hub.subscribe(second as unknown as ServerResponse);
+      assert.deepEqual(second.states(), ['e']);
+      hub.markDirty();
+      await sleep(60);
+      assert.equal(page.states().at(-1), 'e', 'the first page got the state the second was sent on subscribing');
+    } finally {
+      hub.close();
+    }
   });
 });
 

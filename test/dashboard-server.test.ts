@@ -7,6 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { serveDashboard, type Dashboard } from '../src/dashboard/dashboard.js';
+import { defaults } from '../src/dashboard/options.js';
+import { DashboardServer } from '../src/dashboard/server.js';
+import type { ProcessView } from '../src/dashboard/view.js';
 import type { DashboardState, PoolView } from '../src/dashboard/view.js';
 import { Pool } from '../src/pool/pool.js';
 import { finish, fixture, runNode, startNode, waitUntil } from './helpers/spawn.js';
@@ -78,7 +81,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('the dashboard server', () => {
-  it('pushes states over SSE, at most one per 100 ms however many tasks finish', async () => {
+  it(`pushes states over SSE, at most one per ${defaults.intervalMs} ms however many tasks finish`, async () => {
     const pool = new Pool({ workers: 2 });
     const dashboard = await pool.dashboard();
     const client = subscribe(dashboard.url);
@@ -98,7 +101,7 @@ describe('the dashboard server', () => {
       assert.equal(results[119_999], 120_000);
       const received = client.count() - before;
       assert.ok(received >= 1, 'the map was pushed');
-      assert.ok(received <= elapsed / 100 + 3, `${received} states in ${elapsed.toFixed(0)} ms: more than one per 100 ms`);
+      assert.ok(received <= elapsed / defaults.intervalMs + 3, `${received} states in ${elapsed.toFixed(0)} ms: more than one per ${defaults.intervalMs} ms`);
       assert.ok(received < 3000 / 10, `${received} states for 3,000 chunks`);
       assert.equal(dashboard.updatesSent - sentBefore, received, 'one state per flush, sent to the one page');
       const pool0 = shown();
@@ -109,6 +112,41 @@ describe('the dashboard server', () => {
       client.close();
       await pool.terminate();
       await dashboard.close();
+    }
+  });
+
+  it('sends a state only when it shows something new, to every page, also after a second page came', async () => {
+    let view: ProcessView = { id: 'h:1', pid: 1, host: 'h', title: 'one', connected: true, pools: [] };
+    let changed: () => void = () => undefined;
+    const server = await DashboardServer.start({
+      port: 0, host: '127.0.0.1', token: undefined, ref: false, intervalMs: 20, refreshMs: 50,
+      local: { process: () => view, insights: () => undefined, onChange: (listener) => ((changed = listener), () => undefined) },
+    });
+    const first = subscribe(server.url);
+    let second: ReturnType<typeof subscribe> | undefined;
+    try {
+      await first.opened;
+      await waitUntil(() => first.count() === 1, 5_000, 'the first state');
+      view = { ...view, title: 'two' };
+      changed();
+      await waitUntil(() => first.last()?.processes[0]?.title === 'two', 5_000, 'the new state');
+      const sent = server.updatesSent;
+      // Changes that show nothing new, and refreshes of a still state: nothing goes out.
+      for (let i = 0; i < 5; i++) changed();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(first.count(), 2);
+      assert.equal(server.updatesSent, sent);
+      // A page that comes gets the state at once; the state it was sent still reaches the first page.
+      view = { ...view, title: 'three' };
+      second = subscribe(server.url);
+      await second.opened;
+      await waitUntil(() => second?.last()?.processes[0]?.title === 'three', 5_000, 'the second page\'s first state');
+      changed();
+      await waitUntil(() => first.last()?.processes[0]?.title === 'three', 5_000, 'the first page to get the state the second got');
+    } finally {
+      first.close();
+      second?.close();
+      await server.close();
     }
   });
 
@@ -277,6 +315,16 @@ describe('the dashboard server', () => {
       linked?.kill('SIGKILL');
       serving.kill('SIGKILL');
     }
+  });
+
+  it('MULTIPROC_DASHBOARD turns insights on for the pools it shows, unless a pool says `insights: false`', async () => {
+    const main = fixture('dashboard-env-insights-main.js');
+    const without = await finish(startNode(main, [], { ...process.env, MULTIPROC_DASHBOARD: '' }), 30_000);
+    assert.equal(without.code, 0, without.stderr);
+    assert.deepEqual(JSON.parse(without.stdout), { default: 'ERR_MP_INSIGHTS_DISABLED', off: 'ERR_MP_INSIGHTS_DISABLED' });
+    const withIt = await finish(startNode(main, [], { ...process.env, MULTIPROC_DASHBOARD: String(await freePort()) }), 30_000);
+    assert.equal(withIt.code, 0, withIt.stderr);
+    assert.deepEqual(JSON.parse(withIt.stdout), { default: 1, off: 'ERR_MP_INSIGHTS_DISABLED' });
   });
 
   it('never keeps its process alive: a program that closes its pool ends with its dashboard open', async () => {

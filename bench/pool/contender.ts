@@ -100,7 +100,7 @@ async function measure(adapter: Adapter): Promise<Record<string, number>> {
       const started = performance.now();
       await Promise.all(Array.from({ length: size }, () => adapter.run('work', n)));
       const wall = performance.now() - started;
-      return { ratio: wall / ideal, taskMs: (2 * ideal) / size, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
+      return { ratio: wall / ideal, wallMs: wall, taskMs: (2 * ideal) / size, cpuPerTask: ((cpuSeconds(adapter) - cpuBefore) / size) * 1e6 };
     }
     case 'b6':
     case 'b7': {

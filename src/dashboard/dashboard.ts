@@ -91,6 +91,12 @@ export async function serveDashboard(options: Omit<DashboardOptions, 'connect'> 
   return new Dashboard(await serve(checked, false, true), undefined);
 }
 
+/** Whether `MULTIPROC_DASHBOARD` asks for a dashboard: a pool created then records its insights for it unless told not to. */
+export function dashboardInEnv(): boolean {
+  const value = process.env['MULTIPROC_DASHBOARD'];
+  return value !== undefined && value !== '';
+}
+
 /**
  * `MULTIPROC_DASHBOARD` for a pool being created: a port (the first process to bind it serves this process's
  * pools there; a process that finds it taken links to it, so every process given the same port is on one page),

@@ -41,11 +41,16 @@ function short(value: unknown, depth: number): string {
   return `${name}{${keys.map((key) => `${key}: ${short((value as Record<string, unknown>)[key], depth + 1)}`).join(', ')}}`;
 }
 
-/** A call's arguments or a chunk's items, as at most a couple of hundred characters. */
+/**
+ * A call's arguments or a chunk's items, as at most a couple of hundred characters: only as many of them as
+ * fill that are described (a chunk of a map may hold tens of thousands).
+ */
 export function argsText(args: readonly unknown[] | undefined): string {
   if (args === undefined) return '';
   try {
-    return cut(args.map((arg) => short(arg, 0)).join(', '), maxArgsChars);
+    let text = '';
+    for (let i = 0; i < args.length && text.length <= maxArgsChars; i++) text += (i === 0 ? '' : ', ') + short(args[i], 0);
+    return cut(text, maxArgsChars);
   } catch {
     // A getter or a proxy that throws: the page says so rather than losing the entry.
     return '[arguments that cannot be shown]';

@@ -4,6 +4,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { DashboardLinkError } from './errors.js';
 import type { ProcessCollector } from './process-collector.js';
 import type { LinkLine } from './remote-processes.js';
+import { moving } from './view.js';
 
 export interface LinkOptions {
   intervalMs: number;
@@ -31,6 +32,9 @@ export class DashboardLink {
   #refresh: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #lastSent = -Infinity;
+  /** The last line sent on this stream: a line that says nothing new is not sent again. */
+  #lastLine = '';
+  #moving = true;
   #sent = 0;
   #closed = false;
   #attempt = 0;
@@ -124,6 +128,7 @@ export class DashboardLink {
         }
         answered = true;
         this.#open = true;
+        this.#lastLine = '';
         this.#attempt = 0;
         response.once('close', lost);
         this.#write();
@@ -158,16 +163,22 @@ export class DashboardLink {
     this.#lastSent = performance.now();
     const view = this.#collector.process();
     const line: LinkLine = { v: 1, process: view };
+    const text = `${JSON.stringify(line)}\n`;
+    this.#moving = moving(view);
+    clearTimeout(this.#refresh);
+    this.#refresh = setTimeout(() => {
+      if (this.#moving) this.#markDirty();
+    }, this.#options.refreshMs);
+    this.#refresh.unref();
+    if (text === this.#lastLine) return;
+    this.#lastLine = text;
     this.#sent++;
-    if (!request.write(`${JSON.stringify(line)}\n`)) {
+    if (!request.write(text)) {
       this.#blocked = true;
       request.once('drain', () => {
         this.#blocked = false;
         this.#markDirty();
       });
     }
-    clearTimeout(this.#refresh);
-    this.#refresh = setTimeout(() => this.#markDirty(), this.#options.refreshMs);
-    this.#refresh.unref();
   }
 }

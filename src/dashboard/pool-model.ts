@@ -29,13 +29,6 @@ export const limits = {
 
 const rateSampleMs = 1000;
 
-interface Held {
-  taskId: number;
-  name: string;
-  items: number;
-  handedAt: number;
-}
-
 /** A worker as `pool.stats()` shows it. */
 export interface SeedWorker {
   index: number;
@@ -52,7 +45,8 @@ class WorkerModel {
   pid = 0;
   threadId = 0;
   state: WorkerView['state'] = 'starting';
-  readonly held = new Map<number, Held>();
+  /** The messages that handed it its tasks, kept as given (no record built per task). */
+  readonly held = new Map<number, TaskStartedMessage>();
   tasksDone = 0;
   itemsDone = 0;
   busyMs = 0;
@@ -73,8 +67,8 @@ class WorkerModel {
     this.since = at;
   }
 
-  hold(task: Held): void {
-    if (this.held.size === 0) this.heldSince = task.handedAt;
+  hold(task: TaskStartedMessage): void {
+    if (this.held.size === 0) this.heldSince = task.at;
     if (this.held.size < limits.held) this.held.set(task.taskId, task);
   }
 
@@ -83,7 +77,7 @@ class WorkerModel {
     const task = this.held.get(taskId);
     this.held.delete(taskId);
     if (task !== undefined && this.held.size === 0) this.heldMs += Math.max(0, at - this.heldSince);
-    const startedAt = Math.max(task?.handedAt ?? at - (runMs ?? 0), this.lastEnd);
+    const startedAt = Math.max(task?.at ?? at - (runMs ?? 0), this.lastEnd);
     const runStart = runMs === undefined ? startedAt : Math.max(startedAt, at - runMs);
     if (runStart > startedAt) this.lane.push({ start: startedAt, end: runStart, kind: 'transfer', name, taskId });
     this.lane.push({ start: runStart, end: Math.max(at, runStart), kind: erred ? 'erred' : 'working', name, taskId });
@@ -106,7 +100,7 @@ class WorkerModel {
     return {
       index: this.index, workerId: this.workerId, pid: this.pid, threadId: this.threadId,
       state: this.state === 'gone' ? 'gone' : first !== undefined ? 'busy' : this.state,
-      current: first === undefined ? undefined : { taskId: first.taskId, name: first.name, items: first.items, since: Math.max(first.handedAt, this.lastEnd) },
+      current: first === undefined ? undefined : { taskId: first.taskId, name: first.name, items: first.items, since: Math.max(first.at, this.lastEnd) },
       tasksDone: this.tasksDone, itemsDone: this.itemsDone,
       busyMs, waitMs: heldMs - busyMs, idleMs: Math.max(0, life - heldMs - this.startupMs - this.initMs),
       startupMs: this.startupMs, initMs: this.initMs, memory: this.memory, restarts: Math.max(0, this.restarts), lastCrash: this.lastCrash,
@@ -155,6 +149,8 @@ export class PoolModel {
   #tasksDone = 0;
   #tasksFailed = 0;
   #itemsDone = 0;
+  /** When the last task completed (its `at`). */
+  #lastItemsAt = -Infinity;
 
   constructor(created: PoolCreatedMessage) {
     this.#created = created;
@@ -227,7 +223,7 @@ export class PoolModel {
 
   taskStarted(m: TaskStartedMessage): void {
     this.#queued = m.queued;
-    this.#worker(m.workerId, m.index)?.hold({ taskId: m.taskId, name: m.name, items: m.items, handedAt: m.at });
+    this.#worker(m.workerId, m.index)?.hold(m);
   }
 
   taskFinished(m: TaskFinishedMessage): void {
@@ -281,13 +277,15 @@ export class PoolModel {
   }
 
   #sampleRate(at: number): void {
+    this.#lastItemsAt = at;
     const last = this.#rate.last();
     if (last === undefined || at - last.at >= rateSampleMs) this.#rate.push({ at, items: this.#itemsDone });
   }
 
   #rateNow(at: number): number {
     const [first] = this.#rate.toArray();
-    if (first === undefined) return 0;
+    // Nothing completed over the whole window: the rate is zero (and the pool's picture stops moving).
+    if (first === undefined || at - this.#lastItemsAt > limits.rateSamples * rateSampleMs) return 0;
     const span = at - first.at;
     return span > 0 ? ((this.#itemsDone - first.items) * 1000) / span : 0;
   }

@@ -7,7 +7,7 @@ import { isAsset, readAsset } from './assets.js';
 import { DashboardListenError } from './errors.js';
 import { RemoteProcesses } from './remote-processes.js';
 import { SseHub } from './sse-hub.js';
-import type { DashboardState, ProcessView } from './view.js';
+import { moving, type DashboardState, type ProcessView } from './view.js';
 
 /** What the server shows of the process it runs in (absent for the standalone `multiproc dashboard`). */
 export interface LocalSource {
@@ -59,12 +59,16 @@ export class DashboardServer {
   readonly #unsubscribe: (() => void) | undefined;
   #seq = 0;
   #url = '';
+  /** The processes as last rendered for the pages (JSON), to tell a state that shows nothing new. */
+  #lastShown = '';
+  /** Whether the last state rendered moves by itself (see `moving`). */
+  #moving = true;
 
   private constructor(server: Server, options: ServerOptions) {
     this.#server = server;
     this.#options = options;
     this.#access = new Access(options.token, isLoopback(options.host));
-    this.#hub = new SseHub({ render: () => JSON.stringify(this.state()), intervalMs: options.intervalMs, refreshMs: options.refreshMs });
+    this.#hub = new SseHub({ render: (fresh) => this.#render(fresh), moving: () => this.#moving, intervalMs: options.intervalMs, refreshMs: options.refreshMs });
     this.#remotes = new RemoteProcesses(() => this.#hub.markDirty());
     this.#unsubscribe = options.local?.onChange(() => this.#hub.markDirty());
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response));
@@ -111,8 +115,26 @@ export class DashboardServer {
 
   /** Everything the page shows: this process's pools, then those of linked processes. */
   state(): DashboardState {
+    return { v: 1, seq: ++this.#seq, at: Date.now(), processes: this.#processes() };
+  }
+
+  /** The state for the pages as one JSON text, or undefined when it shows what they were last sent (and `fresh` is false). */
+  #render(fresh: boolean): string | undefined {
+    const processes = this.#processes();
+    const shown = JSON.stringify(processes);
+    this.#moving = processes.some(moving);
+    if (!fresh) {
+      if (shown === this.#lastShown) return undefined;
+      // Only what every page was sent counts: a state sent to a page that just came does not stop the others' next one.
+      this.#lastShown = shown;
+    }
+    // The same text as JSON.stringify(state()), the processes' part rendered once.
+    return `{"v":1,"seq":${++this.#seq},"at":${Date.now()},"processes":${shown}}`;
+  }
+
+  #processes(): ProcessView[] {
     const processes = this.#options.local === undefined ? [] : [this.#options.local.process()];
-    return { v: 1, seq: ++this.#seq, at: Date.now(), processes: [...processes, ...this.#remotes.list()] };
+    return [...processes, ...this.#remotes.list()];
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 // The pages subscribed to a dashboard, over Server-Sent Events: every change marks the state dirty, and the
-// state goes out at most once per interval however many changes came, one JSON text for every page.
+// state goes out at most once per interval however many changes came, one JSON text for every page; a state
+// that shows nothing new is not sent, and nothing is refreshed while nothing moves.
 import type { ServerResponse } from 'node:http';
 
 interface Client {
@@ -9,8 +10,17 @@ interface Client {
 }
 
 export interface SseHubOptions {
-  /** The state as one JSON text; called at most once per flush, only when a page listens. */
-  render: () => string;
+  /**
+   * The state as one JSON text; called at most once per flush, only when a page listens. `fresh`: the state is
+   * wanted whatever it holds (a page just subscribed, or one missed states while its socket was full);
+   * otherwise undefined when the state shows nothing the pages were not sent already (then nothing is sent).
+   */
+  render: (fresh: boolean) => string | undefined;
+  /**
+   * Whether the state moves by itself (a task or a map running, a rate still falling): only then does the
+   * refresh send a state when nothing happened. Without it, always.
+   */
+  moving?: () => boolean;
   /** The shortest time between two states sent. */
   intervalMs: number;
   /** A state goes out this often even when nothing changed (running times and memory move by themselves). */
@@ -28,6 +38,8 @@ export class SseHub {
   #lastFlush = -Infinity;
   #sent = 0;
   #closed = false;
+  /** A page missed a state (its socket was full): the next flush sends one even if nothing changed since. */
+  #resend = false;
 
   constructor(options: SseHubOptions) {
     this.#options = options;
@@ -62,7 +74,7 @@ export class SseHub {
       if (this.#clients.size === 0) this.#stopTimers();
     });
     response.write('retry: 1000\n\n');
-    this.#send(client, this.#options.render());
+    this.#send(client, this.#options.render(true) ?? '');
     this.#startTimers();
   }
 
@@ -86,10 +98,12 @@ export class SseHub {
     this.#timer = undefined;
     if (this.#clients.size === 0 || this.#closed) return;
     this.#lastFlush = performance.now();
-    const text = this.#options.render();
+    const text = this.#options.render(this.#resend);
+    this.#resend = false;
+    this.#restartRefresh();
+    if (text === undefined) return;
     this.#sent++;
     for (const client of this.#clients) if (!client.blocked) this.#send(client, text);
-    this.#restartRefresh();
   }
 
   #send(client: Client, json: string): void {
@@ -97,6 +111,7 @@ export class SseHub {
     client.blocked = true;
     client.response.once('drain', () => {
       client.blocked = false;
+      this.#resend = true;
       this.markDirty();
     });
   }
@@ -112,7 +127,10 @@ export class SseHub {
 
   #restartRefresh(): void {
     clearTimeout(this.#refresh);
-    this.#refresh = setTimeout(() => this.markDirty(), this.#options.refreshMs);
+    this.#refresh = setTimeout(() => {
+      if (this.#options.moving?.() ?? true) this.markDirty();
+      else this.#refresh = undefined;
+    }, this.#options.refreshMs);
     this.#refresh.unref();
   }
 

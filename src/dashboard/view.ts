@@ -1,6 +1,15 @@
 // What the page is sent: plain JSON, the same whether the pools run in this process or in a linked one.
 import type { PoolInsights } from '../observe/insights.js';
 
+/**
+ * Whether what a process shows moves by itself: a pool running a task or a map, or whose rate has not yet
+ * fallen to zero. A dashboard (or a link) whose pools are all still is not refreshed: nothing it shows moves.
+ */
+export function moving(view: ProcessView): boolean {
+  return view.connected && view.pools.some((pool) => pool.state === 'running' &&
+    (pool.rate > 0 || pool.workers.some((worker) => worker.current !== undefined) || pool.maps.some((map) => map.state === 'running')));
+}
+
 /** Everything one update carries. */
 export interface DashboardState {
   v: 1;

@@ -52,13 +52,6 @@ class Moments {
 const parts = ['startupMs', 'initMs', 'waitingMs', 'workingMs', 'exitMs', 'tasksCompleted'] as const;
 type Part = (typeof parts)[number];
 
-interface HeldTask {
-  taskId: number;
-  name: string;
-  url: string;
-  since: number;
-}
-
 interface WorkerRecord {
   workerId: number;
   index: number;
@@ -74,7 +67,8 @@ interface WorkerRecord {
   tasksCompleted: number;
   tasksFailed: number;
   items: number;
-  held: Map<number, HeldTask>;
+  /** Tasks handed to it and not ended (which ones: `#heldTasks`). */
+  held: number;
   memory: MemorySample | undefined;
   exit: WorkerInsights['exit'];
 }
@@ -141,8 +135,12 @@ export class InsightsRecorder {
   #createdAt = Date.now();
   #state: PoolInsights['state'] = 'running';
   readonly #workers = new Map<number, WorkerRecord>();
-  /** Which worker holds each task handed out (a task taken back and handed again moves). */
-  readonly #holder = new Map<number, WorkerRecord>();
+  /**
+   * Each task handed out and not ended, as the message that handed it (its worker, name, since when), oldest
+   * first: the hot path keeps the message it was given rather than building a record per task. A task taken
+   * back and handed again moves.
+   */
+  readonly #heldTasks = new Map<number, TaskStartedMessage>();
   readonly #gone: WorkerInsights[] = [];
   readonly #goneMoments = new Map<Part, Moments>(parts.map((part) => [part, new Moments()]));
   #goneFailed = 0;
@@ -214,7 +212,7 @@ export class InsightsRecorder {
   #spawned(m: WorkerSpawnedMessage): void {
     this.#workers.set(m.workerId, {
       workerId: m.workerId, index: m.index, pid: 0, threadId: 0, spawnedAt: m.at, readyAt: undefined, exitedAt: undefined, startupMs: 0, initMs: 0,
-      workingMs: 0, exitMs: 0, tasksCompleted: 0, tasksFailed: 0, items: 0, held: new Map(), memory: undefined, exit: undefined,
+      workingMs: 0, exitMs: 0, tasksCompleted: 0, tasksFailed: 0, items: 0, held: 0, memory: undefined, exit: undefined,
     });
     if (m.replaces === undefined) return;
     this.#restarts.total++;
@@ -244,8 +242,8 @@ export class InsightsRecorder {
     if (worker.readyAt === undefined) worker.startupMs = Math.max(0, m.at - worker.spawnedAt - m.exitMs);
     worker.exit = { reason: m.reason, exitCode: m.exitCode, signal: m.signal };
     // What it still held either runs again elsewhere (a new `started`) or fails (a `failed`).
-    for (const taskId of worker.held.keys()) if (this.#holder.get(taskId) === worker) this.#holder.delete(taskId);
-    worker.held.clear();
+    if (worker.held > 0) for (const [taskId, task] of this.#heldTasks) if (task.workerId === worker.workerId) this.#heldTasks.delete(taskId);
+    worker.held = 0;
     this.#workers.delete(m.workerId);
     this.#exitByWorker.set(m.workerId, m.reason);
     const row = this.#row(worker, m.at);
@@ -280,17 +278,25 @@ export class InsightsRecorder {
     this.#waiting = m.queued;
     const worker = this.#workers.get(m.workerId);
     if (worker === undefined) return;
-    this.#holder.get(m.taskId)?.held.delete(m.taskId);
-    this.#holder.set(m.taskId, worker);
-    worker.held.set(m.taskId, { taskId: m.taskId, name: m.name, url: m.url, since: m.at });
+    this.#ended(m.taskId);
+    this.#heldTasks.set(m.taskId, m);
+    worker.held++;
   }
 
-  /** The task is over: its worker no longer holds it. */
+  /** The task is over (or handed again): the worker that held it no longer does. */
   #ended(taskId: number): void {
-    const holder = this.#holder.get(taskId);
-    if (holder === undefined) return;
-    holder.held.delete(taskId);
-    this.#holder.delete(taskId);
+    const task = this.#heldTasks.get(taskId);
+    if (task === undefined) return;
+    this.#heldTasks.delete(taskId);
+    const holder = this.#workers.get(task.workerId);
+    if (holder !== undefined) holder.held--;
+  }
+
+  /** The oldest task `worker` holds (a scan of the tasks out, at snapshot time only). */
+  #oldestHeld(worker: WorkerRecord): TaskStartedMessage | undefined {
+    if (worker.held === 0) return undefined;
+    for (const task of this.#heldTasks.values()) if (task.workerId === worker.workerId) return task;
+    return undefined;
   }
 
   #finished(m: TaskFinishedMessage): void {
@@ -357,7 +363,7 @@ export class InsightsRecorder {
   #row(worker: WorkerRecord, at: number): WorkerInsights {
     const end = worker.exitedAt ?? at;
     const readyFor = worker.readyAt === undefined ? 0 : Math.max(0, end - worker.readyAt - worker.exitMs);
-    const oldest = worker.held.values().next().value;
+    const oldest = worker.exitedAt === undefined ? this.#oldestHeld(worker) : undefined;
     return {
       workerId: worker.workerId, index: worker.index, pid: worker.pid, threadId: worker.threadId,
       state: worker.exitedAt !== undefined ? 'gone' : worker.readyAt === undefined ? 'starting' : 'ready',
@@ -370,8 +376,8 @@ export class InsightsRecorder {
       tasksFailed: worker.tasksFailed,
       items: worker.items,
       busyRatio: readyFor > 0 ? Math.min(1, worker.workingMs / readyFor) : 0,
-      held: worker.held.size,
-      current: oldest === undefined ? undefined : { taskId: oldest.taskId, name: oldest.name, url: oldest.url, heldMs: Math.max(0, at - oldest.since) },
+      held: worker.held,
+      current: oldest === undefined ? undefined : { taskId: oldest.taskId, name: oldest.name, url: oldest.url, heldMs: Math.max(0, at - oldest.at) },
       memory: worker.memory === undefined ? undefined : { ...worker.memory },
       exit: worker.exit === undefined ? undefined : { ...worker.exit },
       spawnedAt: worker.spawnedAt, readyAt: worker.readyAt, exitedAt: worker.exitedAt,

@@ -103,7 +103,8 @@ export interface PoolOptions {
    * per worker start-up, initializer, waiting, working and exit times, tasks, memory; the longest tasks;
    * restarts and crashes. The pool records them as a subscriber of its diagnostics channels, and each worker
    * sends a sample of its memory a few times a second between tasks. A boolean.
-   * Without it, `insights()` throws `ERR_MP_INSIGHTS_DISABLED`. @default `defaults.insights` (false)
+   * Without it, `insights()` throws `ERR_MP_INSIGHTS_DISABLED`. With `MULTIPROC_DASHBOARD` set, a pool given no
+   * `insights` records them (the dashboard it is shown on shows them). @default `defaults.insights` (false)
    */
   insights?: boolean;
 }

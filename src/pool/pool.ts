@@ -1,7 +1,7 @@
 // Pool: the public facade. It validates arguments, names tasks, cuts map-like calls into chunks and hands
 // tasks to the engine.
 import { EventEmitter } from 'node:events';
-import { dashboardFromEnv, openDashboard, type Dashboard } from '../dashboard/dashboard.js';
+import { dashboardFromEnv, dashboardInEnv, openDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import type { DashboardOptions } from '../dashboard/options.js';
 import { checkBoolean, expected } from '../errors.js';
 import type { PoolInsights } from '../observe/insights.js';
@@ -158,7 +158,8 @@ export class Pool extends EventEmitter<PoolEvents> {
     // Each worker process's channel is a segment: all of them must fit before the first worker starts.
     if (backend === 'process') ensureRoom(workers, channelBytes(ringBytes), `the channels of ${workers} pool worker processes`);
     checkBoolean('insights', options.insights);
-    const insights = options.insights ?? defaults.insights;
+    // A pool shown on the dashboard MULTIPROC_DASHBOARD starts records its insights unless told not to.
+    const insights = options.insights ?? (dashboardInEnv() || defaults.insights);
     this.#workers = workers;
     // Subscribed before the engine starts: its first messages are the pool's creation and its workers' spawns.
     let engine: Engine | undefined;

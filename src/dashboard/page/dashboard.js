@@ -91,69 +91,173 @@
     return `${error.name}${error.code ? ` [${error.code}]` : ''}: ${error.message}`;
   }
 
-  // ---- the parts of a pool ----
-  function mapsPart(pool) {
+  // ---- setting what changed, and nothing else ----
+  // Each element keeps the value it was last given: an update that brings the same value touches nothing, so
+  // the browser has nothing to restyle, lay out or paint for it.
+  function setText(node, text) {
+    const value = text === undefined || text === null ? '' : String(text);
+    if (node.shownText !== value) {
+      node.shownText = value;
+      node.textContent = value;
+    }
+  }
+  function setData(node, name, value) {
+    const text = String(value);
+    if (node.dataset[name] !== text) node.dataset[name] = text;
+  }
+  function setClass(node, className) {
+    if (node.className !== className) node.className = className;
+  }
+  function setWidth(node, width) {
+    if (node.shownWidth !== width) {
+      node.shownWidth = width;
+      node.style.width = width;
+    }
+  }
+
+  // ---- the parts of a pool, each made once and then updated in place ----
+  function mapsPart() {
     const part = el('div', 'maps');
-    if (pool.maps.length === 0) return null;
     part.append(el('h4', '', 'Maps'));
+    return { part, lines: new Map() };
+  }
+
+  function mapLine() {
+    const box = el('div', 'map-entry');
+    const line = el('div', 'map');
+    const label = el('span');
+    const bar = el('div', 'bar');
+    const fill = el('div', 'fill');
+    bar.append(fill);
+    const numbers = el('span', 'muted');
+    append(line, label, bar, numbers);
+    box.append(line);
+    return { box, line, label, fill, numbers, error: null, errorKey: '' };
+  }
+
+  function updateMaps(holder, pool) {
+    if (pool.maps.length === 0) {
+      if (holder.maps) holder.maps.part.hidden = true;
+      return;
+    }
+    if (!holder.maps) {
+      holder.maps = mapsPart();
+      holder.slots.maps.replaceWith(holder.maps.part);
+    }
+    const { part, lines } = holder.maps;
+    part.hidden = false;
+    const boxes = [part.firstElementChild];
+    const live = new Set();
     for (const map of pool.maps) {
-      const line = el('div', `map ${map.state}`);
-      line.dataset.mapId = String(map.mapId);
-      line.dataset.done = String(map.done);
-      line.dataset.total = map.total === undefined ? '' : String(map.total);
-      line.dataset.state = map.state;
-      const bar = el('div', 'bar');
-      const fill = el('div', 'fill');
+      live.add(map.mapId);
+      let shown = lines.get(map.mapId);
+      if (!shown) {
+        shown = mapLine();
+        lines.set(map.mapId, shown);
+      }
+      const { line } = shown;
+      setClass(line, `map ${map.state}`);
+      setData(line, 'mapId', map.mapId);
+      setData(line, 'done', map.done);
+      setData(line, 'total', map.total === undefined ? '' : map.total);
+      setData(line, 'state', map.state);
       const fraction = map.total ? Math.min(1, map.done / map.total) : map.state === 'running' ? 0 : 1;
-      fill.style.width = `${(fraction * 100).toFixed(2)}%`;
-      bar.append(fill);
-      const label = el('span', '', `${map.kind} ${map.name}`);
+      setWidth(shown.fill, `${(fraction * 100).toFixed(1)}%`);
+      setText(shown.label, `${map.kind} ${map.name}`);
       const numbers = map.total === undefined ? `${map.done} done` : `${map.done}/${map.total} (${pct(map.done, map.total)})`;
       const eta = map.state === 'running' ? (map.etaMs === undefined ? 'ETA –' : `ETA ${ms(map.etaMs)}`) : map.state === 'failed' ? 'failed' : `in ${ms(map.elapsedMs)}`;
-      append(line, label, bar, el('span', 'muted', `${numbers} · ${rate(map.rate)} · ${eta}`));
-      part.append(line);
-      if (map.error) part.append(details(`${pool.id}/map/${map.mapId}`, errorLine(map.error), map.error.stack));
+      setText(shown.numbers, `${numbers} · ${rate(map.rate)} · ${eta}`);
+      const errorKey = map.error ? `${map.error.name}\n${map.error.message}\n${map.error.stack}` : '';
+      if (errorKey !== shown.errorKey) {
+        shown.errorKey = errorKey;
+        shown.error?.remove();
+        shown.error = map.error ? details(`${pool.id}/map/${map.mapId}`, errorLine(map.error), map.error.stack) : null;
+        if (shown.error) shown.box.append(shown.error);
+      }
+      boxes.push(shown.box);
     }
-    return part;
+    for (const mapId of lines.keys()) if (!live.has(mapId)) lines.delete(mapId);
+    keepOrder(part, boxes);
   }
 
-  function ratioBar(worker) {
-    const whole = worker.busyMs + worker.waitMs + worker.idleMs;
-    const bar = el('div', 'ratio');
-    bar.title = `busy ${pct(worker.busyMs, whole)} · wait ${pct(worker.waitMs, whole)} · idle ${pct(worker.idleMs, whole)}`;
-    const busy = el('div', 'busy');
-    busy.style.width = whole > 0 ? `${(100 * worker.busyMs) / whole}%` : '0';
-    const wait = el('div', 'wait');
-    wait.style.width = whole > 0 ? `${(100 * worker.waitMs) / whole}%` : '0';
-    append(bar, busy, wait);
+  function ratioCell() {
     const box = el('div');
-    append(box, bar, el('span', 'muted', `${pct(worker.busyMs, whole)} busy · ${pct(worker.waitMs, whole)} wait · ${pct(worker.idleMs, whole)} idle`));
-    return box;
+    const bar = el('div', 'ratio');
+    const busy = el('div', 'busy');
+    const wait = el('div', 'wait');
+    append(bar, busy, wait);
+    const text = el('span', 'muted');
+    append(box, bar, text);
+    return { box, bar, busy, wait, text };
   }
 
-  function workersPart(pool, at) {
-    const rows = pool.workers.map((worker) => {
-      const tr = row([
-        worker.index,
-        { node: el('span', `badge ${worker.state}`, worker.state) },
-        worker.pid || '–',
-        worker.current ? `${worker.current.name}${worker.current.items > 1 ? ` ×${worker.current.items}` : ''} · ${ms(Math.max(0, at - worker.current.since))}` : '',
-        { node: ratioBar(worker) },
-        { text: worker.tasksDone, num: true },
-        { text: worker.itemsDone, num: true },
-        { text: worker.memory ? `${bytes(worker.memory.rss)}${worker.memory.rssScope === 'process' ? ' (process)' : ''}` : '–', num: true },
-        { text: worker.memory ? `${bytes(worker.memory.heapUsed)} / ${bytes(worker.memory.heapTotal)}` : '–', num: true },
-        { text: worker.restarts, num: true },
-        worker.lastCrash ? { node: crashNode(pool, worker.lastCrash, 'row') } : '',
-      ]);
-      tr.dataset.worker = String(worker.index);
-      tr.dataset.state = worker.state;
-      tr.dataset.restarts = String(worker.restarts);
-      return tr;
-    });
+  function updateRatio(cell, worker) {
+    const whole = worker.busyMs + worker.waitMs + worker.idleMs;
+    // Whole percents: a bar that moves by less than one does not change (nor repaint).
+    const share = (part) => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : '0');
+    setWidth(cell.busy, share(worker.busyMs));
+    setWidth(cell.wait, share(worker.waitMs));
+    const text = `${pct(worker.busyMs, whole)} busy · ${pct(worker.waitMs, whole)} wait · ${pct(worker.idleMs, whole)} idle`;
+    setText(cell.text, text);
+    if (cell.bar.title !== text) cell.bar.title = text;
+  }
+
+  function workersPart() {
     const part = el('div');
-    append(part, el('h4', '', 'Workers'), table(['#', 'state', 'pid', 'running now', 'busy / wait / idle', 'tasks', 'items', 'RSS', 'heap', 'restarts', 'last crash'], rows, 'workers'));
-    return part;
+    const t = table(['#', 'state', 'pid', 'running now', 'busy / wait / idle', 'tasks', 'items', 'RSS', 'heap', 'restarts', 'last crash'], [], 'workers');
+    append(part, el('h4', '', 'Workers'), t);
+    return { part, body: t.tBodies[0], rows: new Map() };
+  }
+
+  function workerRow() {
+    const tr = el('tr');
+    const cells = Array.from({ length: 11 }, (_, i) => el('td', i >= 5 && i <= 9 ? 'num' : ''));
+    tr.append(...cells);
+    const badge = el('span', 'badge');
+    cells[1].append(badge);
+    const ratio = ratioCell();
+    cells[4].append(ratio.box);
+    return { tr, cells, badge, ratio, crashKey: '' };
+  }
+
+  function updateWorkers(holder, pool, at) {
+    if (!holder.workers) {
+      holder.workers = workersPart();
+      holder.slots.workers.replaceWith(holder.workers.part);
+    }
+    const { body, rows } = holder.workers;
+    const order = [];
+    for (const worker of pool.workers) {
+      let row = rows.get(worker.index);
+      if (!row) {
+        row = workerRow();
+        rows.set(worker.index, row);
+      }
+      const { tr, cells } = row;
+      setData(tr, 'worker', worker.index);
+      setData(tr, 'state', worker.state);
+      setData(tr, 'restarts', worker.restarts);
+      setText(cells[0], worker.index);
+      setClass(row.badge, `badge ${worker.state}`);
+      setText(row.badge, worker.state);
+      setText(cells[2], worker.pid || '–');
+      setText(cells[3], worker.current ? `${worker.current.name}${worker.current.items > 1 ? ` ×${worker.current.items}` : ''} · ${ms(Math.max(0, at - worker.current.since))}` : '');
+      updateRatio(row.ratio, worker);
+      setText(cells[5], worker.tasksDone);
+      setText(cells[6], worker.itemsDone);
+      setText(cells[7], worker.memory ? `${bytes(worker.memory.rss)}${worker.memory.rssScope === 'process' ? ' (process)' : ''}` : '–');
+      setText(cells[8], worker.memory ? `${bytes(worker.memory.heapUsed)} / ${bytes(worker.memory.heapTotal)}` : '–');
+      setText(cells[9], worker.restarts);
+      const crash = worker.lastCrash;
+      const crashKey = crash ? `${crash.workerId}/${crash.at}` : '';
+      if (crashKey !== row.crashKey) {
+        row.crashKey = crashKey;
+        cells[10].replaceChildren(...(crash ? [crashNode(pool, crash, 'row')] : []));
+      }
+      order.push(tr);
+    }
+    for (const index of rows.keys()) if (!pool.workers.some((worker) => worker.index === index)) rows.delete(index);
+    keepOrder(body, order);
   }
 
   function crashNode(pool, crash, where) {
@@ -253,33 +357,60 @@
     return part;
   }
 
-  function insightsPart(pool) {
-    const insights = pool.insights;
-    if (!insights) return null;
+  const figureNames = [['start-up', 'startup'], ['initializer', 'init'], ['waiting', 'waiting'], ['working', 'working'], ['exit', 'exit']];
+
+  function insightsPart() {
     const part = el('div', 'insights');
-    const figure = (name, f) => row([name, { text: ms(f.totalMs), num: true }, { text: ms(f.meanMs), num: true }, { text: ms(f.stdMs), num: true }, { text: pct(f.ratio, 1), num: true }]);
+    const cells = new Map();
+    const rows = figureNames.map(([label, key]) => {
+      const tds = [1, 2, 3, 4].map(() => el('td', 'num'));
+      cells.set(key, tds);
+      const tr = el('tr');
+      append(tr, el('td', '', label), ...tds);
+      return tr;
+    });
+    const summary = el('p', 'muted');
+    append(part, el('h4', '', 'Insights (pool.insights())'), table(['', 'total', 'mean', 'std', 'ratio'], rows, 'figures'), summary);
+    return { part, cells, summary };
+  }
+
+  function updateInsights(holder, pool) {
+    const insights = pool.insights;
+    if (!insights) {
+      if (holder.insights) holder.insights.part.hidden = true;
+      return;
+    }
+    if (!holder.insights) {
+      holder.insights = insightsPart();
+      holder.slots.insights.replaceWith(holder.insights.part);
+    }
+    const { part, cells, summary } = holder.insights;
+    part.hidden = false;
+    for (const [, key] of figureNames) {
+      const figure = insights[key];
+      const [total, mean, std, ratio] = cells.get(key);
+      setText(total, ms(figure.totalMs));
+      setText(mean, ms(figure.meanMs));
+      setText(std, ms(figure.stdMs));
+      setText(ratio, pct(figure.ratio, 1));
+    }
     const loop = insights.eventLoop;
-    append(part, el('h4', '', 'Insights (pool.insights())'),
-      table(['', 'total', 'mean', 'std', 'ratio'], [
-        figure('start-up', insights.startup), figure('initializer', insights.init), figure('waiting', insights.waiting),
-        figure('working', insights.working), figure('exit', insights.exit),
-      ], 'figures'),
-      el('p', 'muted', `tasks ${insights.tasksCompleted} done, ${insights.tasksFailed} failed, ${insights.tasksRetried} retried · ` +
-        `restarts ${insights.restarts.total} · queue ${insights.queue.waiting} waiting (peak ${insights.queue.peakWaiting}), ${insights.queue.inflight} in flight · ` +
-        `event loop ${pct(loop.utilization, 1)} busy, delay mean ${ms(loop.delayMeanMs)}, p99 ${ms(loop.delayP99Ms)}`));
-    return part;
+    setText(summary, `tasks ${insights.tasksCompleted} done, ${insights.tasksFailed} failed, ${insights.tasksRetried} retried · ` +
+      `restarts ${insights.restarts.total} · queue ${insights.queue.waiting} waiting (peak ${insights.queue.peakWaiting}), ${insights.queue.inflight} in flight · ` +
+      `event loop ${pct(loop.utilization, 1)} busy, delay mean ${ms(loop.delayMeanMs)}, p99 ${ms(loop.delayP99Ms)}`);
   }
 
   /**
-   * What is on the page, by key, so an update changes only what changed: a part whose data is the same as
-   * last time keeps its elements (no style, layout or paint for it), and the task stream's canvas is redrawn
-   * in place. A page left open on a fast pool costs the machine little.
+   * What is on the page, by key: each pool's and process's elements, made once and updated in place (a text,
+   * a width, an attribute set only when it changed), so an update costs the browser only what changed, and
+   * the task stream's canvas is redrawn in place. A page left open on a fast pool costs the machine little.
    */
   const shown = new Map();
 
   /**
-   * Makes `target` look like `source` (built fresh for this update) by changing only what differs: text,
-   * attributes, children past the end. The elements stay, so the browser restyles and repaints only what changed.
+   * Makes `target` look like `source` (built fresh when a rare part changed: the slowest tasks, the errors) by
+   * changing only what differs: text, attributes, children past the end. The elements stay, and so does
+   * whatever the reader unfolded.
    */
   function morph(target, source) {
     if (target.nodeType !== source.nodeType || target.nodeName !== source.nodeName) {
@@ -308,16 +439,12 @@
     return target;
   }
 
-  /** Puts `build()` in `slot` of `holder` unless the part's data is what it was; an old part is morphed, not replaced. */
-  function part(holder, slot, data, build) {
-    const key = JSON.stringify(data);
-    const old = holder.parts.get(slot);
-    if (old && old.key === key) return old.node;
-    const fresh = build() || document.createComment(slot);
-    const node = old ? morph(old.node, fresh) : fresh;
-    if (!old) holder.body.append(node);
-    holder.parts.set(slot, { key, node });
-    return node;
+  /** What a list shows, in a few characters: the lists change seldom, and their texts (stacks) can be long. */
+  function listsKey(pool) {
+    const slowest = pool.slowest.map((task) => `${task.taskId}:${task.runMs}`).join(',');
+    const error = pool.errors[0];
+    const crash = pool.crashes[0];
+    return `${slowest}|${pool.errors.length}:${error ? `${error.taskId}/${error.at}` : ''}|${pool.crashes.length}:${crash ? `${crash.workerId}/${crash.at}` : ''}|${pool.tasksFailed}`;
   }
 
   function poolCard(pool, at) {
@@ -325,25 +452,44 @@
     if (!holder) {
       const card = el('section');
       card.dataset.poolId = pool.id;
-      holder = { body: card, parts: new Map(), stream: null };
+      const title = el('h3');
+      const name = el('span');
+      const badge = el('span');
+      const summary = el('span', 'muted');
+      append(title, name, badge, summary);
+      // Where the parts go, in order: each is put in place of its marker when first shown.
+      const slots = { broken: document.createComment('broken'), maps: document.createComment('maps'), workers: document.createComment('workers'), insights: document.createComment('insights') };
+      holder = { body: card, title: { name, badge, summary }, slots, maps: null, workers: null, insights: null, stream: streamPart() };
+      append(card, title, slots.broken, slots.maps, slots.workers, holder.stream.part);
+      holder.lower = document.createComment('lower');
+      card.append(holder.lower, slots.insights);
       shown.set(`pool:${pool.id}`, holder);
     }
     const card = holder.body;
-    card.className = `pool ${pool.state}`;
-    card.dataset.state = pool.state;
-    part(holder, 'title', [pool.poolId, pool.state, pool.backend, pool.size, pool.tasksDone, pool.itemsDone, Math.round(pool.rate), pool.queued], () => append(el('h3'),
-      el('span', '', `Pool ${pool.poolId}`), el('span', `badge ${pool.state}`, pool.state),
-      el('span', 'muted', `${pool.backend} · ${pool.size} workers · ${pool.tasksDone} tasks (${pool.itemsDone} items) · ${rate(pool.rate)} · ${pool.queued} queued`)));
-    part(holder, 'broken', pool.error || null, () => (pool.error ? details(`${pool.id}/broken`, errorLine(pool.error), pool.error.stack) : null));
-    part(holder, 'maps', pool.maps, () => mapsPart(pool));
-    part(holder, 'workers', [pool.workers, pool.workers.some((w) => w.current) ? at : 0], () => workersPart(pool, at));
-    if (!holder.stream) {
-      holder.stream = streamPart();
-      card.append(holder.stream.part);
+    setClass(card, `pool ${pool.state}`);
+    setData(card, 'state', pool.state);
+    setText(holder.title.name, `Pool ${pool.poolId}`);
+    setClass(holder.title.badge, `badge ${pool.state}`);
+    setText(holder.title.badge, pool.state);
+    setText(holder.title.summary, `${pool.backend} · ${pool.size} workers · ${pool.tasksDone} tasks (${pool.itemsDone} items) · ${rate(pool.rate)} · ${pool.queued} queued`);
+    // The rare parts (why the pool broke; the slowest tasks and the errors) are rebuilt when their key changes, and morphed.
+    const brokenKey = pool.error ? `${pool.error.name}\n${pool.error.message}\n${pool.error.stack}` : '';
+    if (holder.brokenKey !== brokenKey) {
+      holder.brokenKey = brokenKey;
+      const node = pool.error ? details(`${pool.id}/broken`, errorLine(pool.error), pool.error.stack) : document.createComment('broken');
+      holder.slots.broken.replaceWith(node);
+      holder.slots.broken = node;
     }
+    updateMaps(holder, pool);
+    updateWorkers(holder, pool, at);
     drawStream(holder.stream.canvas, pool, at);
-    part(holder, 'lower', [pool.slowest, pool.errors, pool.crashes, pool.tasksFailed], () => append(el('div', 'grid2'), slowestPart(pool), errorsPart(pool)));
-    part(holder, 'insights', pool.insights ? [pool.insights.tasksCompleted, pool.insights.tasksFailed, pool.insights.totalMs, pool.insights.queue, pool.insights.eventLoop] : null, () => insightsPart(pool));
+    const key = listsKey(pool);
+    if (holder.listsKey !== key) {
+      holder.listsKey = key;
+      const fresh = append(el('div', 'grid2'), slowestPart(pool), errorsPart(pool));
+      holder.lower = holder.lower.nodeType === Node.ELEMENT_NODE ? morph(holder.lower, fresh) : (holder.lower.replaceWith(fresh), fresh);
+    }
+    updateInsights(holder, pool);
     return card;
   }
 
@@ -352,7 +498,7 @@
     if (!holder) {
       const section = el('section');
       section.dataset.processId = proc.id;
-      holder = { body: section, parts: new Map(), heading: el('h2'), pools: el('div') };
+      holder = { body: section, heading: el('h2'), pools: el('div') };
       section.append(holder.heading, holder.pools);
       shown.set(`process:${proc.id}`, holder);
     }
@@ -386,7 +532,7 @@
     updates++;
     document.body.dataset.updates = String(updates);
     document.body.dataset.seq = String(state.seq);
-    updated.textContent = `updated ${clock(state.at)} · ${updates} updates`;
+    setText(updated, `updated ${clock(state.at)} · ${updates} updates`);
   }
 
   // ---- the stream ----
@@ -398,11 +544,20 @@
   const source = new EventSource(`events${query}`);
   source.addEventListener('open', () => setStatus('live', 'live'));
   source.addEventListener('error', () => setStatus(source.readyState === EventSource.CLOSED ? 'lost' : 'connecting', source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…'));
-  source.addEventListener('state', (event) => {
+  // The newest state waits for the next frame: states that came between two frames are never parsed nor drawn,
+  // and a page in a hidden tab (no frames) does nothing until it is shown again.
+  let pending = null;
+  function draw() {
+    const data = pending;
+    pending = null;
     try {
-      render(JSON.parse(event.data));
+      render(JSON.parse(data));
     } catch (error) {
       setStatus('lost', `cannot show an update: ${error && error.message}`);
     }
+  }
+  source.addEventListener('state', (event) => {
+    if (pending === null) requestAnimationFrame(draw);
+    pending = event.data;
   });
 })();

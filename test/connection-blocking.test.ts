@@ -356,6 +356,34 @@ s.recv(1); s.close()`);
     await peer.end();
   });
 
+  it('a spinning recv takes messages that come during the spin and after it, in order, and keeps to a shorter timeout', async () => {
+    using listener = BlockingListener.listen(['127.0.0.1', 0], { spin: 0 });
+    const worker = inWorker(`
+      const conn = m.connectSync(address, { timeout: 20000, spin: 1000000 });
+      conn.send('ready');
+      const out = [];
+      // A timeout of 20 ms bounds a spin of a second: this call gives up before the first message comes.
+      try { out.push(conn.recv({ timeout: 20 })); } catch (error) { out.push(error.code); }
+      for (let i = 0; i < 3; i++) out.push(conn.recv({ timeout: 20000 }));
+      conn.close();
+      return out;`, listener.address);
+    using connection = listener.accept({ timeout: 20_000 });
+    assert.equal(connection.recv({ timeout: 20_000 }), 'ready');
+    const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+    await pause(500);
+    connection.send(0);
+    await pause(30);
+    connection.send(1);
+    // Past the worker's spin of a second: this one is taken by the wait in poll().
+    await pause(1_500);
+    connection.send(2);
+    assert.deepEqual(await worker, ['ERR_MP_CONNECTION_TIMEOUT', 0, 1, 2]);
+    for (const spin of [-1, Number.NaN, Infinity, 2_000_000, '5']) {
+      assert.throws(() => connectSync(listener.address, { spin: spin as number }), RangeError);
+      assert.throws(() => BlockingListener.listen(['127.0.0.1', 0], { spin: spin as number }), RangeError);
+    }
+  });
+
   it('times out accept and connect, refuses a closed listener, and checks its arguments', () => {
     const listener = BlockingListener.listen(['127.0.0.1', 0]);
     const started = Date.now();

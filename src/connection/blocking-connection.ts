@@ -49,11 +49,14 @@ export class BlockingConnection implements Disposable {
   readonly #out = new Uint8Array(4 + oneWriteMax);
   #failure: Error | undefined;
   #loading = false;
+  /** How long a read tries the socket before sleeping (the `spin` option), in nanoseconds. */
+  readonly #spinNs: number;
 
   /** @internal Made by `connectSync()` and `BlockingListener.accept()`. */
-  constructor(sockets: BlockingSockets, fd: number, framing: Framing) {
+  constructor(sockets: BlockingSockets, fd: number, framing: Framing, spinNs: number) {
     this.#sockets = sockets;
     this.#fd = fd;
+    this.#spinNs = spinNs;
     this.#maxMessageSize = framing.maxMessageSize;
     this.#dumpOptions = framing.dumpOptions;
     this.#loadOptions = framing.loadOptions;
@@ -274,11 +277,14 @@ export class BlockingConnection implements Disposable {
   /** At least one byte into `into[at, at + length)`; throws at the end of the stream, on a failure or past the deadline. */
   #read(into: Uint8Array, at: number, length: number, deadline: number): number {
     if (this.#failure !== undefined) throw this.#failure;
+    // The first slice spins; a wait that outlasts it sleeps in poll() from then on.
+    let spinNs = this.#spinNs;
     for (;;) {
       const left = deadline - now();
       let n: number;
       try {
-        n = this.#sockets.recv(this.#fd, into, at, length, left <= 0 ? 0 : Math.min(sliceMs, Math.ceil(left)));
+        n = this.#sockets.recv(this.#fd, into, at, length, left <= 0 ? 0 : Math.min(sliceMs, Math.ceil(left)), spinNs);
+        spinNs = 0;
       } catch (error) {
         this.#failure = this.#broken(error);
         throw this.#failure;

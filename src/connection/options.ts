@@ -46,6 +46,27 @@ export interface ClientOptions extends ConnectionOptions, AuthOptions {
   signal?: AbortSignal;
 }
 
+export interface BlockingOptions {
+  /**
+   * Microseconds a blocking `recv` keeps trying the socket (yielding the CPU between tries) before it sleeps
+   * in the kernel. An answer that comes within that time is taken without a sleep and a wake-up, which are
+   * most of a loopback round trip; a wait that lasts longer costs this much CPU once. `0` sleeps at once.
+   * @default 50
+   */
+  spin?: number;
+}
+
+export const defaultSpin = 50;
+
+/** The `spin` option in nanoseconds, for the addon. */
+export function spinNsOf(options: BlockingOptions): number {
+  const { spin = defaultSpin } = options;
+  if (typeof spin !== 'number' || !Number.isFinite(spin) || spin < 0 || spin > 1_000_000) {
+    throw new RangeError(expected('spin', 'a number of microseconds from 0 to 1000000', spin));
+  }
+  return Math.round(spin * 1000);
+}
+
 export const defaultMaxMessageSize = 256 * 1024 * 1024;
 export const defaultAuthTimeout = 20_000;
 

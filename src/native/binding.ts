@@ -67,7 +67,7 @@ export interface NativeBinding {
   /** Linux: bytes written (0 when the socket took nothing within `timeoutMs`); `more` holds them for what follows. */
   blockingSend?(this: void, fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, more: boolean): number;
   /** Linux: bytes read (at least 1), 0 at the end of the stream, -1 when nothing came within `timeoutMs`. */
-  blockingRecv?(this: void, fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number): number;
+  blockingRecv?(this: void, fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, spinNs: number): number;
   /** Linux: whether the fd is readable within `timeoutMs`. */
   blockingPoll?(this: void, fd: number, timeoutMs: number): boolean;
   blockingClose?(this: void, fd: number): void;

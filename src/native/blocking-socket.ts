@@ -7,7 +7,7 @@ export interface BlockingSockets {
   listen: (unix: boolean, host: string, port: number, backlog: number) => [fd: number, port: number];
   accept: (fd: number, timeoutMs: number) => number;
   send: (fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, more: boolean) => number;
-  recv: (fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number) => number;
+  recv: (fd: number, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, spinNs: number) => number;
   poll: (fd: number, timeoutMs: number) => boolean;
   close: (fd: number) => void;
 }

@@ -297,6 +297,7 @@ napi_value Open(napi_env env, napi_callback_info info) {
   if (address == MAP_FAILED) return fail(errno, "mmap");
   close(fd);
 
+  const size_t reported = (flags & kUnreported) != 0 ? 0 : length;
   uint32_t id;
   {
     std::lock_guard<std::mutex> lock(mappingsMutex);
@@ -304,10 +305,9 @@ napi_value Open(napi_env env, napi_callback_info info) {
     Region* region = new Region{address, length, st.st_dev, st.st_ino, false, 1, 1, false};
     // Two threads attaching at once may both map: the first listed stays the shared one.
     if (share) region->shared = sharedRegions.emplace(InodeKey{st.st_dev, st.st_ino}, region).second;
-    const size_t reported = (flags & kUnreported) != 0 ? 0 : length;
     mappings[id] = Mapping{region, false, reported, share && !created, data->pendingRelease};
   }
-  return OpenedResult(env, address, length, (flags & kUnreported) != 0 ? 0 : length, id, created);
+  return OpenedResult(env, address, length, reported, id, created);
 }
 
 // close(id) -> boolean: closes one handle. The last open handle of a mapping swaps private zero pages over

@@ -7,7 +7,7 @@ import { resolveLoadOptions, type LoadOptions, type ResolvedLoadOptions } from '
 import { PythonError } from './python-error.js';
 import type { RegisteredGlobal } from './registry.js';
 import { decodeUtf8, rawUnicodeUnescape, unquoteString } from './text.js';
-import { ByteArray, Float, FrozenSet, PickleGlobal, PickleObject, Tuple } from './types.js';
+import { ByteArray, Float, FrozenSet, PickleGlobal, PickleObject, toTuple, Tuple } from './types.js';
 
 const latin1 = new TextDecoder('latin1');
 const empty = new Uint8Array(0);
@@ -22,15 +22,8 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
-// A tuple made at its length and filled: re-prototyping a plain array (Object.setPrototypeOf) costs several
-// times as much in V8 and was a tenth of a small message's load.
-function makeTuple(items: readonly unknown[]): Tuple {
-  const n = items.length;
-  const t = new Tuple(n);
-  for (let i = 0; i < n; i++) t[i] = items[i];
-  return t;
-}
-
+// Small tuples made at their length and filled, with no array in between (toTuple, for the others, copies
+// one): re-prototyping a plain array (Object.setPrototypeOf) costs several times as much in V8.
 function tuple1(a: unknown): Tuple {
   const t = new Tuple(1);
   t[0] = a;
@@ -514,7 +507,7 @@ class Reader implements Instantiator {
         case op.TUPLE: {
           const items = this.#popMark();
           this.#charge(8 * items.length);
-          stack.push(makeTuple(items));
+          stack.push(toTuple(items));
           break;
         }
         case op.EMPTY_LIST:
@@ -748,14 +741,14 @@ class Reader implements Instantiator {
         const module = this.#line();
         const name = this.#line();
         const cls = this.#global(module, name);
-        stack.push(this.instantiate(cls, makeTuple(this.#popMark()), 'call'));
+        stack.push(this.instantiate(cls, toTuple(this.#popMark()), 'call'));
         break;
       }
       case op.OBJ: {
         const items = this.#popMark();
         if (items.length === 0) throw new PickleFormatError('OBJ needs a class');
         const cls = items.shift();
-        stack.push(this.instantiate(cls, makeTuple(items), 'call'));
+        stack.push(this.instantiate(cls, toTuple(items), 'call'));
         break;
       }
       case op.BUILD: {

@@ -70,7 +70,7 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     `Each measurement: a pool of 2 thread workers warmed by 3 maps, the client subscribed, then maps of 200,000 items back to back for ${seconds} s. ` +
       'The SSE client and the browser each run in a process of their own (as a browser does), so their own CPU competes with the ' +
       'pool only as any program on the machine would: on this 2-core host what the page takes comes from the workers. ' +
-      'Updates are coalesced to at most one per 150 ms, so the page\'s figure does not grow with the pool\'s rate. ' +
+      'Updates are coalesced to at most one per 180 ms, so the page\'s figure does not grow with the pool\'s rate. ' +
       'CPU: the pool\'s process (process.cpuUsage: its thread and its worker threads) per item, which other load on the host ' +
       'disturbs less than the rate, and the client\'s whole process tree (/proc/<pid>/stat: the browser\'s processes) in cores.',
     '',

@@ -101,6 +101,41 @@ describe('the dashboard in a browser', () => {
     }
   });
 
+  it('shows many short maps on the lines it has: the newest maps, no element made per map', async () => {
+    const pool = new Pool({ workers: 2 });
+    const dashboard = await pool.dashboard();
+    try {
+      const tasks = pool.load<Tasks>(tasksUrl);
+      await withPage(async (page) => {
+        await live(page, dashboard.url);
+        // The page's own JavaScript (the tests compile without the DOM's types): what map lines it shows, and how
+        // many of them carry the mark set on the lines there were before.
+        // Only this pool's card: the pools of the test before are still shown, closed.
+        const card = `[data-pool-id="${process.pid}-${pool.id}"]`;
+        const lines = async (): Promise<{ tagged: number; ids: number[] }> =>
+          JSON.parse(String(await page.evaluate(`JSON.stringify((() => {
+            const shown = [...document.querySelectorAll('${card} .map')];
+            return { tagged: shown.filter((line) => line.tag === true).length, ids: shown.map((line) => Number(line.dataset.mapId)) };
+          })())`))) as { tagged: number; ids: number[] };
+        // Enough maps to fill every line (8 finished ones are shown), each ending before the next starts.
+        for (let i = 0; i < 12; i++) await tasks.inc.map([1, 2, 3, 4]);
+        await until(async () => (await lines()).ids.length === 8, 'eight map lines');
+        const before = await lines();
+        await page.evaluate(`for (const line of document.querySelectorAll('${card} .map')) line.tag = true;`);
+        for (let i = 0; i < 20; i++) await tasks.inc.map([1, 2, 3, 4]);
+        const newest = Math.max(...before.ids) + 20;
+        await until(async () => (await lines()).ids.includes(newest), `map ${newest} on the page`);
+        const after = await lines();
+        assert.equal(after.ids.length, 8, 'the page shows the last 8 maps, no more');
+        assert.deepEqual([...after.ids].sort((a, b) => a - b), Array.from({ length: 8 }, (_, i) => newest - 7 + i), 'the newest maps');
+        assert.equal(after.tagged, 8, 'every line is an element that was there before the 20 maps');
+      });
+    } finally {
+      await dashboard.close();
+      await pool.close();
+    }
+  });
+
   it('shows on the standalone `multiproc dashboard` the pool of another process linked to it', async () => {
     const cli = fixture('../../pkg/main.js');
     const server = startNode(cli, ['dashboard', '--port', '0']);

@@ -29,7 +29,7 @@ export const defaults = {
   port: 0,
   host: '127.0.0.1',
   /** The shortest time between two updates of the page. */
-  intervalMs: 150,
+  intervalMs: 180,
   /** An update goes out this often even when nothing happened (running times and memory move by themselves). */
   refreshMs: 1000,
 } as const;

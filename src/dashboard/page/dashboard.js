@@ -96,10 +96,13 @@
   // the browser has nothing to restyle, lay out or paint for it.
   function setText(node, text) {
     const value = text === undefined || text === null ? '' : String(text);
-    if (node.shownText !== value) {
-      node.shownText = value;
-      node.textContent = value;
-    }
+    if (node.shownText === value) return;
+    node.shownText = value;
+    // The text node changes in place: setting textContent would make a new node each time (garbage, and a
+    // relayout of the node's box from scratch).
+    const only = node.firstChild;
+    if (only !== null && only === node.lastChild && only.nodeType === Node.TEXT_NODE && value !== '') only.data = value;
+    else node.textContent = value;
   }
   function setData(node, name, value) {
     const text = String(value);
@@ -119,7 +122,7 @@
   function mapsPart() {
     const part = el('div', 'maps');
     part.append(el('h4', '', 'Maps'));
-    return { part, lines: new Map() };
+    return { part, lines: [] };
   }
 
   function mapLine() {
@@ -146,15 +149,11 @@
     }
     const { part, lines } = holder.maps;
     part.hidden = false;
+    // Lines are kept by position, not by map: a pool that runs many short maps changes the lines' texts and
+    // widths, and makes no element.
     const boxes = [part.firstElementChild];
-    const live = new Set();
-    for (const map of pool.maps) {
-      live.add(map.mapId);
-      let shown = lines.get(map.mapId);
-      if (!shown) {
-        shown = mapLine();
-        lines.set(map.mapId, shown);
-      }
+    pool.maps.forEach((map, i) => {
+      const shown = (lines[i] ??= mapLine());
       const { line } = shown;
       setClass(line, `map ${map.state}`);
       setData(line, 'mapId', map.mapId);
@@ -167,7 +166,7 @@
       const numbers = map.total === undefined ? `${map.done} done` : `${map.done}/${map.total} (${pct(map.done, map.total)})`;
       const eta = map.state === 'running' ? (map.etaMs === undefined ? 'ETA –' : `ETA ${ms(map.etaMs)}`) : map.state === 'failed' ? 'failed' : `in ${ms(map.elapsedMs)}`;
       setText(shown.numbers, `${numbers} · ${rate(map.rate)} · ${eta}`);
-      const errorKey = map.error ? `${map.error.name}\n${map.error.message}\n${map.error.stack}` : '';
+      const errorKey = map.error ? `${map.mapId}\n${map.error.name}\n${map.error.message}\n${map.error.stack}` : '';
       if (errorKey !== shown.errorKey) {
         shown.errorKey = errorKey;
         shown.error?.remove();
@@ -175,8 +174,8 @@
         if (shown.error) shown.box.append(shown.error);
       }
       boxes.push(shown.box);
-    }
-    for (const mapId of lines.keys()) if (!live.has(mapId)) lines.delete(mapId);
+    });
+    lines.length = pool.maps.length;
     keepOrder(part, boxes);
   }
 
@@ -532,7 +531,9 @@
     updates++;
     document.body.dataset.updates = String(updates);
     document.body.dataset.seq = String(state.seq);
-    setText(updated, `updated ${clock(state.at)} · ${updates} updates`);
+    // The clock changes once a second; a count of updates in the header would change the top of the page at
+    // every update, and with it how much of the page the browser composes again (the damage is one rectangle).
+    setText(updated, `updated ${clock(state.at)}`);
   }
 
   // ---- the stream ----

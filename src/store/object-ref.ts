@@ -175,7 +175,9 @@ export function refsAsValues(args: readonly unknown[]): readonly unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg instanceof ObjectRef) (out ??= args.slice())[i] = arg.asArgument();
+    // `typeof` first: a map's chunk is mostly numbers and strings, for which `instanceof` still looks up the
+    // class's Symbol.hasInstance; with it a B1 map took 17 ms instead of 12 (the pool thread's busiest line).
+    if (typeof arg === 'object' && arg !== null && arg instanceof ObjectRef) (out ??= args.slice())[i] = arg.asArgument();
   }
   return out ?? args;
 }

@@ -9,7 +9,7 @@ import { InsightsRecorder } from '../observe/insights-recorder.js';
 import { formatInsights } from '../observe/print-insights.js';
 import { applyTrace, mapTrace, type MapKind } from '../observe/channels.js';
 import { ProgressTracker } from '../observe/progress.js';
-import { registry, type Packet } from '../serialize/index.js';
+import { registry } from '../serialize/index.js';
 import { ensureRoom } from '../shm/free-space.js';
 import { ObjectStore } from '../store/object-store.js';
 import type { ObjectRef, OrRefs } from '../store/object-ref.js';
@@ -266,9 +266,9 @@ export class Pool extends EventEmitter<PoolEvents> {
       // caller may close its own handle at once (as Python allows) without the worker missing it.
       const handles = holdsHandle(args);
       const plain = !handles && options.transfer === undefined && submit.signal === undefined && !Number.isFinite(submit.timeout);
-      const encodeArgs = (): Packet => encodeCall(args, options.transfer);
-      const held = handles ? Region.holding(encodeArgs) : undefined;
-      const payload = plain ? args : held?.value ?? encodeArgs();
+      // No named closure here: the bundle keeps function names, which costs a defineProperty per call.
+      const held = handles ? Region.holding(() => encodeCall(args, options.transfer)) : undefined;
+      const payload = plain ? args : held?.value ?? encodeCall(args, options.transfer);
       const settled = new Promise<Result<F>>((resolve, reject) => {
         this.#engine.submit(fn, TaskFlag.Spread, payload, 1, submit, resolve as (value: unknown) => void, reject);
       });

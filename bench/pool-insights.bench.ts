@@ -2,6 +2,8 @@
 // nothing on every diagnostics channel, and with `insights: true`; each in a fresh process, interleaved per round.
 import type { Contender } from './pool/adapters.js';
 import type { BenchContext, BenchSection } from './lib/context.js';
+import { fileURLToPath } from 'node:url';
+import { probe } from './lib/probe.js';
 import { format, ratioPerRound, summarize, withSteal } from './lib/stats.js';
 import { calibrate, measure, rotate } from './pool.bench.js';
 
@@ -31,6 +33,20 @@ const benchmarks = [
   { id: 'b1-map', field: 'rate', slowdownField: 'rate', higherIsBetter: true, repeats: 15, rounds: 21, title: 'B1 `map` auto chunks (tasks/s)' },
   { id: 'b5', field: 'ratio', slowdownField: 'wallMs', higherIsBetter: false, repeats: 3, rounds: 7, title: 'B5 wall / ideal' },
 ] as const;
+
+const abProbe = fileURLToPath(new URL('./insights-ab-probe.js', import.meta.url));
+
+/** B1 `map` with insights over without, pool against pool in one process (bench/insights-ab-probe.ts): per pair ratios. */
+async function inProcessRatios(ctx: BenchContext, backend: 'thread' | 'process'): Promise<number[]> {
+  const processes = ctx.smoke ? 1 : 4;
+  const pairs = ctx.smoke ? 1 : 12;
+  const ratios: number[] = [];
+  for (let i = 0; i < processes; i++) {
+    const { pairs: measured } = await probe<{ pairs: { off: number; on: number }[] }>(abProbe, [backend, String(pairs)], 600_000);
+    for (const { off, on } of measured) ratios.push(on / off);
+  }
+  return ratios;
+}
 
 export async function run(ctx: BenchContext): Promise<BenchSection> {
   const sizes = ctx.smoke ? { b1: 2000, b5: 40 } : { b1: 200_000, b5: 2000 };
@@ -98,6 +114,15 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
       targetRows.push(`| ${benchmark.id} | ${backend} | <= 1.03 | ${summarize(wall, 3)} | ${summarize(cpu, 3)} |`);
     }
   }
+  // The same target measured pool against pool in one process, where a B1 map's rate moves far less.
+  const abRows: string[] = [];
+  if (selected.some((benchmark) => benchmark.id === 'b1-map')) {
+    for (const backend of ['thread', 'process'] as const) {
+      ctx.log(`   b1-map in one process, ${backend}`);
+      const ratios = await inProcessRatios(ctx, backend);
+      abRows.push(`| b1-map, pool against pool in one process | ${backend} | <= 1.03 | ${summarize(ratios, 3)} (${ratios.length} pairs; mean ${format(ratios.reduce((a, b) => a + b, 0) / ratios.length, 3)}) | |`);
+    }
+  }
   const markdown = [
     `2 workers, each measurement a fresh process running its benchmark several times (their median: ` +
       `${selected.map((benchmark) => `${benchmark.id} ${repeatsOf(benchmark)}`).join(', ')}), in rounds ` +
@@ -117,6 +142,12 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     '| benchmark | backend | target | wall-time slowdown | CPU per task ratio |',
     '|---|---|---|---|---|',
     ...targetRows,
+    ...abRows,
+    '',
+    'Pool against pool in one process (bench/insights-ab-probe.ts): 4 processes, each running 12 pairs of fresh pools of 2 ' +
+      'workers, one without insights and one with them (which runs first alternates), each warmed by 3 maps and timed ' +
+      'over 15 (the median map); the ratio of the two medians per pair, then the median [min-max] over pairs. A pool\'s ' +
+      'close ends its subscription, so the pool without insights runs with nobody subscribed (the probe checks).',
     '',
     `B1: ${sizes.b1} tasks \`x + 1\` submitted at once, per call and through \`map\` (chunksize 'auto'); B5: ${sizes.b5} CPU-bound ` +
       'tasks of about 1 ms, ideal = the same work single-threaded in that process, halved. A subscriber on every channel: a ' +

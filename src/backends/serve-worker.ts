@@ -11,6 +11,7 @@ import { futexWaiter } from '../wire/futex-word-waiter.js';
 import { toWorker, type ToWorker } from '../wire/protocol.js';
 import { isProcessStart, processTargetFlag, runProcess } from '../worker/run-process.js';
 import { runWorker, type WorkerTransport } from '../worker/run-worker.js';
+import { shareTaskImports } from '../worker/current-worker.js';
 import { atomicsWaiter } from '../wire/word-waiter.js';
 
 /**
@@ -44,7 +45,8 @@ async function serveThread(): Promise<void> {
     await runImportFlags();
     process.exit(await runProcess(processStart));
   }
-  const { port } = workerData as { port: MessagePort };
+  const { port, imports } = workerData as { port: MessagePort; imports?: Int32Array };
+  if (imports !== undefined) shareTaskImports(imports);
   const next = (): Promise<ToWorker> => new Promise((resolve) => port.once('message', (value) => resolve(toWorker(value))));
   const transport: WorkerTransport = {
     ops: atomicsWaiter,

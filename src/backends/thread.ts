@@ -7,6 +7,13 @@ import type { ExitInfo, BackendWorkerOptions, BackendWorker } from './backend-wo
 import { threadExecArgv } from './worker-exec-argv.js';
 
 const entry = runtimeFileUrl('backends/worker-entry.js');
+/**
+ * How long a kill waits for a task module's import to settle. V8 aborts the whole process (`Check failed:
+ * (location_) != nullptr` in SourceTextModule::ExecuteAsyncModule) when an isolate is terminated inside the
+ * evaluation of a module with top-level await, so a thread that is importing a task module (the pool imports
+ * a function's module as soon as it names it) is terminated once the import is over, or past this bound.
+ */
+const importGraceMs = 1000;
 
 export class ThreadWorker implements BackendWorker {
   readonly channel: SharedArrayBuffer;
@@ -16,6 +23,9 @@ export class ThreadWorker implements BackendWorker {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   #error: unknown;
+  /** The task module imports under way in the thread (src/worker/current-worker.ts counts them). */
+  readonly #imports = new Int32Array(new SharedArrayBuffer(4));
+  #killed = false;
   #onMessage: ((message: ReturnType<typeof fromWorker>) => void) | undefined;
 
   constructor(options: BackendWorkerOptions) {
@@ -26,7 +36,7 @@ export class ThreadWorker implements BackendWorker {
     const env = options.env === undefined ? undefined : { ...options.env };
     const execArgv = threadExecArgv(options.execArgv);
     this.#worker = new Worker(entry, {
-      workerData: { port: port2 },
+      workerData: { port: port2, imports: this.#imports },
       transferList: [port2],
       ...(execArgv === undefined ? {} : { execArgv }),
       ...(env === undefined ? {} : { env }),
@@ -60,7 +70,18 @@ export class ThreadWorker implements BackendWorker {
   }
 
   kill(): void {
-    void this.#worker.terminate();
+    if (this.#killed) return;
+    this.#killed = true;
+    if (Atomics.load(this.#imports, 0) === 0) {
+      void this.#worker.terminate();
+      return;
+    }
+    const deadline = Date.now() + importGraceMs;
+    const timer = setInterval(() => {
+      if (Atomics.load(this.#imports, 0) > 0 && Date.now() < deadline) return;
+      clearInterval(timer);
+      void this.#worker.terminate();
+    }, 2);
   }
 
   ref(keep: boolean): void {

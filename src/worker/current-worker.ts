@@ -15,13 +15,13 @@ export interface WorkerInfo {
 const slot = Symbol.for('multiproc.currentWorker');
 /** How many task module imports this thread's worker loop has under way (same global-object reason). */
 const importsSlot = Symbol.for('multiproc.taskImports');
-const global = globalThis as { [slot]?: WorkerInfo; [importsSlot]?: number };
-/** The same count, shared with the pool's side of a thread worker (backends/thread.ts), when it gave one. */
-let sharedImports: Int32Array | undefined;
+/** The same count in a word the pool's side of a thread worker reads (backends/thread.ts), when it gave one. */
+const sharedSlot = Symbol.for('multiproc.taskImportsShared');
+const global = globalThis as { [slot]?: WorkerInfo; [importsSlot]?: number; [sharedSlot]?: Int32Array };
 
 /** Called by the thread worker's entry: the pool reads there whether a task module is being imported. */
 export function shareTaskImports(view: Int32Array): void {
-  sharedImports = view;
+  global[sharedSlot] = view;
 }
 
 /** Called by the worker runtime only. */
@@ -37,13 +37,15 @@ export function currentWorker(): WorkerInfo | undefined {
 /** Called by the worker loop as it starts importing a task module (the initializer's included). */
 export function enterTaskImport(): void {
   global[importsSlot] = (global[importsSlot] ?? 0) + 1;
-  if (sharedImports !== undefined) Atomics.add(sharedImports, 0, 1);
+  const shared = global[sharedSlot];
+  if (shared !== undefined) Atomics.add(shared, 0, 1);
 }
 
 /** Called by the worker loop once that import has settled, whichever way. */
 export function leaveTaskImport(): void {
   global[importsSlot] = Math.max(0, (global[importsSlot] ?? 0) - 1);
-  if (sharedImports !== undefined && Atomics.load(sharedImports, 0) > 0) Atomics.sub(sharedImports, 0, 1);
+  const shared = global[sharedSlot];
+  if (shared !== undefined && Atomics.load(shared, 0) > 0) Atomics.sub(shared, 0, 1);
 }
 
 /**

@@ -9,7 +9,8 @@
         "native/process-state.cc",
         "native/parent-death.cc",
         "native/unix-socket.cc",
-        "native/blocking-socket.cc"
+        "native/blocking-socket.cc",
+        "native/loop-spin.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

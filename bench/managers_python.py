@@ -2,12 +2,12 @@
 
     managers_python.py server              a BaseManager server: get_task_queue, get_result_queue, get_rt_queue
                                            (queue.Queue each); prints {"port": N}; serves until shutdown
-    managers_python.py roundtrip PORT N    N timed put + get pairs on get_rt_queue after a warm-up;
-                                           prints {"perSec": ..., "medianUs": ...}
+    managers_python.py roundtrip PORT N W  N timed put + get pairs on get_rt_queue after W untimed;
+                                           prints {"perSec": ..., "medianUs": ..., "cpuUs": ...}
     managers_python.py worker PORT         the seed's client: takes n from the task queue until None, puts
                                            (n, n * n) on the result queue; prints "ready" once connected
-    managers_python.py master PORT M W     puts M numbers and W Nones on the task queue, takes M results;
-                                           prints {"perSec": M / seconds}
+    managers_python.py master PORT M W U   puts U numbers and takes their results untimed, then M timed, then
+                                           W Nones on the task queue; prints {"perSec": M / seconds}
 """
 import json
 import queue
@@ -41,12 +41,13 @@ def connect(port):
     return manager
 
 
-def roundtrip(port, n):
+def roundtrip(port, n, warm):
     q = connect(port).get_rt_queue()
-    for i in range(200):
+    for i in range(warm):
         q.put(i)
         q.get()
     times = []
+    cpu = time.process_time()
     start = time.perf_counter()
     for i in range(n):
         t0 = time.perf_counter()
@@ -54,7 +55,8 @@ def roundtrip(port, n):
         q.get()
         times.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
-    print(json.dumps({"perSec": n / elapsed, "medianUs": statistics.median(times) * 1e6}), flush=True)
+    cpu_us = (time.process_time() - cpu) * 1e6 / n
+    print(json.dumps({"perSec": n / elapsed, "medianUs": statistics.median(times) * 1e6, "cpuUs": cpu_us}), flush=True)
 
 
 def worker(port):
@@ -71,22 +73,28 @@ def worker(port):
         results.put((n, n * n))
 
 
-def master(port, m, workers):
+def batch(tasks, results, first, count):
+    for n in range(first, first + count):
+        tasks.put(n)
+    wrong = 0
+    for _ in range(count):
+        n, square = results.get()
+        wrong += square != n * n
+    return wrong
+
+
+def master(port, m, workers, warm):
     manager = connect(port)
     tasks, results = manager.get_task_queue(), manager.get_result_queue()
     tasks.qsize()
     results.qsize()
+    wrong = batch(tasks, results, 0, warm)
     start = time.perf_counter()
-    for n in range(m):
-        tasks.put(n)
+    wrong += batch(tasks, results, warm, m)
     for _ in range(workers):
         tasks.put(None)
-    total = 0
-    for _ in range(m):
-        n, square = results.get()
-        total += square - n * n
     elapsed = time.perf_counter() - start
-    assert total == 0
+    assert wrong == 0
     print(json.dumps({"perSec": m / elapsed}), flush=True)
 
 
@@ -95,8 +103,8 @@ if __name__ == "__main__":
     if mode == "server":
         serve()
     elif mode == "roundtrip":
-        roundtrip(int(sys.argv[2]), int(sys.argv[3]))
+        roundtrip(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "worker":
         worker(int(sys.argv[2]))
     else:
-        master(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        master(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

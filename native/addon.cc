@@ -89,5 +89,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   multiproc::RegisterParentDeath(env, exports);
   multiproc::RegisterUnixSocket(env, exports);
   multiproc::RegisterBlockingSocket(env, exports);
+  multiproc::RegisterLoopSpin(env, exports);
   return exports;
 }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 
 #if defined(__linux__)
 #include <fcntl.h>
@@ -26,6 +27,12 @@
 #endif
 
 namespace multiproc {
+
+// A thread that ends (a worker terminated mid-call, or done without closing) closes its sockets: the peer sees
+// the end of the stream at once, as it does for a socket libuv owned, instead of a connection open for ever.
+struct OpenSockets {
+  std::unordered_set<int> fds;
+};
 
 #if defined(__linux__)
 namespace {
@@ -125,6 +132,25 @@ bool ReadAddress(napi_env env, napi_value* args, size_t argc, bool* unix, std::s
   return true;
 }
 
+void CloseOpenSockets(void* arg) {
+  auto* open = static_cast<OpenSockets*>(arg);
+  for (int fd : open->fds) close(fd);
+  delete open;
+}
+
+// The descriptor is this environment's until blockingClose.
+napi_value Tracked(napi_env env, int fd) {
+  EnvData* data = GetEnvData(env);
+  if (data != nullptr) {
+    if (data->openSockets == nullptr) {
+      data->openSockets = new OpenSockets();
+      napi_add_env_cleanup_hook(env, CloseOpenSockets, data->openSockets);
+    }
+    data->openSockets->fds.insert(fd);
+  }
+  return Int(env, fd);
+}
+
 // blockingConnect(unix, host, port, timeoutMs) -> fd. A blocking, close-on-exec socket (TCP_NODELAY for TCP).
 napi_value Connect(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -166,7 +192,7 @@ napi_value Connect(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (!unix) NoDelay(fd);
-  return Int(env, fd);
+  return Tracked(env, fd);
 }
 
 // blockingListen(unix, host, port, backlog) -> [fd, port]. TCP sockets get SO_REUSEADDR, as Python's Listener sets.
@@ -214,7 +240,7 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   MP_CALL(env, napi_create_array_with_length(env, 2, &result));
-  napi_set_element(env, result, 0, Int(env, fd));
+  napi_set_element(env, result, 0, Tracked(env, fd));
   napi_set_element(env, result, 1, Int(env, bound));
   return result;
 }
@@ -240,7 +266,7 @@ napi_value Accept(napi_env env, napi_callback_info info) {
       sockaddr_storage local;
       socklen_t length = sizeof(local);
       if (getsockname(conn, reinterpret_cast<sockaddr*>(&local), &length) == 0 && local.ss_family != AF_UNIX) NoDelay(conn);
-      return Int(env, conn);
+      return Tracked(env, conn);
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) {
       if (timeoutMs == 0) return Int(env, -1);
@@ -386,6 +412,8 @@ napi_value Close(napi_env env, napi_callback_info info) {
     ThrowTypeError(env, "expected (fd: number)");
     return nullptr;
   }
+  EnvData* data = GetEnvData(env);
+  if (data != nullptr && data->openSockets != nullptr) data->openSockets->fds.erase(static_cast<int>(fd));
   close(static_cast<int>(fd));
   return nullptr;
 }

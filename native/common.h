@@ -11,6 +11,8 @@
 namespace multiproc {
 
 struct FutexWaiters;
+struct LoopSpin;
+struct OpenSockets;
 
 // One per Node environment (main thread or worker thread).
 struct EnvData {
@@ -18,6 +20,10 @@ struct EnvData {
   // background thread; drained (reported back as negative) on the next call from this environment.
   std::shared_ptr<std::atomic<int64_t>> pendingRelease = std::make_shared<std::atomic<int64_t>>(0);
   FutexWaiters* waiters = nullptr;
+  // The spin before this environment's event loop sleeps (loop-spin.cc), made on first use.
+  LoopSpin* loopSpin = nullptr;
+  // The blocking sockets this environment opened and has not closed (blocking-socket.cc), closed with it.
+  OpenSockets* openSockets = nullptr;
 };
 
 EnvData* GetEnvData(napi_env env);
@@ -40,6 +46,7 @@ void RegisterProcessState(napi_env env, napi_value exports);
 void RegisterParentDeath(napi_env env, napi_value exports);
 void RegisterUnixSocket(napi_env env, napi_value exports);
 void RegisterBlockingSocket(napi_env env, napi_value exports);
+void RegisterLoopSpin(napi_env env, napi_value exports);
 
 }  // namespace multiproc
 

@@ -156,6 +156,7 @@ export {
   type ManagerOptions,
   type ManagerServerOptions,
   type AutoProxy,
+  type Blocking,
   type QueueProxy,
   type RemoteMethod,
   type TypeidOptions,

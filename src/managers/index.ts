@@ -1,7 +1,7 @@
 // Managers: Python's multiprocessing.managers protocol, a server and a client, with Token and pickled proxies.
 export { BaseManager, type ManagerOptions } from './manager.js';
 export { ManagerServer, type ManagerServerOptions } from './server.js';
-export { BaseProxy, type AutoProxy, type QueueProxy, type RemoteMethod } from './proxy.js';
+export { BaseProxy, type AutoProxy, type Blocking, type QueueProxy, type RemoteMethod } from './proxy.js';
 export { ProxyRef } from './proxy-ref.js';
 export { Token } from './token.js';
 export { ManagedQueue } from './managed-queue.js';

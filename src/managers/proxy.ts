@@ -8,6 +8,8 @@ import type { Token } from './token.js';
 /** What a proxy needs from the manager client that made it. */
 export interface ProxyOwner {
   callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown>;
+  /** The same call, the calling thread waiting for the reply. */
+  callMethodSync?(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown;
   decref(token: Token): Promise<void>;
 }
 
@@ -39,15 +41,28 @@ export class BaseProxy implements AsyncDisposable {
   /** Calls `method(*args, **kwds)` on the served object: the `#RETURN` value, or the `#ERROR` exception thrown. */
   callMethod(method: string, args: readonly unknown[] = [], kwds: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown> = {}): Promise<unknown> {
     try {
-      if (typeof method !== 'string') throw new TypeError(expected('method', 'a method name', method));
-      if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array', args));
-      if (typeof kwds !== 'object' || kwds === null) throw new TypeError(expected('kwds', 'an object or a Map', kwds));
-      if (this.#released !== undefined) throw new ManagerStateError('ERR_MP_PROXY_RELEASED', `the proxy for ${this.token.typeid} ${this.token.id} has been released`);
-      const map = kwds instanceof Map ? new Map<unknown, unknown>(kwds) : new Map<unknown, unknown>(Object.entries(kwds));
-      return this.#owner.callMethod(this.token, method, args, map);
+      return this.#owner.callMethod(this.token, method, args, this.#checkCall(method, args, kwds));
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /**
+   * `callMethod` with the calling thread waiting for the reply, as a Python proxy calls (for worker threads,
+   * processes and scripts that have nothing else to do meanwhile): the value, or the exception thrown.
+   */
+  callMethodSync(method: string, args: readonly unknown[] = [], kwds: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown> = {}): unknown {
+    const map = this.#checkCall(method, args, kwds);
+    if (this.#owner.callMethodSync === undefined) throw new ManagerStateError('ERR_MP_MANAGER_STATE', `the proxy for ${this.token.typeid} ${this.token.id} has no blocking calls`);
+    return this.#owner.callMethodSync(this.token, method, args, map);
+  }
+
+  #checkCall(method: string, args: readonly unknown[], kwds: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>): Map<unknown, unknown> {
+    if (typeof method !== 'string') throw new TypeError(expected('method', 'a method name', method));
+    if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array', args));
+    if (typeof kwds !== 'object' || kwds === null) throw new TypeError(expected('kwds', 'an object or a Map', kwds));
+    if (this.#released !== undefined) throw new ManagerStateError('ERR_MP_PROXY_RELEASED', `the proxy for ${this.token.typeid} ${this.token.id} has been released`);
+    return kwds instanceof Map ? new Map<unknown, unknown>(kwds) : new Map<unknown, unknown>(Object.entries(kwds));
   }
 
   /**
@@ -76,18 +91,29 @@ export class BaseProxy implements AsyncDisposable {
   }
 }
 
-/** A proxy whose exposed methods are properties. `M` names their types (QueueProxy for a queue). */
-export type AutoProxy<M extends object = Record<string, RemoteMethod>> = BaseProxy & M;
+/** The methods of `M` with the calling thread waiting for each result: what `proxy.blocking` has. */
+export type Blocking<M extends object> = {
+  [K in keyof M]: M[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : M[K];
+};
 
-const reserved = new Set(Object.getOwnPropertyNames(BaseProxy.prototype));
+/**
+ * A proxy whose exposed methods are properties. `M` names their types (QueueProxy for a queue); `blocking` has
+ * the same methods returning the value instead of a promise (`q.blocking.get()`), as Python's proxies do.
+ */
+export type AutoProxy<M extends object = Record<string, RemoteMethod>> = BaseProxy & M & { readonly blocking: Blocking<M> };
+
+const reserved = new Set([...Object.getOwnPropertyNames(BaseProxy.prototype), 'token', 'exposed', 'blocking']);
 
 /** A BaseProxy with a method property for each exposed name (names BaseProxy has itself stay reachable through `callMethod`). */
 export function autoProxy<M extends object>(owner: ProxyOwner, token: Token, exposed: readonly string[]): AutoProxy<M> {
   const proxy = new BaseProxy(owner, token, exposed);
+  const blocking: Record<string, (...args: unknown[]) => unknown> = {};
   for (const name of proxy.exposed) {
-    if (reserved.has(name) || name === 'token' || name === 'exposed') continue;
+    if (reserved.has(name)) continue;
     Object.defineProperty(proxy, name, { value: (...args: unknown[]) => proxy.callMethod(name, args), enumerable: true });
+    blocking[name] = (...args: unknown[]) => proxy.callMethodSync(name, args);
   }
+  Object.defineProperty(proxy, 'blocking', { value: Object.freeze(blocking) });
   return proxy as AutoProxy<M>;
 }
 

@@ -112,15 +112,20 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
 
   /** @internal the blocking path: one helper owner for this manager's server. */
   #blocking(address: Address): HelperOwner {
-    const { name, loadOptions, dumpOptions } = this.#options;
+    const { name, loadOptions, dumpOptions, spin } = this.#options;
     if (this.#helper === undefined || this.#helper.address !== address) {
-      this.#helper = new HelperOwner(address, this.#authkey, { ...(name === undefined ? {} : { name }), ...(loadOptions === undefined ? {} : { loadOptions }), ...(dumpOptions === undefined ? {} : { dumpOptions }) });
+      this.#helper = new HelperOwner(address, this.#authkey, {
+        ...(name === undefined ? {} : { name }),
+        ...(loadOptions === undefined ? {} : { loadOptions }),
+        ...(dumpOptions === undefined ? {} : { dumpOptions }),
+        ...(spin === undefined ? {} : { spin }),
+      });
     }
     return this.#helper;
   }
 
   /** @internal */
-  callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
+  override callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
     const result = this.#blocking(token.address).callMethodSync(token, method, args, kwds);
     // A proxy the reply made (a dict's iterator) calls through this manager like the others.
     return result instanceof SyncProxy ? proxyFor(this, result.token, result.exposed) : result;

@@ -71,6 +71,8 @@ export interface NativeBinding {
   /** Linux: whether the fd is readable within `timeoutMs`. */
   blockingPoll?(this: void, fd: number, timeoutMs: number): boolean;
   blockingClose?(this: void, fd: number): void;
+  loopSpinHold?(this: void, spinNs: number): void;
+  loopSpinRelease?(this: void): void;
 }
 
 /** The addon is not available: it failed to build, or was built for another Node version. */

@@ -1,4 +1,5 @@
-// HelperOwner: the side of proxies that make blocking calls (and of proxies rebuilt in a worker), through a helper thread.
+// HelperOwner: the side of proxies that make blocking calls (and of proxies rebuilt in a worker): blocking calls on
+// this thread's own blocking channel, async ones and reference counts through a helper thread.
 import type { Address } from '../../connection/address.js';
 import { runtimeFileUrl } from '../../runtime-files.js';
 import { startSyncCallThread, type SyncCallThread } from '../../backends/sync-call-thread.js';
@@ -6,6 +7,7 @@ import type { DumpOptions, LoadOptions } from '../../pickle/options.js';
 import { loads } from '../../pickle/reader.js';
 import { dumps } from '../../pickle/writer.js';
 import { registerBuiltinHandle } from '../../serialize/builtin-handles.js';
+import { BlockingChannel } from '../blocking-channel.js';
 import { request } from '../protocol.js';
 import { ManagerStateError } from '../errors.js';
 import { servingHere } from '../serving-here.js';
@@ -40,22 +42,29 @@ export interface HelperOwnerOptions {
   name?: string;
   loadOptions?: LoadOptions;
   dumpOptions?: DumpOptions;
+  /** Microseconds a blocking call tries the socket before it sleeps. @default 50 */
+  spin?: number;
 }
 
 /**
- * Calls a manager server through this thread's helper thread: `callMethodSync` blocks until the reply (Python's
- * blocking proxies); `callMethod`, `incref` and `decref` do not. Reference counts go in the order they were asked,
- * so a rebuilt proxy's `incref` always reaches the server before its `decref`.
+ * Calls a manager server: `callMethodSync` blocks until the reply (Python's blocking proxies), on this thread's
+ * blocking channel; `callMethod`, `incref` and `decref` do not, and go through this thread's helper thread.
+ * Reference counts go in the order they were asked, so a rebuilt proxy's `incref` always reaches the server
+ * before its `decref`. An RLock's or a Condition's calls, blocking or not, all go through the helper on the
+ * proxy's pinned connection: the server knows their owner by connection.
  */
 export class HelperOwner implements SyncProxyOwner {
   readonly address: Address;
   readonly authkey: Uint8Array;
   readonly #options: HelperOwnerOptions;
+  readonly #channel: BlockingChannel;
 
   constructor(address: Address, authkey: Uint8Array, options: HelperOwnerOptions = {}) {
     this.address = address;
     this.authkey = authkey.slice();
     this.#options = options;
+    const { name, loadOptions, dumpOptions, spin } = options;
+    this.#channel = new BlockingChannel({ authkey, name, loadOptions, dumpOptions, spin });
   }
 
   get authkeyForRef(): Uint8Array {
@@ -72,10 +81,15 @@ export class HelperOwner implements SyncProxyOwner {
   }
 
   #unwrap(bytes: unknown, address: Address): unknown {
-    return unwrapReply(loads(bytes as Uint8Array, this.#options.loadOptions), address, (token, exposed) => proxyFor(this, token, exposed));
+    return this.#unwrapLoaded(loads(bytes as Uint8Array, this.#options.loadOptions), address);
+  }
+
+  #unwrapLoaded(value: unknown, address: Address): unknown {
+    return unwrapReply(value, address, (token, exposed) => proxyFor(this, token, exposed));
   }
 
   callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
+    if (!pinnedTypeids.has(token.typeid)) return this.#unwrapLoaded(this.#channel.call(token.address, token.id, method, args, kwds), token.address);
     // The server would need this very thread to answer: the call would wait for ever.
     if (servingHere(token.address)) throw new ManagerStateError('ERR_MP_MANAGER_STATE', `a blocking call to the manager server this thread runs (at ${String(token.address)}) would wait for ever; await the async method instead`);
     const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
@@ -95,8 +109,7 @@ export class HelperOwner implements SyncProxyOwner {
 
   /** A one-shot request, this thread waiting for its reply. */
   requestSync(funcname: string, args: readonly unknown[] = []): unknown {
-    const bytes = dumps(request(null, funcname, args), this.#options.dumpOptions);
-    return this.#unwrap(helperThread().callSync(this.#ask('request', this.address, bytes)), this.address);
+    return this.#unwrapLoaded(this.#channel.request(this.address, funcname, args), this.address);
   }
 
   async incref(token: Token): Promise<void> {
@@ -149,7 +162,17 @@ registerBuiltinHandle<SyncProxy>({
     const where = addressFromWire(address);
     const owner = ownerFor(where, authkey);
     const token = new Token(typeid, where, id);
-    owner.request('incref', [id]).catch(() => undefined);
+    // As Python's RebuildProxy: the reference is taken before the proxy is used, here on this thread unless this
+    // thread runs the server (then through the helper, whose calls wait for it). A server out of reach fails the calls.
+    if (servingHere(where)) {
+      owner.request('incref', [id]).catch(() => undefined);
+    } else {
+      try {
+        owner.requestSync('incref', [id]);
+      } catch {
+        // The calls will say why.
+      }
+    }
     const Cls = proxyClasses.get(typeid) ?? SyncProxy;
     return new Cls(owner, token, exposed);
   },

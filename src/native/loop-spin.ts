@@ -1,0 +1,29 @@
+// The spin before this thread's event loop sleeps (native/loop-spin.cc), held while a reply is expected soon.
+import { native } from './binding.js';
+
+const noop = (): void => undefined;
+
+/**
+ * While the returned release is not called, each time this thread's event loop is about to sleep it first tries
+ * for up to `spinNs` nanoseconds (yielding the CPU between tries) whether an event is ready: a reply that comes
+ * within that time is taken without waking an idle CPU. Holders add up; the longest spin asked is used. Without
+ * the addon (or off Linux) nothing spins and the release does nothing.
+ */
+export function holdLoopSpin(spinNs: number): () => void {
+  if (spinNs <= 0) return noop;
+  let addon;
+  try {
+    addon = native();
+  } catch {
+    return noop;
+  }
+  const { loopSpinHold, loopSpinRelease } = addon;
+  if (loopSpinHold === undefined || loopSpinRelease === undefined) return noop;
+  loopSpinHold(spinNs);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    loopSpinRelease();
+  };
+}

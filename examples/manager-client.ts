@@ -1,6 +1,6 @@
 // The seed's client (a worker) in TypeScript: takes numbers from the manager's task queue until it gets null
 // (Python's None), puts [n, n * n] on the result queue, then null there to say it has finished. The server may
-// be Python's or manager-server.ts.
+// be Python's or manager-server.ts. Its calls block, as a Python client's do (`proxy.blocking`).
 // Run: node dist/examples/manager-client.js PORT
 import { BaseManager, type QueueProxy } from 'multiproc';
 
@@ -8,14 +8,15 @@ const manager = new BaseManager({ address: ['127.0.0.1', Number(process.argv[2])
 await manager.connect();
 await using tasks = await manager.create<QueueProxy<number | null>>('get_task_queue');
 await using results = await manager.create<QueueProxy<readonly [number, number] | null>>('get_result_queue');
+const [take, give] = [tasks.blocking, results.blocking];
 let done = 0;
 for (;;) {
-  const n = await tasks.get(true, 30);
+  const n = take.get(true, 30);
   if (n === null) {
-    await results.put(null);
+    give.put(null);
     break;
   }
-  await results.put([n, n * n]);
+  give.put([n, n * n]);
   done++;
 }
 console.log('client done', done);

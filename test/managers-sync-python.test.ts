@@ -54,5 +54,19 @@ for (const version of ['3.11', '3.12', '3.13'] as const) {
       assert.equal(ours['objects_after'], 0);
       assert.deepEqual(ours['condition'], [['RuntimeError', 'cannot wait on un-acquired lock'], ['RuntimeError', 'cannot notify on un-acquired lock'], false, false, true]);
     });
+
+    it("passes CPython's nested-proxy cases (test_dict_proxy_nested, test_list_proxy_in_list) against both servers", async (t) => {
+      for (const server of ['py', 'ts'] as const) {
+        const child = server === 'py' ? start(t, python, [pythonScript('sync_server.py'), authkey]) : start(t, process.execPath, [fixture('managers-sync-server.js'), authkey]);
+        const served = finish(child, 120_000);
+        const port = /^listening 127\.0\.0\.1 (\d+)$/.exec(await firstLine(child, 20_000))?.[1];
+        assert.ok(port !== undefined);
+        const client = await finish(start(t, python, [pythonScript('sync_nested.py'), port, authkey, 'shutdown']), 120_000);
+        assert.equal(client.code, 0, `${server}: ${client.stderr}`);
+        assert.equal(client.stdout.trim(), 'ok');
+        const ended = await served;
+        assert.equal(ended.code, 0, ended.stderr);
+      }
+    });
   });
 }

@@ -129,11 +129,11 @@ for (const kind of ['ts', '3.12'] as const) describe(`SyncManager proxies in wor
 });
 
 describe('SyncManager proxies and the garbage collector', () => {
-  it('a proxy collected without release() gives its reference back; one still held keeps it', async () => {
+  it('a proxy collected without release() gives its reference back; one still held keeps it; one a dict holds lives until the dict lets it go', async () => {
     const child = spawn(process.execPath, ['--expose-gc', fixture('managers-sync-gc.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
     const result = await finish(child, 60_000);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout.trim()) as Record<string, number>;
-    assert.deepEqual(report, { created: 2, after: 1, stillUsable: 1, heldAfterGc: 1, end: 0 });
+    assert.deepEqual(report, { created: 2, after: 1, stillUsable: 1, heldAfterGc: 1, end: 0, nestedHeld: 2, nestedUsable: 2, nestedAfterClear: 1, nestedEnd: 0 });
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { isStopIteration, ListProxy, PythonError, Slice, SyncManager, type ConditionProxy } from '../src/index.js';
+import { DictProxy, isStopIteration, ListProxy, PythonError, Slice, SyncManager, type ConditionProxy } from '../src/index.js';
 import { rejectsWithCode } from './helpers/codes.js';
 import { pythonFor } from './helpers/python-versions.js';
 import { within } from './pool/harness.js';
@@ -144,6 +144,67 @@ for (const kind of ['ts', '3.11', '3.12', '3.13'] as const) {
       const named = await manager.dict({ ferrets: 2, hamsters: 4 });
       assert.equal(await named.getitem('hamsters'), 4);
       for (const proxy of [d, named]) await proxy.release();
+    });
+
+    it('nested proxies: the cases of _TestContainers.test_dict_proxy_nested and test_list_proxy_in_list', async () => {
+      let pets: DictProxy<string, number> | undefined = await manager.dict({ ferrets: 2, hamsters: 4 });
+      let supplies: DictProxy<string, number> | undefined = await manager.dict({ water: 10, feed: 3 });
+      const d = await manager.dict<string, DictProxy<string, number>>({ pets, supplies });
+      const inner = async (key: string): Promise<DictProxy<string, number>> => {
+        const proxy = await d.getitem(key);
+        assert.ok(proxy instanceof DictProxy, `d[${key}] is a live DictProxy`);
+        return proxy;
+      };
+      assert.equal(await supplies.getitem('water'), 10);
+      assert.equal(await (await inner('supplies')).getitem('water'), 10);
+      await (await inner('supplies')).setitem('blankets', 5);
+      assert.equal(await supplies.getitem('blankets'), 5);
+      assert.equal(await (await inner('supplies')).getitem('blankets'), 5);
+      await (await inner('supplies')).setitem('water', 7);
+      assert.equal(await supplies.getitem('water'), 7);
+      // The client's proxies go; the dict still holds what they named.
+      await pets.release();
+      await supplies.release();
+      pets = undefined;
+      supplies = undefined;
+      assert.equal(await (await inner('pets')).getitem('ferrets'), 2);
+      await (await inner('supplies')).setitem('blankets', 11);
+      assert.equal(await (await inner('supplies')).getitem('blankets'), 11);
+      const pets2 = await inner('pets');
+      const supplies2 = await inner('supplies');
+      await supplies2.setitem('water', 7);
+      assert.equal(await (await inner('supplies')).getitem('water'), 7);
+      await d.clear();
+      assert.equal(await d.len(), 0);
+      assert.equal(await supplies2.getitem('water'), 7);
+      assert.equal(await pets2.getitem('hamsters'), 4);
+      const l = await manager.list<DictProxy<string, number>>([pets2, supplies2]);
+      await (await l.getitem(0)).setitem('marmots', 1);
+      assert.equal(await pets2.getitem('marmots'), 1);
+      assert.equal(await (await l.getitem(0)).getitem('marmots'), 1);
+      await pets2.release();
+      await supplies2.release();
+      assert.equal(await (await l.getitem(0)).getitem('marmots'), 1);
+      const outer = await manager.list<unknown>([[88, 99], l]);
+      const first = await outer.getitem(0);
+      assert.ok(Array.isArray(first) && !(first instanceof ListProxy), 'a plain list stays a list');
+      const last = await outer.getitem(-1);
+      assert.ok(last instanceof ListProxy);
+      assert.equal(await ((await last.getitem(-1)) as DictProxy<string, number>).getitem('feed'), 3);
+
+      // test_list_proxy_in_list, and a blocking view's replies made live the same way.
+      const a = await manager.list(await Promise.all([0, 1, 2].map(() => manager.list([0, 1, 2]))));
+      const rows = await a.slice();
+      assert.ok(rows.every((row) => row instanceof ListProxy));
+      assert.deepEqual(await Promise.all(rows.map((row) => row.slice())), [[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+      await (await a.getitem(0)).setitem(-1, 55);
+      assert.deepEqual(await (await a.getitem(0)).slice(), [0, 1, 55]);
+      const row = a.blocking.getitem(1);
+      assert.ok(row instanceof ListProxy);
+      assert.equal(row.isBlocking, false);
+      assert.equal(row.blocking.pop(), 2);
+      assert.equal(await (await a.getitem(1)).len(), 2);
+      for (const proxy of [d, l, outer, a, last, row, ...rows]) await proxy.release();
     });
 
     it('Namespace: the case of _TestNamespace.test_namespace', async () => {

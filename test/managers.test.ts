@@ -80,7 +80,7 @@ describe('managers: Token and pickled proxies', () => {
     assert.deepEqual(dumps(again), dumps(ref));
   });
 
-  it('refuses RebuildProxy with a proxy type other than AutoProxy', () => {
+  it('refuses RebuildProxy with a callable that is none of the proxy types', () => {
     // RebuildProxy(Token, token, 'pickle', {}): a registered class, but no proxy type.
     const text = Buffer.from("cmultiprocessing.managers\nRebuildProxy\n(cmultiprocessing.managers\nToken\ncmultiprocessing.managers\nToken\n)\x81(S'Q'\nS'/p'\nS'1'\ntbS'pickle'\n}tR.", 'latin1');
     assert.throws(() => loads(text), (error: { code?: string }) => error.code === 'ERR_MP_MANAGER_PROTOCOL');

@@ -1,8 +1,9 @@
 // BaseProxy: a TypeScript handle on an object a manager serves, whose exposed methods are async calls.
 import { expected } from '../errors.js';
 import { rejected } from '../connection/options.js';
-import { isConnectionLoss, ManagerStateError } from './errors.js';
-import { ProxyRef } from './proxy-ref.js';
+import { registerPickleClass } from '../pickle/registry.js';
+import { isConnectionLoss, ManagerProtocolError, ManagerStateError } from './errors.js';
+import { ProxyRef, proxyReduction } from './proxy-ref.js';
 import type { Token } from './token.js';
 
 /** What a proxy needs from the manager client that made it. */
@@ -90,6 +91,14 @@ export class BaseProxy implements AsyncDisposable {
     return `<AutoProxy[${this.token.typeid}] object, typeid '${this.token.typeid}' at ${this.token.id}>`;
   }
 }
+
+// An AutoProxy pickled as Python writes one: RebuildProxy(AutoProxy, token, 'pickle', {'exposed': ...}).
+registerPickleClass('multiproc.managers', 'BaseProxy', BaseProxy, {
+  reduce: (proxy) => proxyReduction(proxy.token, proxy.exposed),
+  create: () => {
+    throw new ManagerProtocolError('multiproc.managers.BaseProxy is not read; proxies come as RebuildProxy(AutoProxy, ...)');
+  },
+});
 
 /** The methods of `M` with the calling thread waiting for each result: what `proxy.blocking` has. */
 export type Blocking<M extends object> = {

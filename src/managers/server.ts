@@ -16,7 +16,8 @@ import { toTuple } from '../pickle/types.js';
 import { runInCall } from './call-context.js';
 import { isConnectionLoss, ManagerStateError } from './errors.js';
 import { parseRequest, publicFunctions, pyRepr, reply, tracebackText, type Request } from './protocol.js';
-import { markServing } from './serving-here.js';
+import { watchingProxyRefs, type ProxyRef } from './proxy-ref.js';
+import { markServing, sameAddress } from './serving-here.js';
 import { exposedOf, lastRelease, placeArguments, type TypeidEntry } from './served.js';
 import { Token } from './token.js';
 
@@ -62,6 +63,9 @@ interface Served {
   methodToTypeid: ReadonlyMap<string, string>;
   refcount: number;
 }
+
+/** The references that ProxyRefs loaded by a server hold, given back when the ProxyRef is collected. */
+const heldByRefs = new FinalizationRegistry<{ server: WeakRef<ManagerServer>; id: string }>(({ server, id }) => server.deref()?.releaseHeld(id));
 
 /** A server-side failure, sent as `#TRACEBACK` with Python's exception class on the last line. */
 class Failure extends Error {
@@ -253,7 +257,31 @@ export class ManagerServer implements AsyncDisposable {
   }
 
   async #read(connection: SocketConnection): Promise<Request> {
-    return parseRequest(loads(await connection.recvBytes(), this.#loadOptions));
+    return parseRequest(this.#loads(await connection.recvBytes()));
+  }
+
+  /**
+   * A request unpickled. A proxy in it for one of this server's objects (`d['pets'] = pets` from a client)
+   * becomes a reference of its own, held as long as what was loaded (a ProxyRef, kept in a served container or
+   * not) lives: the object outlives the client's proxy while a container holds it, as in Python, and goes once
+   * nothing does (Python's server keeps such objects for ever).
+   */
+  #loads(bytes: Uint8Array): unknown {
+    return watchingProxyRefs((ref) => this.#holdFor(ref), () => loads(bytes, this.#loadOptions));
+  }
+
+  #holdFor(ref: ProxyRef): void {
+    const { id, address } = ref.token;
+    const served = this.#objects.get(id);
+    if (served === undefined || id === '0' || !sameAddress(address, this.address)) return;
+    served.refcount++;
+    heldByRefs.register(ref, { server: new WeakRef(this), id });
+  }
+
+  /** @internal A held ProxyRef was collected: its reference goes. */
+  releaseHeld(id: string): void {
+    if (this.closed || !this.#objects.has(id)) return;
+    this.#decref(id);
   }
 
   async #send(connection: SocketConnection, kind: Parameters<typeof reply>[0], payload: unknown): Promise<void> {
@@ -426,7 +454,7 @@ export class ManagerServer implements AsyncDisposable {
   async #call(bytes: Uint8Array, signal: AbortSignal): Promise<[Parameters<typeof reply>[0], unknown]> {
     let request: Request;
     try {
-      request = parseRequest(loads(bytes, this.#loadOptions));
+      request = parseRequest(this.#loads(bytes));
     } catch (error) {
       return ['#ERROR', error instanceof PythonError ? error : unreadable(error)];
     }

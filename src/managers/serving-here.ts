@@ -15,3 +15,9 @@ export function markServing(address: Address, serving: boolean): void {
   if (serving) addresses.add(keyOf(address));
   else addresses.delete(keyOf(address));
 }
+
+/** Whether two addresses name the same server (a loaded Token's address is a tuple of host and port). */
+export function sameAddress(a: unknown, b: Address): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return Array.isArray(a) && a.length === 2 && a[0] === b[0] && Number(a[1]) === b[1];
+}

@@ -4,7 +4,9 @@ import { BaseManager, type ManagerOptions } from './manager.js';
 import { ManagedQueue } from './managed-queue.js';
 import { BaseProxy } from './proxy.js';
 import type { Token } from './token.js';
+import { proxyRefsLoaded } from './proxy-ref.js';
 import { HelperOwner, pinnedTypeids } from './sync/helper-owner.js';
+import { adoptProxies } from './sync/live-proxies.js';
 import {
   AcquirerProxy,
   ArrayProxy,
@@ -126,16 +128,18 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
 
   /** @internal */
   override callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
-    const result = this.#blocking(token.address).callMethodSync(token, method, args, kwds);
-    // A proxy the reply made (a dict's iterator) calls through this manager like the others.
-    return result instanceof SyncProxy ? proxyFor(this, result.token, result.exposed) : result;
+    // A proxy the reply holds (a pool's AsyncResult, a dict's nested dict) calls through this manager like the others.
+    return this.#blocking(token.address).callMethodSync(token, method, args, kwds, this);
   }
 
   /** @internal An RLock's or a Condition's proxy calls on a connection of its own, through the helper (its blocking view's too). */
   override async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
-    if (pinnedTypeids.has(token.typeid)) return this.#blocking(token.address).callMethod(token, method, args, kwds);
+    if (pinnedTypeids.has(token.typeid)) return this.#blocking(token.address).callMethod(token, method, args, kwds, this);
+    const before = proxyRefsLoaded();
     const result = await super.callMethod(token, method, args, kwds);
-    return result instanceof BaseProxy && !(result instanceof SyncProxy) ? proxyFor(this, result.token, result.exposed) : result;
+    const value = result instanceof BaseProxy && !(result instanceof SyncProxy) ? proxyFor(this, result.token, result.exposed) : result;
+    // Proxies inside the value (RebuildProxy, as a dict holding dicts sends them) become live ones, as in Python.
+    return proxyRefsLoaded() === before ? value : adoptProxies(value, this);
   }
 
   /** @internal */

@@ -13,6 +13,8 @@ import { ManagerStateError } from '../errors.js';
 import { servingHere } from '../serving-here.js';
 import { Token, addressFromWire } from '../token.js';
 import type { HelperAsk } from './helper-protocol.js';
+import { proxyRefsLoaded } from '../proxy-ref.js';
+import { adoptProxies, adoptProxiesSync } from './live-proxies.js';
 import { proxyClasses, proxyFor, SyncProxy, type SyncProxyOwner } from './proxies.js';
 import { unwrapReply } from '../reply.js';
 
@@ -80,25 +82,39 @@ export class HelperOwner implements SyncProxyOwner {
     return this.#ask('call', token.address, bytes, pin === undefined ? {} : { pin });
   }
 
-  #unwrap(bytes: unknown, address: Address): unknown {
-    return this.#unwrapLoaded(loads(bytes as Uint8Array, this.#options.loadOptions), address);
+  #unwrap(bytes: unknown, address: Address, owner: SyncProxyOwner = this): unknown {
+    return this.#unwrapLoaded(loads(bytes as Uint8Array, this.#options.loadOptions), address, owner);
   }
 
-  #unwrapLoaded(value: unknown, address: Address): unknown {
-    return unwrapReply(value, address, (token, exposed) => proxyFor(this, token, exposed));
+  #unwrapLoaded(value: unknown, address: Address, owner: SyncProxyOwner = this): unknown {
+    return unwrapReply(value, address, (token, exposed) => proxyFor(owner, token, exposed));
   }
 
-  callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
-    if (!pinnedTypeids.has(token.typeid)) return this.#unwrapLoaded(this.#channel.call(token.address, token.id, method, args, kwds), token.address);
-    // The server would need this very thread to answer: the call would wait for ever.
-    if (servingHere(token.address)) throw new ManagerStateError('ERR_MP_MANAGER_STATE', `a blocking call to the manager server this thread runs (at ${String(token.address)}) would wait for ever; await the async method instead`);
+  /**
+   * A method call, this thread waiting for the reply; proxies in it are `owner`'s (a SyncManager makes them its
+   * own), each with its reference taken before the call returns.
+   */
+  callMethodSync(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>, owner: SyncProxyOwner = this): unknown {
+    const before = proxyRefsLoaded();
+    let value: unknown;
+    if (!pinnedTypeids.has(token.typeid)) {
+      value = this.#unwrapLoaded(this.#channel.call(token.address, token.id, method, args, kwds), token.address, owner);
+    } else {
+      // The server would need this very thread to answer: the call would wait for ever.
+      if (servingHere(token.address)) throw new ManagerStateError('ERR_MP_MANAGER_STATE', `a blocking call to the manager server this thread runs (at ${String(token.address)}) would wait for ever; await the async method instead`);
+      const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
+      value = this.#unwrap(helperThread().callSync(this.#call(token, bytes)), token.address, owner);
+    }
+    if (proxyRefsLoaded() === before) return value;
+    return adoptProxiesSync(value, owner, (t) => this.#unwrapLoaded(this.#channel.request(t.address, 'incref', [t.id]), t.address));
+  }
+
+  async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>, owner: SyncProxyOwner = this): Promise<unknown> {
     const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
-    return this.#unwrap(helperThread().callSync(this.#call(token, bytes)), token.address);
-  }
-
-  async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
-    const bytes = dumps(request(token.id, method, args, kwds), this.#options.dumpOptions);
-    return this.#unwrap(await helperThread().call(this.#call(token, bytes)), token.address);
+    const reply = await helperThread().call(this.#call(token, bytes));
+    const before = proxyRefsLoaded();
+    const value = this.#unwrap(reply, token.address, owner);
+    return proxyRefsLoaded() === before ? value : adoptProxies(value, owner);
   }
 
   /** A one-shot request (`incref`, `decref`, `create`...). */

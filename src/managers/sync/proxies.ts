@@ -1,8 +1,10 @@
 // The proxy classes of SyncManager's typeids, with Python's method names, each usable asynchronously or blocking.
 import { expected } from '../../errors.js';
 import { PythonError } from '../../pickle/python-error.js';
-import { isConnectionLoss, ManagerStateError } from '../errors.js';
+import { registerPickleClass } from '../../pickle/registry.js';
+import { isConnectionLoss, ManagerProtocolError, ManagerStateError } from '../errors.js';
 import { BaseProxy, autoProxy, type ProxyOwner } from '../proxy.js';
+import { proxyReduction } from '../proxy-ref.js';
 import type { AnyFunction, TaskRef } from '../../pool/task-ref.js';
 import { Token } from '../token.js';
 import { Slice } from './python-values.js';
@@ -672,6 +674,44 @@ export const proxyClasses: ReadonlyMap<string, ProxyClass> = new Map<string, Pro
   ['Pool', PoolProxy],
   ['AsyncResult', AsyncResultProxy],
 ]);
+
+/** The proxy type Python's SyncManager gives each typeid (AutoProxy for the others). */
+const pythonProxyTypes = new Map<string, string>([
+  ['Event', 'EventProxy'],
+  ['Lock', 'AcquirerProxy'],
+  ['RLock', 'AcquirerProxy'],
+  ['Semaphore', 'AcquirerProxy'],
+  ['BoundedSemaphore', 'AcquirerProxy'],
+  ['Condition', 'ConditionProxy'],
+  ['Barrier', 'BarrierProxy'],
+  ['list', 'ListProxy'],
+  ['dict', 'DictProxy'],
+  ['Value', 'ValueProxy'],
+  ['Array', 'ArrayProxy'],
+  ['Namespace', 'NamespaceProxy'],
+  ['Iterator', 'IteratorProxy'],
+  ['Pool', 'PoolProxy'],
+]);
+
+/**
+ * A proxy pickled as Python's `BaseProxy.__reduce__` writes it (`RebuildProxy(DictProxy, token, 'pickle', {})`, or
+ * AutoProxy with the exposed names), so a proxy can be an argument (`d.set('pets', pets)`): the server keeps the
+ * object alive while it holds it, and a Python process loads it as that proxy.
+ */
+export function reduceProxy(proxy: BaseProxy): ReturnType<typeof proxyReduction> {
+  const proxytype = pythonProxyTypes.get(proxy.token.typeid) ?? 'AutoProxy';
+  return proxyReduction(proxy.token, proxytype === 'AutoProxy' ? proxy.exposed : undefined, 'pickle', proxytype);
+}
+
+for (const Cls of new Set([SyncProxy, ...proxyClasses.values()])) {
+  registerPickleClass('multiproc.managers', Cls.name, Cls, {
+    reduce: reduceProxy,
+    // Only written: a proxy comes back as RebuildProxy.
+    create: () => {
+      throw new ManagerProtocolError(`multiproc.managers.${Cls.name} is not read; proxies come as RebuildProxy(...)`);
+    },
+  });
+}
 
 /** The proxy for a token: its typeid's class, or an AutoProxy for typeids SyncManager does not define. */
 export function proxyFor(owner: SyncProxyOwner, token: Token, exposed: readonly string[]): BaseProxy {

@@ -1,6 +1,8 @@
-// A spin before the event loop sleeps: while held, each time libuv is about to block for I/O, this thread first
-// tries the loop's epoll descriptor for a short while (yielding the CPU between tries), so that a reply arriving
-// within microseconds is taken without the cost of waking an idle CPU.
+// A spin before the event loop sleeps: while held, and for a short window after the last sign of traffic (a hold,
+// or a touch), each time libuv is about to block for I/O this thread first tries the loop's epoll descriptor for a
+// moment (yielding the CPU between tries), so that a reply arriving within microseconds is taken without the cost
+// of waking an idle CPU. Past the window the loop sleeps at once: a call left waiting for minutes, or a server with
+// idle clients, costs nothing however often the loop wakes for other work.
 #include "common.h"
 
 #include <uv.h>
@@ -17,9 +19,14 @@ struct LoopSpin {
   uv_prepare_t prepare;
   int holders = 0;
   int64_t spinNs = 0;
+  // When traffic was last seen (a hold or a touch), CLOCK_MONOTONIC nanoseconds.
+  int64_t touchedNs = 0;
 };
 
 namespace {
+
+// How long after the last hold or touch the loop still spins: a reply, or the next request, comes well within it.
+constexpr int64_t kWindowNs = 20 * 1000000;
 
 #if defined(__linux__)
 int64_t NowNs() {
@@ -33,12 +40,14 @@ int64_t NowNs() {
 void OnPrepare(uv_prepare_t* handle) {
   auto* spin = static_cast<LoopSpin*>(handle->data);
   if (spin->holders <= 0 || spin->spinNs <= 0) return;
+  const int64_t now = NowNs();
+  if (now - spin->touchedNs > kWindowNs) return;
   int timeoutMs = uv_backend_timeout(handle->loop);
   if (timeoutMs == 0) return;
   int64_t budget = spin->spinNs;
   if (timeoutMs > 0 && static_cast<int64_t>(timeoutMs) * 1000000 < budget) budget = static_cast<int64_t>(timeoutMs) * 1000000;
   pollfd p{uv_backend_fd(handle->loop), POLLIN, 0};
-  const int64_t deadline = NowNs() + budget;
+  const int64_t deadline = now + budget;
   for (;;) {
     if (poll(&p, 1, 0) != 0) return;
     if (NowNs() >= deadline) return;
@@ -85,12 +94,22 @@ napi_value Hold(napi_env env, napi_callback_info info) {
     return nullptr;
   }
 #if defined(__linux__)
+  spin->touchedNs = NowNs();
   if (spin->holders++ == 0) {
     spin->spinNs = spinNs;
     uv_prepare_start(&spin->prepare, OnPrepare);
   } else if (spinNs > spin->spinNs) {
     spin->spinNs = spinNs;
   }
+#endif
+  return nullptr;
+}
+
+// loopSpinTouch(): traffic now (a request served, a message sent): the window starts again.
+napi_value Touch(napi_env env, napi_callback_info info) {
+#if defined(__linux__)
+  EnvData* data = GetEnvData(env);
+  if (data != nullptr && data->loopSpin != nullptr) data->loopSpin->touchedNs = NowNs();
 #endif
   return nullptr;
 }
@@ -109,9 +128,11 @@ napi_value Release(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void RegisterLoopSpin(napi_env env, napi_value exports) {
-  napi_value hold, release;
+  napi_value hold, touch, release;
   napi_create_function(env, "loopSpinHold", NAPI_AUTO_LENGTH, Hold, nullptr, &hold);
   napi_set_named_property(env, exports, "loopSpinHold", hold);
+  napi_create_function(env, "loopSpinTouch", NAPI_AUTO_LENGTH, Touch, nullptr, &touch);
+  napi_set_named_property(env, exports, "loopSpinTouch", touch);
   napi_create_function(env, "loopSpinRelease", NAPI_AUTO_LENGTH, Release, nullptr, &release);
   napi_set_named_property(env, exports, "loopSpinRelease", release);
 }

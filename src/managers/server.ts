@@ -6,7 +6,7 @@ import type { SocketConnection } from '../connection/connection.js';
 import { AuthenticationError } from '../connection/errors.js';
 import { Listener } from '../connection/listener.js';
 import { spinNsOf, type BlockingOptions } from '../connection/options.js';
-import { holdLoopSpin } from '../native/loop-spin.js';
+import { holdLoopSpin, touchLoopSpin } from '../native/loop-spin.js';
 import type { ChallengeDigest } from '../connection/auth.js';
 import { MultiprocError } from '../errors.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
@@ -445,6 +445,8 @@ export class ManagerServer implements AsyncDisposable {
         const [kind, payload] = await this.#call(bytes, gone.signal);
         if (gone.signal.aborted) return;
         await this.#send(connection, kind, payload);
+        // The client's next request comes soon after a reply: the loop spins for it a while.
+        touchLoopSpin();
       }
     } finally {
       this.#stopping.signal.removeEventListener('abort', onStop);

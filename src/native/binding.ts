@@ -72,6 +72,7 @@ export interface NativeBinding {
   blockingPoll?(this: void, fd: number, timeoutMs: number): boolean;
   blockingClose?(this: void, fd: number): void;
   loopSpinHold?(this: void, spinNs: number): void;
+  loopSpinTouch?(this: void): void;
   loopSpinRelease?(this: void): void;
 }
 

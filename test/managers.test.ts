@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import {
   BaseManager,
+  BaseProxy,
   Client,
   dumps,
   loads,
@@ -13,6 +14,7 @@ import {
   PythonError,
   Token,
   tuple,
+  type AutoProxy,
   type QueueProxy,
 } from '../src/index.js';
 import { rejectsWithCode } from './helpers/codes.js';
@@ -128,6 +130,36 @@ describe('managers: a TypeScript server and client', () => {
     await child.release();
     await parent.release();
     assert.equal(await manager.numberOfObjects(), 0);
+    await manager.shutdown();
+    await done;
+  });
+
+  it("gives each registered typeid a typed method (Python's create_method) and makes its proxytype's proxies", async (t) => {
+    class ChildProxy extends BaseProxy {
+      count(value: number): Promise<number> {
+        return this.callMethod('count', [value]) as Promise<number>;
+      }
+    }
+    const { manager: plain, done } = await serving(t);
+    const manager = plain
+      .register<'get_task_queue', AutoProxy<QueueProxy<string>>>('get_task_queue')
+      .register('Parent')
+      .register('Child', { proxytype: ChildProxy })
+      .register('Queue', { createMethod: false })
+      .register('connect');
+    const q = await manager.get_task_queue();
+    await q.put('typed');
+    assert.equal(await q.get(), 'typed');
+    assert.equal(Object.hasOwn(manager, 'Queue'), false, 'createMethod: false makes no method');
+    // A name the manager has is its own method still.
+    assert.equal(await manager.connect(), manager);
+    const parent = await manager.Parent();
+    const child = await parent.callMethod('get_child');
+    assert.ok(child instanceof ChildProxy, 'a #PROXY reply is made with its typeid\'s proxytype');
+    assert.equal(await child.count(1), 2);
+    assert.throws(() => manager.register('Bad', { proxytype: class NotAProxy {} as never }), TypeError);
+    assert.throws(() => manager.register('Bad', { createMethod: 'yes' as never }), TypeError);
+    for (const proxy of [q, parent, child]) await proxy.release();
     await manager.shutdown();
     await done;
   });

@@ -11,9 +11,9 @@ import { BlockingChannel } from './blocking-channel.js';
 import { isConnectionLoss, ManagerProtocolError, ManagerStateError } from './errors.js';
 import { request } from './protocol.js';
 import { unwrapReply } from './reply.js';
-import { autoProxy, type AutoProxy, type ProxyOwner } from './proxy.js';
+import { autoProxy, type AutoProxy, type BaseProxy, type ProxyOwner } from './proxy.js';
 import type { ProxyRef } from './proxy-ref.js';
-import { checkTypeid, resolveTypeid, type TypeidEntry, type TypeidOptions } from './served.js';
+import { checkTypeid, resolveTypeid, type ProxyType, type TypeidEntry, type TypeidOptions } from './served.js';
 import { ManagerServer, type ServerExtension } from './server.js';
 import { describeTypeids, startServerChild, type StartedServer, type StartOptions } from './start-child.js';
 import { Token } from './token.js';
@@ -60,6 +60,8 @@ const maxOpening = 4;
  */
 export class BaseManager implements ProxyOwner, AsyncDisposable {
   readonly #registry = new Map<string, TypeidEntry>();
+  /** The client's proxy class of each typeid registered with one. */
+  readonly #proxytypes = new Map<string, ProxyType>();
   readonly #options: ManagerOptions;
   readonly #idle: SocketConnection[] = [];
   #opening = 0;
@@ -86,11 +88,21 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     return this.#address;
   }
 
-  /** Registers a typeid: what the server makes for `create(typeid)` and which of its methods clients may call. */
-  register(typeid: string, options: TypeidOptions = {}): this {
+  /**
+   * Registers a typeid: what the server makes for `create(typeid)`, which of its methods clients may call, the
+   * client's proxy class, and (as Python's `create_method`) a method named after the typeid that creates one:
+   * `manager.register<'get_task_queue', AutoProxy<QueueProxy<number>>>('get_task_queue')`, then
+   * `await manager.get_task_queue()` is typed.
+   */
+  register<K extends string, P extends object = AutoProxy>(typeid: K, options: TypeidOptions = {}): this & { [key in K]: (...args: unknown[]) => Promise<P> } {
     checkTypeid(typeid);
     this.#registry.set(typeid, resolveTypeid(options));
-    return this;
+    if (options.proxytype === undefined) this.#proxytypes.delete(typeid);
+    else this.#proxytypes.set(typeid, options.proxytype);
+    if (options.createMethod !== false && !(typeid in this)) {
+      Object.defineProperty(this, typeid, { value: (...args: unknown[]) => this.create(typeid, ...args), configurable: true });
+    }
+    return this as this & { [key in K]: (...args: unknown[]) => Promise<P> };
   }
 
   /** A server listening at `address` for the registered typeids (Python's `get_server()`); `serveForever()` runs it. */
@@ -170,7 +182,13 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   /** `create(typeid, *args)` on the server: a proxy holding the creation reference. */
   async create<M extends object = Record<string, (...args: never[]) => Promise<unknown>>>(typeid: string, ...args: unknown[]): Promise<AutoProxy<M>> {
     const [token, exposed] = await this.createToken(typeid, args);
-    return autoProxy<M>(this, token, exposed);
+    return this.#proxy(token, exposed) as AutoProxy<M>;
+  }
+
+  /** The proxy for a token: its typeid's registered proxytype, or an AutoProxy. */
+  #proxy(token: Token, exposed: readonly string[]): BaseProxy {
+    const Cls = this.#proxytypes.get(token.typeid);
+    return Cls === undefined ? autoProxy(this, token, exposed) : new Cls(this, token, exposed);
   }
 
   /** `create(typeid, *args, **kwds)`: the new object's Token and exposed names, for a manager that makes its own proxy types. */
@@ -332,6 +350,6 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
 
   /** A reply's value, or the error it carries. A `#PROXY` becomes a proxy at the address of the call that got it. */
   #unwrap(value: unknown, address: Address): unknown {
-    return unwrapReply(value, address, (token, exposed) => autoProxy(this, token, exposed));
+    return unwrapReply(value, address, (token, exposed) => this.#proxy(token, exposed));
   }
 }

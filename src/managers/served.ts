@@ -1,6 +1,8 @@
 // What a manager serves: the registry entry of a typeid, the exposed names of an object, and how a call's arguments reach its method.
 import { expected } from '../errors.js';
 import { PythonError } from '../pickle/python-error.js';
+import { BaseProxy, type ProxyOwner } from './proxy.js';
+import type { Token } from './token.js';
 
 /**
  * A static property of a served class (or a property of a served object) mapping method names to their parameter
@@ -39,7 +41,21 @@ export interface TypeidOptions {
   exposed?: readonly string[];
   /** Methods whose result stays on the server as an object of another typeid, sent back as a `#PROXY`. */
   methodToTypeid?: Readonly<Record<string, string>>;
+  /**
+   * The client's proxy class for this typeid (Python's `proxytype`): made as `new proxytype(manager, token,
+   * exposed)` by `create`, the typeid's method and `#PROXY` replies. @default an AutoProxy
+   */
+  proxytype?: ProxyType;
+  /**
+   * Whether the manager gets a method named after the typeid (Python's `create_method`): `manager.get_task_queue()`
+   * is `manager.create('get_task_queue')`. A name the manager already has (a method of its class) is left alone.
+   * @default true
+   */
+  createMethod?: boolean;
 }
+
+/** A proxy class a typeid may name: Python's `proxytype`. */
+export type ProxyType = new (owner: ProxyOwner, token: Token, exposed: readonly string[]) => BaseProxy;
 
 export interface TypeidEntry {
   readonly callable: ((...args: unknown[]) => unknown) | undefined;
@@ -53,8 +69,12 @@ export function checkTypeid(typeid: unknown): asserts typeid is string {
 
 export function resolveTypeid(options: TypeidOptions): TypeidEntry {
   if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
-  const { callable, exposed, methodToTypeid = {} } = options;
+  const { callable, exposed, methodToTypeid = {}, proxytype, createMethod } = options;
   if (callable !== undefined && typeof callable !== 'function') throw new TypeError(expected('callable', 'a function', callable));
+  if (proxytype !== undefined && (typeof proxytype !== 'function' || !(proxytype.prototype instanceof BaseProxy || proxytype === BaseProxy))) {
+    throw new TypeError(expected('proxytype', 'a class extending BaseProxy', proxytype));
+  }
+  if (createMethod !== undefined && typeof createMethod !== 'boolean') throw new TypeError(expected('createMethod', 'a boolean', createMethod));
   if (exposed !== undefined && (!Array.isArray(exposed) || !exposed.every((name) => typeof name === 'string'))) {
     throw new TypeError(expected('exposed', 'an array of method names', exposed));
   }

@@ -81,8 +81,8 @@ export const syncTypeids: Readonly<Record<string, TypeidOptions>> = {
     exposed: ['apply', 'apply_async', 'close', 'imap', 'imap_unordered', 'join', 'map', 'map_async', 'starmap', 'starmap_async', 'terminate'],
     methodToTypeid: { apply_async: 'AsyncResult', map_async: 'AsyncResult', starmap_async: 'AsyncResult', imap: 'Iterator', imap_unordered: 'Iterator' },
   },
-  Iterator: { exposed: ['__next__', 'send', 'throw', 'close'] },
-  AsyncResult: { exposed: ['get', 'ready', 'successful', 'wait'] },
+  Iterator: { exposed: ['__next__', 'send', 'throw', 'close'], createMethod: false },
+  AsyncResult: { exposed: ['get', 'ready', 'successful', 'wait'], createMethod: false },
 };
 
 type ProxyClass<P> = new (owner: SyncProxyOwner, token: Token, exposed: readonly string[]) => P;

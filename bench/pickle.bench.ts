@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dumps, loads, PickleRegistry, tuple, type Tuple } from '../src/pickle/index.js';
+import { dumps, loads, tuple } from '../src/pickle/index.js';
+import { Token } from '../src/managers/token.js';
 import type { BenchContext, BenchSection } from './lib/context.js';
 import { format, median, ratioPerRound, summarize } from './lib/stats.js';
 
@@ -10,27 +11,10 @@ const exec = promisify(execFile);
 const pythonScript = fileURLToPath(new URL('../../bench/pickle_python.py', import.meta.url));
 const python = process.env['MULTIPROC_PYTHON'] ?? 'python3';
 
-class Token {
-  constructor(
-    public typeid: string,
-    public address: unknown,
-    public id: string,
-  ) {}
-}
-
-const registry = new PickleRegistry();
-registry.registerClass('multiprocessing.managers', 'Token', Token, {
-  create: () => new Token('', null, ''),
-  getState: (t) => tuple(t.typeid, t.address, t.id),
-  setState: (t, state) => {
-    const [typeid, address, id] = state as Tuple<string>;
-    Object.assign(t, { typeid, address, id });
-  },
-});
-
+// The manager's own Token (registered on the default registry, as the managers load and dump it).
 /** The same values bench/pickle_python.py builds. */
 function payloads(size: number): Map<string, unknown> {
-  const token = new Token('Queue', tuple('127.0.0.1', 5000), '7f698f009c90');
+  const token = new Token('Queue', ['127.0.0.1', 5000], '7f698f009c90');
   const message = tuple(
     '7f698f009c90',
     'put',
@@ -104,10 +88,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     if (round % 2 === 1) await measurePython();
     for (const name of names) {
       const value = values.get(name);
-      const data = dumps(value, { registry });
+      const data = dumps(value);
       ts.get(name)!.push({
-        dumps_ns: perCallNs(() => dumps(value, { registry }), budget),
-        loads_ns: perCallNs(() => loads(data, { registry }), budget),
+        dumps_ns: perCallNs(() => dumps(value), budget),
+        loads_ns: perCallNs(() => loads(data), budget),
         bytes: data.length,
         hex: Buffer.from(data).toString('hex'),
       });

@@ -71,6 +71,30 @@ describe('pickle: the common types', () => {
     assert.equal(back[0], back);
   });
 
+  it("gives plain arrays from a tuple's map, filter, slice, concat, flat, flatMap and splice: they pickle as lists", () => {
+    const t = tuple(1, 2, 3);
+    const made: Record<string, unknown[]> = {
+      map: t.map((x, i, whole) => x * 10 + i + (whole === t ? 0 : 100)),
+      filter: t.filter((x, _i, whole) => x > 1 && whole === t),
+      slice: t.slice(1),
+      concat: t.concat([4], 5),
+      flat: tuple([1], [2, [3]]).flat(),
+      flatMap: t.flatMap((x) => [x, x]),
+      splice: tuple(1, 2, 3).splice(0, 2),
+    };
+    assert.deepEqual(made, { map: [10, 21, 32], filter: [2, 3], slice: [2, 3], concat: [1, 2, 3, 4, 5], flat: [1, 2, [3]], flatMap: [1, 1, 2, 2, 3, 3], splice: [1, 2] });
+    for (const [name, value] of Object.entries(made)) {
+      assert.equal(Object.getPrototypeOf(value), Array.prototype, `${name} gives a plain array`);
+      assert.ok(!(loads(dumps(value)) instanceof Tuple), `${name}'s result pickles as a list`);
+    }
+    const spliced = tuple(1, 2, 3);
+    spliced.splice(1, 1, 9, 8);
+    assert.ok(spliced instanceof Tuple);
+    assert.deepEqual([...spliced], [1, 9, 8, 3]);
+    assert.deepEqual(Array.from(Tuple.of(4, 5)), [4, 5]);
+    assert.ok(Tuple.from([1]) instanceof Tuple);
+  });
+
   it('maps complex, Decimal, datetime values and whole floats both ways', () => {
     const values = [
       new Complex(1, -2.5),

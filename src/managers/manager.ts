@@ -41,8 +41,9 @@ export interface ManagerOptions {
   maxMessageSize?: number;
   /**
    * Microseconds to keep looking for a message (yielding the CPU) before sleeping until it comes: on the
-   * server, for the next request while a client is connected; on a client, for the reply of a call in
-   * flight (async calls spin the event loop before it sleeps, blocking calls the socket). A message that
+   * server, for the next request while a client is connected (within 20 ms of the last reply); on a client,
+   * for the reply of a call in flight (async calls spin the event loop before it sleeps, within 20 ms of the
+   * call, blocking calls the socket). A message that
    * comes that soon is taken without waking an idle CPU, most of a loopback round trip. `0` never spins.
    * @default 50
    */

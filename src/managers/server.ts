@@ -41,9 +41,9 @@ export interface ManagerServerOptions extends BlockingOptions {
   /** Public functions beyond Python's `Server.public`, and what to do at shutdown (SharedMemoryServer's). */
   extension?: ServerExtension;
   /**
-   * While a client is connected, microseconds the event loop keeps looking for the next request (yielding the
-   * CPU) before it sleeps: a request that comes that soon is served without waking an idle CPU, most of a
-   * loopback round trip. Each sleep costs this much CPU once; `0` never spins.
+   * While a client is connected, and within 20 ms of the last reply, microseconds the event loop keeps looking
+   * for the next request (yielding the CPU) before it sleeps: a request that comes that soon is served without
+   * waking an idle CPU, most of a loopback round trip. Each sleep costs this much CPU once; `0` never spins.
    * @default 50
    */
   spin?: number;

@@ -8,7 +8,7 @@ import { loads } from '../pickle/reader.js';
 import { dumps } from '../pickle/writer.js';
 import { ManagerProtocolError, ManagerStateError } from './errors.js';
 import { parseReply, request } from './protocol.js';
-import { servingHere } from './serving-here.js';
+import { addressKey, servingHere } from './serving-here.js';
 
 export interface BlockingChannelOptions {
   authkey: Uint8Array;
@@ -44,7 +44,7 @@ export class BlockingChannel {
   call(address: Address, ident: string, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): unknown {
     this.#assertUsable(address);
     const bytes = dumps(request(ident, method, args, kwds), this.#options.dumpOptions);
-    const key = JSON.stringify(address);
+    const key = addressKey(address);
     const connection = this.#connections.get(key) ?? this.#channel(address, key);
     try {
       connection.sendBytes(bytes);

@@ -349,8 +349,13 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     }
   }
 
+  /** The proxy a `#PROXY` reply becomes: its typeid's proxytype, or an AutoProxy (a SyncManager gives its own classes). */
+  protected replyProxy(token: Token, exposed: readonly string[]): BaseProxy {
+    return this.#proxy(token, exposed);
+  }
+
   /** A reply's value, or the error it carries. A `#PROXY` becomes a proxy at the address of the call that got it. */
   #unwrap(value: unknown, address: Address): unknown {
-    return unwrapReply(value, address, (token, exposed) => this.#proxy(token, exposed));
+    return unwrapReply(value, address, (token, exposed) => this.replyProxy(token, exposed));
   }
 }

@@ -267,16 +267,17 @@ export class ManagerServer implements AsyncDisposable {
    * nothing does (Python's server keeps such objects for ever).
    */
   #loads(bytes: Uint8Array): unknown {
-    return watchingProxyRefs((ref) => this.#holdFor(ref), () => loads(bytes, this.#loadOptions));
+    return watchingProxyRefs(this.#holdFor, () => loads(bytes, this.#loadOptions));
   }
 
-  #holdFor(ref: ProxyRef): void {
+  /** Made once, not per request. */
+  readonly #holdFor = (ref: ProxyRef): void => {
     const { id, address } = ref.token;
     const served = this.#objects.get(id);
     if (served === undefined || id === '0' || !sameAddress(address, this.address)) return;
     served.refcount++;
     heldByRefs.register(ref, { server: new WeakRef(this), id });
-  }
+  };
 
   /** @internal A held ProxyRef was collected: its reference goes. */
   releaseHeld(id: string): void {

@@ -3,17 +3,18 @@ import type { Address } from '../connection/address.js';
 
 const addresses = new Set<string>();
 
-function keyOf(address: Address): string {
+/** An address as a map key: the path, or `host:port`. */
+export function addressKey(address: Address): string {
   return typeof address === 'string' ? address : `${address[0]}:${address[1]}`;
 }
 
 export function servingHere(address: Address): boolean {
-  return addresses.has(keyOf(address));
+  return addresses.has(addressKey(address));
 }
 
 export function markServing(address: Address, serving: boolean): void {
-  if (serving) addresses.add(keyOf(address));
-  else addresses.delete(keyOf(address));
+  if (serving) addresses.add(addressKey(address));
+  else addresses.delete(addressKey(address));
 }
 
 /** Whether two addresses name the same server (a loaded Token's address is a tuple of host and port). */

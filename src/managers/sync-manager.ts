@@ -2,7 +2,7 @@
 import type { Address } from './../connection/address.js';
 import { BaseManager, type ManagerOptions } from './manager.js';
 import { ManagedQueue } from './managed-queue.js';
-import { BaseProxy } from './proxy.js';
+import type { BaseProxy } from './proxy.js';
 import type { Token } from './token.js';
 import { proxyRefsLoaded } from './proxy-ref.js';
 import { HelperOwner, pinnedTypeids } from './sync/helper-owner.js';
@@ -18,8 +18,8 @@ import {
   ListProxy,
   PoolProxy,
   NamespaceProxy,
+  proxyClasses,
   proxyFor,
-  SyncProxy,
   ValueProxy,
   type SyncProxyOwner,
 } from './sync/proxies.js';
@@ -136,10 +136,14 @@ export class SyncManager extends BaseManager implements SyncProxyOwner {
   override async callMethod(token: Token, method: string, args: readonly unknown[], kwds: ReadonlyMap<unknown, unknown>): Promise<unknown> {
     if (pinnedTypeids.has(token.typeid)) return this.#blocking(token.address).callMethod(token, method, args, kwds, this);
     const before = proxyRefsLoaded();
-    const result = await super.callMethod(token, method, args, kwds);
-    const value = result instanceof BaseProxy && !(result instanceof SyncProxy) ? proxyFor(this, result.token, result.exposed) : result;
+    const value = await super.callMethod(token, method, args, kwds);
     // Proxies inside the value (RebuildProxy, as a dict holding dicts sends them) become live ones, as in Python.
     return proxyRefsLoaded() === before ? value : adoptProxies(value, this);
+  }
+
+  /** @internal A `#PROXY` reply (a pool's AsyncResult, a dict's iterator) is SyncManager's proxy class for its typeid. */
+  protected override replyProxy(token: Token, exposed: readonly string[]): BaseProxy {
+    return proxyClasses.has(token.typeid) ? proxyFor(this, token, exposed) : super.replyProxy(token, exposed);
   }
 
   /** @internal */

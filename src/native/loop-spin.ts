@@ -2,7 +2,26 @@
 import { native } from './binding.js';
 
 const noop = (): void => undefined;
-let touch: () => void = noop;
+
+interface SpinCalls {
+  hold: (spinNs: number) => void;
+  touch: () => void;
+  release: () => void;
+}
+
+/** The addon's calls, looked up once; `null` without the addon or off Linux. */
+let calls: SpinCalls | null | undefined;
+
+function spinCalls(): SpinCalls | null {
+  if (calls !== undefined) return calls;
+  try {
+    const { loopSpinHold, loopSpinTouch, loopSpinRelease } = native();
+    calls = loopSpinHold === undefined || loopSpinTouch === undefined || loopSpinRelease === undefined ? null : { hold: loopSpinHold, touch: loopSpinTouch, release: loopSpinRelease };
+  } catch {
+    calls = null;
+  }
+  return calls;
+}
 
 /**
  * While the returned release is not called, each time this thread's event loop is about to sleep it first tries
@@ -12,26 +31,19 @@ let touch: () => void = noop;
  * the addon (or off Linux) nothing spins and the release does nothing.
  */
 export function holdLoopSpin(spinNs: number): () => void {
-  if (spinNs <= 0) return noop;
-  let addon;
-  try {
-    addon = native();
-  } catch {
-    return noop;
-  }
-  const { loopSpinHold, loopSpinTouch, loopSpinRelease } = addon;
-  if (loopSpinHold === undefined || loopSpinRelease === undefined || loopSpinTouch === undefined) return noop;
-  touch = loopSpinTouch;
-  loopSpinHold(spinNs);
+  const addon = spinNs > 0 ? spinCalls() : null;
+  if (addon === null) return noop;
+  addon.hold(spinNs);
   let held = true;
   return () => {
     if (!held) return;
     held = false;
-    loopSpinRelease();
+    addon.release();
   };
 }
 
 /** Traffic now (a request served): a held spin's 20 ms window starts again. */
 export function touchLoopSpin(): void {
-  touch();
+  // Nothing to touch before the first hold (the addon keeps no spin yet).
+  if (calls) calls.touch();
 }

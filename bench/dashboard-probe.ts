@@ -1,8 +1,11 @@
-// One dashboard measurement in a fresh process: MODE SECONDS -> one JSON line with the pool's items per second
-// over back-to-back B1 maps (200,000 items of `x + 1`, automatic chunks), the updates the page got per second, and
-// the CPU (in cores) of this process (the pool's thread and its workers) and of the client's process tree.
+// One dashboard measurement in a fresh process: MODE SECONDS [WORKLOAD [WARM]] -> one JSON line with the pool's items per
+// second over back-to-back maps, the updates the page got per second, and the CPU (in cores) of this process (the
+// pool's thread and its workers) and of the client's process tree.
 // MODE: `off` (no dashboard), `sse` (a dashboard and an SSE client in another process counting its events),
 // `browser` (a dashboard open in headless Chromium, counting the updates the page drew).
+// WORKLOAD: `b1` (B1's maps: 200,000 items of `x + 1`, automatic chunks) or `work:N` (maps of 20,000 tasks of
+// `work(N)`, a fixed amount of CPU each, automatic chunks: the bench picks N for about 200,000 tasks a second).
+// WARM: seconds of maps before the measured ones, with the client open (default 3).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'multiproc';
@@ -11,14 +14,29 @@ import { treeCpuSeconds } from './lib/proc-cpu.js';
 const sseClient = fileURLToPath(new URL('./dashboard-sse-client.js', import.meta.url));
 const pageClient = fileURLToPath(new URL('./dashboard-page-client.js', import.meta.url));
 
-const [mode = 'off', secondsText = '3'] = process.argv.slice(2);
+const [mode = 'off', secondsText = '3', workload = 'b1', warmText = '3'] = process.argv.slice(2);
 const seconds = Number(secondsText);
-const items = Array.from({ length: 200_000 }, (_, i) => i);
+const warmSeconds = Number(warmText);
+const cpuTask = workload.startsWith('work:');
+const items = cpuTask ? Array.from({ length: 20_000 }, () => Number(workload.slice(5))) : Array.from({ length: 200_000 }, (_, i) => i);
 
 const pool = new Pool({ workers: 2 });
 const tasks = pool.load<typeof import('./pool/workers/tasks.js')>(new URL('./pool/workers/tasks.js', import.meta.url));
+const task = cpuTask ? tasks.work : tasks.inc;
+const last = cpuTask ? await tasks.work(items[0]!) : items.length;
+/** Maps back to back for `ms`: the items they did. */
+async function maps(ms: number): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    const results = await task.map(items);
+    if (results[items.length - 1] !== last) throw new Error('wrong result');
+    done += items.length;
+  }
+  return done;
+}
 // Warm: the workers, the chunk-size measure, the code paths.
-for (let i = 0; i < 3; i++) await tasks.inc.map(items);
+for (let i = 0; i < 3; i++) await task.map(items);
 
 /** Counts updates as the page (or the SSE client) saw them. */
 let updates: () => Promise<number> = () => Promise.resolve(0);
@@ -49,20 +67,16 @@ if (mode !== 'off') {
     await new Promise((resolve) => client.once('exit', resolve));
     await dashboard.close();
   };
-  // The page has drawn the warm-up and gone quiet.
-  await new Promise((resolve) => setTimeout(resolve, 300));
 }
+// Settle, in every mode alike: maps run for a while first, so what is measured is a page left open on a busy pool,
+// not the browser's start-up (its first seconds cost it twice its steady CPU).
+await maps(warmSeconds * 1000);
 
 const updatesBefore = await updates();
 const clientBefore = clientCpu();
 const cpuBefore = process.cpuUsage();
-let done = 0;
 const started = performance.now();
-while (performance.now() - started < seconds * 1000) {
-  const results = await tasks.inc.map(items);
-  if (results[199_999] !== 200_000) throw new Error('wrong result');
-  done += items.length;
-}
+const done = await maps(seconds * 1000);
 const elapsed = (performance.now() - started) / 1000;
 // This process is the pool's main thread and its worker threads: its CPU over the run, in cores.
 const cpu = process.cpuUsage(cpuBefore);

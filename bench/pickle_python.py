@@ -2,6 +2,9 @@
 
 python3 pickle_python.py SIZE BUDGET_MS prints one JSON object: {payload: {"dumps_ns", "loads_ns", "bytes", "hex"}};
 "hex" is given for the manager message only, so the TypeScript side can compare bytes.
+
+python3 pickle_python.py serve times the manager message on demand, for measurements paired with the TypeScript
+side's: each line "dumps BUDGET_MS" or "loads BUDGET_MS" on stdin is answered with one line, the ns per call.
 """
 import json
 import multiprocessing.managers
@@ -34,7 +37,19 @@ def per_call_ns(fn, budget_ms):
     return min(timer.repeat(repeat=5, number=number)) / number * 1e9
 
 
+def serve():
+    value = payloads(1)['manager message']
+    data = pickle.dumps(value, 4)
+    calls = {'dumps': lambda: pickle.dumps(value, 4), 'loads': lambda: pickle.loads(data)}
+    for line in sys.stdin:
+        op, budget = line.split()
+        print(per_call_ns(calls[op], float(budget)), flush=True)
+
+
 def main():
+    if sys.argv[1] == 'serve':
+        serve()
+        return
     size, budget = int(sys.argv[1]), float(sys.argv[2])
     out = {}
     for name, value in payloads(size).items():

@@ -13,6 +13,23 @@ const latin1 = new TextDecoder('latin1');
 const empty = new Uint8Array(0);
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+// BINFLOAT's 8 big-endian bytes, read through one scratch double: a DataView over each input would be an
+// object made per load, and a small message's reading costs little more than that.
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function readFloat64(d: Uint8Array, at: number): number {
+  const b = scratchBytes;
+  if (littleEndian) {
+    b[0] = d[at + 7]!; b[1] = d[at + 6]!; b[2] = d[at + 5]!; b[3] = d[at + 4]!;
+    b[4] = d[at + 3]!; b[5] = d[at + 2]!; b[6] = d[at + 1]!; b[7] = d[at]!;
+  } else {
+    for (let i = 0; i < 8; i++) b[i] = d[at + i]!;
+  }
+  return scratch[0]!;
+}
+
 /** What copying a value's top level costs, roughly, in bytes (for the allocation limit). */
 function sizeOf(value: unknown): number {
   if (typeof value === 'string') return value.length * 2;
@@ -70,8 +87,6 @@ function defineKey(target: object, key: string, value: unknown): void {
 /** Reads one pickle. */
 class Reader implements Instantiator {
   #data: Uint8Array = empty;
-  // Made on the first float: a DataView per load would cost more than a small message's reading.
-  #view: DataView | undefined;
   #o: ResolvedLoadOptions = resolveLoadOptions(undefined);
   #pos = 0;
   #stack: unknown[] = [];
@@ -86,7 +101,6 @@ class Reader implements Instantiator {
   reset(data: Uint8Array, options: ResolvedLoadOptions): void {
     this.#data = data;
     this.#o = options;
-    this.#view = undefined;
     this.#pos = 0;
     this.#floor = 0;
     this.#allocated = 0;
@@ -95,7 +109,6 @@ class Reader implements Instantiator {
   /** Lets go of what the last load held: the input, the stack and the memo must not keep a caller's values alive. */
   release(): void {
     this.#data = empty;
-    this.#view = undefined;
     // Setting length is a call into the runtime: only for what holds something.
     if (this.#stack.length > 0) this.#stack.length = 0;
     if (this.#marks.length > 0) this.#marks.length = 0;
@@ -445,7 +458,7 @@ class Reader implements Instantiator {
           stack.push(this.#i32());
           break;
         case op.BINFLOAT: {
-          const value = (this.#view ??= new DataView(data.buffer, data.byteOffset, data.byteLength)).getFloat64(this.#need(8), false);
+          const value = readFloat64(data, this.#need(8));
           stack.push(this.#o.exactFloats ? this.#float(value) : value);
           break;
         }

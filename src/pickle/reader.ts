@@ -424,8 +424,8 @@ class Reader implements Instantiator {
     const end = data.length;
     const stack = this.#stack;
     for (;;) {
-      if (this.#pos >= end) throw new PickleTruncatedError('the pickle ends before its STOP');
-      const code = data[this.#pos++]!;
+      // Past the end the byte is undefined, which no case takes: #rare reports the truncation.
+      const code = data[this.#pos++];
       switch (code) {
         case op.FRAME: {
           const n = this.#u64();
@@ -604,7 +604,7 @@ class Reader implements Instantiator {
   }
 
   /** The opcodes met less often, out of the main loop so that it stays small enough for V8 to optimize well. */
-  #rare(code: number): void {
+  #rare(code: number | undefined): void {
     const data = this.#data;
     const stack = this.#stack;
     switch (code) {
@@ -814,6 +814,7 @@ class Reader implements Instantiator {
         this.#top();
         break;
       default:
+        if (code === undefined) throw new PickleTruncatedError('the pickle ends before its STOP');
         throw new PickleOpcodeError(`byte 0x${code.toString(16).padStart(2, '0')} at ${this.#pos - 1} is no pickle opcode`);
     }
   }

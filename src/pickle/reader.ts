@@ -187,12 +187,17 @@ class Reader implements Instantiator {
     return stack[stack.length - 1];
   }
 
-  #popMark(): unknown[] {
+  /** Ends the innermost MARK: the stack index where its items start. */
+  #closeMark(): number {
     const marks = this.#marks;
     const mark = marks.pop();
     this.#floor = marks.length === 0 ? 0 : marks[marks.length - 1]!;
     if (mark === undefined) throw new PickleFormatError(`an opcode at byte ${this.#pos - 1} needs a MARK and there is none`);
-    return this.#stack.splice(mark);
+    return mark;
+  }
+
+  #popMark(): unknown[] {
+    return this.#stack.splice(this.#closeMark());
   }
 
   // ---- memo
@@ -518,9 +523,14 @@ class Reader implements Instantiator {
           this.#floor = stack.length;
           break;
         case op.TUPLE: {
-          const items = this.#popMark();
-          this.#charge(8 * items.length);
-          stack.push(toTuple(items));
+          // Straight from the stack into the tuple: no array of the items in between (splice, then a copy).
+          const mark = this.#closeMark();
+          const n = stack.length - mark;
+          this.#charge(8 * n);
+          const t = new Tuple(n);
+          for (let i = 0; i < n; i++) t[i] = stack[mark + i];
+          truncate(stack, mark);
+          stack.push(t);
           break;
         }
         case op.EMPTY_LIST:

@@ -39,8 +39,8 @@ function sizeOf(value: unknown): number {
   return 8;
 }
 
-// Small tuples made at their length and filled, with no array in between (toTuple, for the others, copies
-// one): re-prototyping a plain array (Object.setPrototypeOf) costs several times as much in V8.
+// Small tuples made at their length and filled, with no array in between (as MARK tuples are, from the
+// stack): re-prototyping a plain array (Object.setPrototypeOf) costs several times as much in V8.
 function tuple1(a: unknown): Tuple {
   const t = new Tuple(1);
   t[0] = a;

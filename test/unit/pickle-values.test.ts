@@ -71,6 +71,21 @@ describe('pickle: the common types', () => {
     assert.equal(back[0], back);
   });
 
+  it("reads CPython's MARK tuples inside a list's MARK and its floats, and reports every cut of it as truncated", () => {
+    // pickle.dumps([(1, 2.5, 'abc', (3, 4, 5, 6), -0.0), 7, [(8, 9, 10, 11, 12)], 1e-300], 4) in CPython 3.11: tuples
+    // of four and five items are MARK ... TUPLE, inside the list's MARK ... APPENDS.
+    const bytes = unhex('80049548000000000000005d9428284b014740040000000000008c0361626394284b034b044b054b06749447800000000000000074944b075d94284b084b094b0a4b0b4b0c7494614701a56e1fc2f8f359652e');
+    const value = loads(bytes) as unknown[];
+    assert.deepEqual(value, [tuple(1, 2.5, 'abc', tuple(3, 4, 5, 6), -0), 7, [tuple(8, 9, 10, 11, 12)], 1e-300]);
+    const first = value[0] as Tuple;
+    assert.ok(first instanceof Tuple && first[3] instanceof Tuple && (value[2] as unknown[])[0] instanceof Tuple);
+    assert.ok(Object.is(first[4], -0));
+    assert.equal(hex(dumps(value)), hex(bytes), 'and writes the same bytes back');
+    for (let n = 0; n < bytes.length; n++) {
+      assert.throws(() => loads(bytes.subarray(0, n)), (error: Error & { code?: string }) => error.code === 'ERR_MP_PICKLE_TRUNCATED', `cut at ${n} bytes`);
+    }
+  });
+
   it("gives plain arrays from a tuple's map, filter, slice, concat, flat, flatMap and splice: they pickle as lists", () => {
     const t = tuple(1, 2, 3);
     const made: Record<string, unknown[]> = {

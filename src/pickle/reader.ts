@@ -525,10 +525,8 @@ class Reader implements Instantiator {
         case op.TUPLE: {
           // Straight from the stack into the tuple: no array of the items in between (splice, then a copy).
           const mark = this.#closeMark();
-          const n = stack.length - mark;
-          this.#charge(8 * n);
-          const t = new Tuple(n);
-          for (let i = 0; i < n; i++) t[i] = stack[mark + i];
+          this.#charge(8 * (stack.length - mark));
+          const t = toTuple(stack, mark);
           truncate(stack, mark);
           stack.push(t);
           break;

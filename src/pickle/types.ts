@@ -51,12 +51,12 @@ export function tuple<T extends unknown[]>(...items: T): Tuple<T[number]> {
   return toTuple(items);
 }
 
-/** A Tuple holding a copy of `items`. */
-export function toTuple<T>(items: readonly T[]): Tuple<T> {
+/** A Tuple holding a copy of `items` (from index `start` on). */
+export function toTuple<T>(items: readonly T[], start = 0): Tuple<T> {
   // Made at its length and filled: V8 re-prototypes an array (Object.setPrototypeOf) several times slower.
-  const n = items.length;
+  const n = items.length - start;
   const t = new Tuple<T>(n);
-  for (let i = 0; i < n; i++) t[i] = items[i]!;
+  for (let i = 0; i < n; i++) t[i] = items[start + i]!;
   return t;
 }
 

@@ -46,6 +46,39 @@ describe('pickle: the common types', () => {
     assert.equal(loads(dumps(-(2n ** 2040n))), -(2n ** 2040n), 'LONG4');
   });
 
+  it('reads every double bit for bit, among the first floats of a load and past them', () => {
+    const edges = [0, -0, 1.5, -2.25, Math.PI, 1 / 3, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, -1e-310, 1.7976931348623157e308, 2 ** 53 + 2, Infinity, -Infinity, Number.NaN];
+    // Random bit patterns (xorshift32, seeded), and the edges again at the end: a load decodes its first floats from
+    // their bits and reads the rest through a DataView.
+    let seed = 0x2545f491;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const bits = new DataView(new ArrayBuffer(8));
+    const doubles = [...edges];
+    for (let i = 0; i < 5000; i++) {
+      bits.setUint32(0, next());
+      bits.setUint32(4, next());
+      doubles.push(bits.getFloat64(0));
+    }
+    doubles.push(...edges);
+    // At an offset into a larger buffer, as a message read off a socket is.
+    const data = new Uint8Array(3 + 6 + 9 * doubles.length).subarray(3);
+    const view = new DataView(data.buffer, data.byteOffset);
+    data.set([0x80, 0x04, 0x5d, 0x28]); // PROTO 4, EMPTY_LIST, MARK
+    doubles.forEach((value, i) => {
+      data[4 + 9 * i] = 0x47; // BINFLOAT
+      view.setFloat64(5 + 9 * i, value);
+    });
+    data.set([0x65, 0x2e], data.length - 2); // APPENDS, STOP
+    const back = loads(data) as number[];
+    assert.equal(back.length, doubles.length);
+    back.forEach((value, i) => assert.ok(Object.is(value, doubles[i]), `float ${i}: ${value} for ${doubles[i]}`));
+  });
+
   it('round-trips containers, keeping tuples tuples and shared references shared', () => {
     const shared = [1];
     const value = new Map<unknown, unknown>([

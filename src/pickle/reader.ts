@@ -29,6 +29,9 @@ function float64At(d: Uint8Array, at: number): number {
   return high < 0 ? -magnitude : magnitude;
 }
 
+// What a reader's memo keeps of its capacity between loads (2 MiB of slots).
+const memoKept = 1 << 18;
+
 /** What copying a value's top level costs, roughly, in bytes (for the allocation limit). */
 function sizeOf(value: unknown): number {
   if (typeof value === 'string') return value.length * 2;
@@ -92,7 +95,10 @@ class Reader implements Instantiator {
   readonly #marks: number[] = [];
   // The stack index of the innermost MARK (0 with none): opcodes may not take values from under it.
   #floor = 0;
+  // The memo keeps its backing store between loads (up to memoKept entries): a large one grown afresh each load
+  // is mostly page faults.
   readonly #memo: unknown[] = [];
+  #memoCount = 0;
   #memoExtra: Map<number, unknown> | undefined;
   #allocated = 0;
   #floats = 0;
@@ -115,7 +121,11 @@ class Reader implements Instantiator {
     // Setting length is a call into the runtime: only for what holds something.
     if (this.#stack.length > 0) this.#stack.length = 0;
     if (this.#marks.length > 0) this.#marks.length = 0;
-    if (this.#memo.length > 0) this.#memo.length = 0;
+    if (this.#memoCount > 0) {
+      if (this.#memo.length > memoKept) this.#memo.length = 0;
+      else this.#memo.fill(undefined, 0, this.#memoCount);
+      this.#memoCount = 0;
+    }
     this.#memoExtra = undefined;
   }
 
@@ -205,21 +215,22 @@ class Reader implements Instantiator {
 
   // ---- memo
   #memoSet(index: number, value: unknown): void {
-    const memo = this.#memo;
-    if (index < memo.length) {
-      memo[index] = value;
+    const count = this.#memoCount;
+    if (index < count) {
+      this.#memo[index] = value;
       return;
     }
-    if (memo.length + (this.#memoExtra?.size ?? 0) >= this.#o.maxMemo) throw new PickleLimitError('maxMemo', `the memo would hold more than ${this.#o.maxMemo} entries`);
-    if (index === memo.length) {
-      memo.push(value);
+    if (count + (this.#memoExtra?.size ?? 0) >= this.#o.maxMemo) throw new PickleLimitError('maxMemo', `the memo would hold more than ${this.#o.maxMemo} entries`);
+    if (index === count) {
+      this.#memo[count] = value;
+      this.#memoCount = count + 1;
     } else {
       (this.#memoExtra ??= new Map()).set(index, value);
     }
   }
 
   #memoGet(index: number): unknown {
-    if (index < this.#memo.length) return this.#memo[index];
+    if (index < this.#memoCount) return this.#memo[index];
     const extra = this.#memoExtra;
     if (extra !== undefined && extra.has(index)) return extra.get(index);
     throw new PickleFormatError(`the memo has no entry ${index}`);
@@ -598,11 +609,12 @@ class Reader implements Instantiator {
           break;
         }
         case 0x94 /* MEMOIZE */: {
-          const memo = this.#memo;
-          if (this.#memoExtra === undefined && memo.length < this.#o.maxMemo && stack.length > this.#floor) {
-            memo.push(stack[stack.length - 1]);
+          const count = this.#memoCount;
+          if (this.#memoExtra === undefined && count < this.#o.maxMemo && stack.length > this.#floor) {
+            this.#memo[count] = stack[stack.length - 1];
+            this.#memoCount = count + 1;
           } else {
-            this.#memoSet(memo.length + (this.#memoExtra?.size ?? 0), this.#top());
+            this.#memoSet(count + (this.#memoExtra?.size ?? 0), this.#top());
           }
           break;
         }
@@ -614,7 +626,7 @@ class Reader implements Instantiator {
           const index = at < end ? data[at]! : this.#u8();
           this.#pos = at + 1;
           this.#charge(8);
-          stack.push(index < this.#memo.length ? this.#memo[index] : this.#memoGet(index));
+          stack.push(index < this.#memoCount ? this.#memo[index] : this.#memoGet(index));
           break;
         }
         // The rest, read out of the loop.

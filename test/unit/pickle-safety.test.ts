@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { MultiprocError } from '../../src/errors.js';
 import {
   dumps,
@@ -122,6 +124,40 @@ describe('pickle: what a stream cannot do', () => {
     for (let i = 0; i < 1100; i++) at.push((at = []));
     assert.throws(() => dumps(nested), { code: 'ERR_MP_PICKLE_LIMIT', limit: 'maxDepth' });
     assert.ok(dumps(nested, { maxDepth: 2000 }).length > 1100);
+  });
+
+  it('keeps nothing of one load for the next: no memo entry carries over, and no value it made stays alive', async () => {
+    class Box {}
+    const made: WeakRef<Box>[] = [];
+    const registry = new PickleRegistry();
+    registry.registerClass('demo', 'Box', Box, {
+      create: () => {
+        const box = new Box();
+        made.push(new WeakRef(box));
+        return box;
+      },
+    });
+    // 300 memoized boxes in a list (past BINPUT's 256: LONG_BINPUT and MEMOIZE both), whole and cut before its end.
+    const data = dumps(Array.from({ length: 300 }, () => new Box()), { registry });
+    for (const protocol of [2, 4]) {
+      const whole = dumps(Array.from({ length: 300 }, () => new Box()), { registry, protocol });
+      assert.equal((loads(whole, { registry }) as Box[]).length, 300);
+      fails(whole.subarray(0, whole.length - 3), 'ERR_MP_PICKLE_TRUNCATED', { registry });
+    }
+    assert.equal((loads(data, { registry }) as Box[]).length, 300);
+    // Three whole loads and the cut one at protocol 2 (the one at 4 stops at its first frame, before any box).
+    assert.equal(made.length, 4 * 300);
+    // The next load finds an empty memo, whatever the last one held.
+    fails(unhex('80 04 68 05 2e'), 'ERR_MP_PICKLE_INVALID'); // BINGET 5
+    fails(unhex('80 02 6a 2b 01 00 00 2e'), 'ERR_MP_PICKLE_INVALID'); // LONG_BINGET 299
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Not a deref before the collections: a WeakRef's target read in a job stays alive to the job's end.
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(made.filter((ref) => ref.deref() !== undefined).length, 0, 'every box is collected');
   });
 
   it('checks its arguments', () => {

@@ -6,21 +6,12 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { holdLoopSpin, touchLoopSpin } from '../src/native/loop-spin.js';
+import { cpuMsDuring } from './helpers/cpu.js';
 import { finish } from './helpers/spawn.js';
 
 const loopSpinUrl = new URL('../src/native/loop-spin.js', import.meta.url).href;
 const oneSecondNs = 1_000_000_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The CPU this process used over `ms` of waiting, with a timer every 10 ms that touches the spin when `touching`. */
-async function cpuMsDuring(ms: number, touching = true): Promise<number> {
-  const before = process.cpuUsage();
-  const ticker = setInterval(() => touching && touchLoopSpin(), 10);
-  await sleep(ms);
-  clearInterval(ticker);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
 
 describe('loop spin', () => {
   it('keeps no program alive: a script that holds a spin and has nothing else to do ends', async () => {

@@ -6,10 +6,10 @@ import { describeAddress, familyOf, type Address } from './address.js';
 import { authenticateSync } from './blocking-auth.js';
 import { BlockingConnection } from './blocking-connection.js';
 import { ConnectionFailedError, ConnectionTimeoutError } from './errors.js';
-import { checkObject, checkTimeout, resolveOptions, spinNsOf, type AuthOptions, type BlockingOptions, type ConnectionOptions } from './options.js';
+import { checkObject, checkTimeout, resolveOptions, type AuthOptions, type ConnectionOptions } from './options.js';
 import type { Family } from './address.js';
 
-export interface ConnectSyncOptions extends ConnectionOptions, AuthOptions, BlockingOptions {
+export interface ConnectSyncOptions extends ConnectionOptions, AuthOptions {
   family?: Family;
   /** Milliseconds to wait for the connection to open (the handshake has `authTimeout`). @default Infinity */
   timeout?: number;
@@ -25,7 +25,6 @@ export function connectSync(address: Address, options: ConnectSyncOptions = {}):
   checkObject(options);
   familyOf(address, options.family);
   const resolved = resolveOptions(options);
-  const spinNs = spinNsOf(options);
   const timeout = checkTimeout(options.timeout ?? Infinity);
   const sockets = blockingSockets();
   let fd: number;
@@ -37,7 +36,7 @@ export function connectSync(address: Address, options: ConnectSyncOptions = {}):
     if (isNativeSystemError(error) && error.code === 'ETIMEDOUT') throw new ConnectionTimeoutError(`could not connect to ${describeAddress(address)} within ${timeout} ms`);
     throw new ConnectionFailedError('ERR_MP_CONNECTION_FAILED', `could not connect to ${describeAddress(address)}: ${(error as Error).message}`, { cause: error });
   }
-  const connection = new BlockingConnection(sockets, fd, resolved, spinNs);
+  const connection = new BlockingConnection(sockets, fd, resolved);
   if (resolved.authkey !== undefined) {
     try {
       authenticateSync(connection, 'client', resolved.authkey, resolved.digest, resolved.authTimeout);

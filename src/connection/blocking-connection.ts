@@ -53,10 +53,10 @@ export class BlockingConnection implements Disposable {
   readonly #spinNs: number;
 
   /** @internal Made by `connectSync()` and `BlockingListener.accept()`. */
-  constructor(sockets: BlockingSockets, fd: number, framing: Framing, spinNs: number) {
+  constructor(sockets: BlockingSockets, fd: number, framing: Framing) {
     this.#sockets = sockets;
     this.#fd = fd;
-    this.#spinNs = spinNs;
+    this.#spinNs = framing.spinNs;
     this.#maxMessageSize = framing.maxMessageSize;
     this.#dumpOptions = framing.dumpOptions;
     this.#loadOptions = framing.loadOptions;

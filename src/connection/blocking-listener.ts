@@ -10,7 +10,7 @@ import { describeAddress, familyOf, type Address, type Family } from './address.
 import { authenticateSync } from './blocking-auth.js';
 import { BlockingConnection } from './blocking-connection.js';
 import { ConnectionClosedError, ConnectionFailedError, ConnectionTimeoutError } from './errors.js';
-import { checkObject, checkTimeout, resolveOptions, spinNsOf, type BlockingOptions, type ListenerOptions, type Resolved } from './options.js';
+import { checkObject, checkTimeout, resolveOptions, type ListenerOptions, type Resolved } from './options.js';
 
 export interface BlockingAcceptOptions {
   /** Milliseconds to wait for a connection (its handshake has `authTimeout`); then `ERR_MP_CONNECTION_TIMEOUT`. @default Infinity */
@@ -30,8 +30,6 @@ export class BlockingListener implements Disposable {
   readonly #address: Address;
   readonly #family: Family;
   readonly #options: Resolved;
-  /** The `spin` option of the connections it hands out, in nanoseconds. */
-  readonly #spinNs: number;
   readonly #temporary: string | undefined;
   readonly #socketFile: string | undefined;
 
@@ -40,7 +38,7 @@ export class BlockingListener implements Disposable {
    * port (read it from `address`), a string is a Unix socket path, `'\0name'` a Linux abstract socket; with no
    * address, a Unix socket in a new temporary folder (removed on close), or `['127.0.0.1', 0]` for `family: 'AF_INET'`.
    */
-  static listen(address?: Address, options: ListenerOptions & BlockingOptions = {}): BlockingListener {
+  static listen(address?: Address, options: ListenerOptions = {}): BlockingListener {
     checkObject(options);
     let where = address;
     let temporary: string | undefined;
@@ -54,7 +52,6 @@ export class BlockingListener implements Disposable {
     }
     const family = familyOf(where, options.family);
     const resolved = resolveOptions(options);
-    const spinNs = spinNsOf(options);
     const { backlog = 511 } = options;
     if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) throw new RangeError(expected('backlog', 'a non-negative integer', backlog));
     const sockets = blockingSockets();
@@ -68,13 +65,12 @@ export class BlockingListener implements Disposable {
     }
     const actual: Address = typeof where === 'string' ? where : [where[0], port];
     const socketFile = typeof where === 'string' && !where.startsWith('\0') ? where : undefined;
-    return new BlockingListener(sockets, fd, actual, family, resolved, spinNs, temporary, socketFile);
+    return new BlockingListener(sockets, fd, actual, family, resolved, temporary, socketFile);
   }
 
   private constructor(
-    sockets: BlockingSockets, fd: number, address: Address, family: Family, options: Resolved, spinNs: number, temporary: string | undefined, socketFile: string | undefined,
+    sockets: BlockingSockets, fd: number, address: Address, family: Family, options: Resolved, temporary: string | undefined, socketFile: string | undefined,
   ) {
-    this.#spinNs = spinNs;
     this.#sockets = sockets;
     this.#fd = fd;
     this.#address = address;
@@ -115,7 +111,7 @@ export class BlockingListener implements Disposable {
   }
 
   #admit(fd: number): BlockingConnection {
-    const connection = new BlockingConnection(this.#sockets, fd, this.#options, this.#spinNs);
+    const connection = new BlockingConnection(this.#sockets, fd, this.#options);
     const { authkey, digest, authTimeout } = this.#options;
     if (authkey === undefined) return connection;
     try {

@@ -15,6 +15,7 @@ import { handshakeMaxLength } from './auth.js';
 import { encodeFrame, encodeHeader, FrameReader, oneWriteMax } from './framing.js';
 import { checkObject, checkSignalOption, checkTimeout, maxlengthOf, rejected, type Framing } from './options.js';
 import { dumps, loads } from '../pickle/index.js';
+import { holdLoopSpin } from '../native/loop-spin.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
 
 export interface RecvOptions {
@@ -66,6 +67,8 @@ export class SocketConnection implements Disposable, AsyncDisposable {
   readonly #onWritten = (): void => this.#release();
   readonly #dumpOptions: DumpOptions | undefined;
   readonly #loadOptions: LoadOptions | undefined;
+  /** The `spin` option, in nanoseconds: held by each call that waits. */
+  readonly #spinNs: number;
 
   /** @internal Made by `Listener.accept()` and `Client()`. */
   constructor(socket: Socket, options: Framing) {
@@ -73,6 +76,7 @@ export class SocketConnection implements Disposable, AsyncDisposable {
     this.#reader = new FrameReader(options.maxMessageSize);
     this.#dumpOptions = options.dumpOptions;
     this.#loadOptions = options.loadOptions;
+    this.#spinNs = options.spinNs;
     this.#gone = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
@@ -205,7 +209,10 @@ export class SocketConnection implements Disposable, AsyncDisposable {
   #wait(maxlength: number, timeout: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      // The answer to a request often comes within microseconds: the loop tries for it before it sleeps.
+      const unspin = holdLoopSpin(this.#spinNs);
       const settle = (): void => {
+        unspin();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#release();
@@ -267,8 +274,10 @@ export class SocketConnection implements Disposable, AsyncDisposable {
   #watch(timeout: number, signal: AbortSignal | undefined): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      const unspin = holdLoopSpin(this.#spinNs);
       const finish = (settle: () => void): void => {
         if (!this.#watchers.delete(watcher)) return;
+        unspin();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#release();

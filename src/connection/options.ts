@@ -5,7 +5,19 @@ import { resolveDumpOptions, resolveLoadOptions, type DumpOptions, type LoadOpti
 import { digests, type ChallengeDigest } from './auth.js';
 import type { Family } from './address.js';
 
-export interface ConnectionOptions {
+export interface SpinOptions {
+  /**
+   * Microseconds a wait for a message keeps trying before it sleeps, yielding the CPU between tries: a blocking
+   * `recv` tries its socket; an async `recv` or `poll`, while it waits, has the event loop try for events before
+   * it sleeps (within 20 ms of the call; past that the loop sleeps at once). A message that comes within that time
+   * is taken without a sleep and a wake-up, which are most of a loopback round trip; a wait that lasts longer
+   * costs this much CPU once. `0` sleeps at once.
+   * @default 50
+   */
+  spin?: number;
+}
+
+export interface ConnectionOptions extends SpinOptions {
   /**
    * The longest message this side accepts, in bytes. A longer one is refused from its header, before
    * anything is allocated, with `ERR_MP_MESSAGE_TOO_LARGE`, and the connection is closed.
@@ -46,20 +58,10 @@ export interface ClientOptions extends ConnectionOptions, AuthOptions {
   signal?: AbortSignal;
 }
 
-export interface BlockingOptions {
-  /**
-   * Microseconds a blocking `recv` keeps trying the socket (yielding the CPU between tries) before it sleeps
-   * in the kernel. An answer that comes within that time is taken without a sleep and a wake-up, which are
-   * most of a loopback round trip; a wait that lasts longer costs this much CPU once. `0` sleeps at once.
-   * @default 50
-   */
-  spin?: number;
-}
-
 export const defaultSpin = 50;
 
 /** The `spin` option in nanoseconds, for the addon. */
-export function spinNsOf(options: BlockingOptions): number {
+export function spinNsOf(options: SpinOptions): number {
   const { spin = defaultSpin } = options;
   if (typeof spin !== 'number' || !Number.isFinite(spin) || spin < 0 || spin > 1_000_000) {
     throw new RangeError(expected('spin', 'a number of microseconds from 0 to 1000000', spin));
@@ -73,6 +75,8 @@ export const defaultAuthTimeout = 20_000;
 /** What a SocketConnection keeps of its options. */
 export interface Framing {
   maxMessageSize: number;
+  /** The `spin` option, in nanoseconds. */
+  spinNs: number;
   dumpOptions: DumpOptions | undefined;
   loadOptions: LoadOptions | undefined;
 }
@@ -102,7 +106,8 @@ export function resolveOptions(options: ConnectionOptions & AuthOptions): Resolv
   if (dumpOptions !== undefined) resolveDumpOptions(dumpOptions);
   if (loadOptions !== undefined) resolveLoadOptions(loadOptions);
   // Copied, so a caller who reuses the array cannot change the key under a running handshake.
-  return { maxMessageSize, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest, dumpOptions, loadOptions };
+  const spinNs = spinNsOf(options);
+  return { maxMessageSize, spinNs, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest, dumpOptions, loadOptions };
 }
 
 /** `recv_bytes(maxlength)`'s limit: `undefined` or `null` is none. */

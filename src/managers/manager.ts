@@ -5,7 +5,6 @@ import type { ChallengeDigest } from '../connection/auth.js';
 import { Client } from '../connection/client.js';
 import type { SocketConnection } from '../connection/connection.js';
 import { spinNsOf } from '../connection/options.js';
-import { holdLoopSpin } from '../native/loop-spin.js';
 import type { DumpOptions, LoadOptions } from '../pickle/options.js';
 import { BlockingChannel } from './blocking-channel.js';
 import { isConnectionLoss, ManagerProtocolError, ManagerStateError } from './errors.js';
@@ -71,7 +70,6 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   #address: Address;
   #closed = false;
   #started: StartedServer | undefined;
-  readonly #spinNs: number;
   /** This thread's blocking calls (`proxy.blocking`), made on first use. */
   #blockingChannel: BlockingChannel | undefined;
 
@@ -79,7 +77,8 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object', options));
     if (!(options.authkey instanceof Uint8Array)) throw new TypeError(expected('authkey', 'a Uint8Array', options.authkey));
     if (options.name !== undefined && typeof options.name !== 'string') throw new TypeError(expected('name', 'a string', options.name));
-    this.#spinNs = spinNsOf(options);
+    // Checked now; the connections the calls go on spin for their replies (SocketConnection's `spin`).
+    spinNsOf(options);
     this.#options = { ...options, authkey: options.authkey.slice() };
     this.#address = options.address ?? ['127.0.0.1', 0];
   }
@@ -269,14 +268,12 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     const connection = this.#idle.pop() ?? (await this.#channel());
     this.#busy.add(connection);
     let reusable = false;
-    const unspin = holdLoopSpin(this.#spinNs);
     try {
       await connection.send(request(token.id, method, args, kwds));
       const reply = await connection.recv();
       reusable = true;
       return this.#unwrap(reply, token.address);
     } finally {
-      unspin();
       this.#busy.delete(connection);
       if (reusable && !this.#closed && !connection.closed) this.#idle.push(connection);
       else connection.close();
@@ -303,11 +300,12 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
   async #open(): Promise<SocketConnection> {
     if (this.#opening >= maxOpening) await new Promise<void>((resolve) => this.#waitingToOpen.push(resolve));
     else this.#opening++;
-    const { authkey, digest, authTimeout, connectTimeout = 20_000, loadOptions, dumpOptions } = this.#options;
+    const { authkey, digest, authTimeout, connectTimeout = 20_000, loadOptions, dumpOptions, spin } = this.#options;
     try {
       return await Client(this.#address, {
         authkey,
         timeout: connectTimeout,
+        ...(spin === undefined ? {} : { spin }),
         ...(digest === undefined ? {} : { digest }),
         ...(authTimeout === undefined ? {} : { authTimeout }),
         ...(loadOptions === undefined ? {} : { loadOptions }),
@@ -339,12 +337,10 @@ export class BaseManager implements ProxyOwner, AsyncDisposable {
     // A started server is still ours to stop after close().
     if (funcname !== 'decref' && !(funcname === 'shutdown' && this.#started !== undefined)) this.#assertOpen();
     const connection = await this.#open();
-    const unspin = holdLoopSpin(this.#spinNs);
     try {
       await connection.send(request(null, funcname, args, kwds));
       return this.#unwrap(await connection.recv(), this.#address);
     } finally {
-      unspin();
       connection.close();
     }
   }

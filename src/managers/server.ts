@@ -5,7 +5,7 @@ import type { Address } from '../connection/address.js';
 import type { SocketConnection } from '../connection/connection.js';
 import { AuthenticationError } from '../connection/errors.js';
 import { Listener } from '../connection/listener.js';
-import { spinNsOf, type BlockingOptions } from '../connection/options.js';
+import { spinNsOf, type SpinOptions } from '../connection/options.js';
 import { holdLoopSpin, touchLoopSpin } from '../native/loop-spin.js';
 import type { ChallengeDigest } from '../connection/auth.js';
 import { MultiprocError } from '../errors.js';
@@ -21,7 +21,7 @@ import { markServing, sameAddress } from './serving-here.js';
 import { exposedOf, lastRelease, placeArguments, type TypeidEntry } from './served.js';
 import { Token } from './token.js';
 
-export interface ManagerServerOptions extends BlockingOptions {
+export interface ManagerServerOptions extends SpinOptions {
   /** Where to listen: `[host, port]` (port 0 picks one) or a Unix socket path. @default ['127.0.0.1', 0] (loopback only) */
   address?: Address;
   /** The shared secret every client must prove it holds before any message is read. */
@@ -145,6 +145,8 @@ export class ManagerServer implements AsyncDisposable {
     if (typeof maxConnections !== 'number' || !Number.isInteger(maxConnections) || maxConnections < 1) throw new RangeError(expected('maxConnections', 'a positive integer', maxConnections));
     const listener = await Listener.listen(address, {
       authkey,
+      // Each read waits with the same spin; the server also holds one while a client is connected (below).
+      ...(options.spin === undefined ? {} : { spin: options.spin }),
       ...(digest === undefined ? {} : { digest }),
       ...(authTimeout === undefined ? {} : { authTimeout }),
       ...(maxMessageSize === undefined ? {} : { maxMessageSize }),

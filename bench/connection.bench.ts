@@ -74,9 +74,10 @@ export async function run(ctx: BenchContext): Promise<BenchSection> {
     ...rows.map((row) => row.line),
     `| floor: the same 68 bytes through bare net.Sockets, echoed from 'data' | ${summarize(results['raw'].map((r) => r.medianUs), 1)} | | | ${summarize(ratioPerRound(results['raw'].map((r) => r.medianUs), results['python-bytes']!.map((r) => r.medianUs)))} | |`,
     '',
-    'The async connection waits in the event loop (libuv wakes the thread, then JavaScript runs the callbacks); the blocking one ' +
-      "first tries a socket the addon owns for its `spin` (50 us, yielding the CPU between tries), then waits in poll(), and reads the " +
-      'answer in the same call: on this virtual machine an idle vCPU halts, and the spin saves waking it.',
+    'Both kinds look for the answer for their `spin` (50 us, yielding the CPU between tries) before they sleep: the async connection ' +
+      'has its event loop try its events before libuv sleeps (then JavaScript runs the callbacks), the blocking one tries a socket the ' +
+      'addon owns, then waits in poll() and reads the answer in the same call. The floor has no spin: libuv sleeps and is woken for each ' +
+      'reply. On this virtual machine an idle vCPU halts, and the spin saves waking it.',
     '',
     `**multiproc's round trip is ${rows.map((row) => format(row.ratio)).join(' and ')} of Python's async, ` +
       `${rows.map((row) => format(row.blockingRatio)).join(' and ')} blocking** (target: at most 0.5). ` +

@@ -105,8 +105,8 @@ export function resolveOptions(options: ConnectionOptions & AuthOptions): Resolv
   // Checked now, so a bad option fails here rather than at the first message.
   if (dumpOptions !== undefined) resolveDumpOptions(dumpOptions);
   if (loadOptions !== undefined) resolveLoadOptions(loadOptions);
-  // Copied, so a caller who reuses the array cannot change the key under a running handshake.
   const spinNs = spinNsOf(options);
+  // Copied, so a caller who reuses the array cannot change the key under a running handshake.
   return { maxMessageSize, spinNs, authkey: authkey === undefined ? undefined : authkey.slice(), authTimeout, digest, dumpOptions, loadOptions };
 }
 

@@ -138,6 +138,10 @@ export const expectedValues: Record<string, unknown> = {
   'list-40000': range(40000).map((i) => (i * 1000003 > Number.MAX_SAFE_INTEGER ? BigInt(i) * 1000003n : i * 1000003)),
   'list-big-items': ['x'.repeat(30000), new Uint8Array(70000).fill(0x79), 'z'.repeat(40000), Array.from({ length: 9000 }, () => 1.5)],
   'list-2500-strings': range(2500).map((i) => `s${i % 300}`),
+  'list-6000-shared-strings': ((names: string[]) => [...names, ...names.slice(0, 100), ...names.slice(4000, 4200), ...names.slice(5990)])([
+    ...range(6000).map((i) => `n${i}`),
+    ...range(20).map((i) => `${'L'.repeat(70)}${i}`),
+  ]),
   'list-mixed': [1, 'two', 3.5, null, true, Uint8Array.of(0x73, 0x69, 0x78), tuple(7), [8]],
   'dict-0': new Map(),
   'dict-1': new Map([['a', 1]]),

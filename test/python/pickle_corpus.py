@@ -30,6 +30,9 @@ def corpus():
     token = multiprocessing.managers.Token('Queue', ('127.0.0.1', 5000), '7f698f009c90')
     exposed = ('empty', 'full', 'get', 'get_nowait', 'join', 'put', 'put_nowait', 'qsize', 'task_done')
     tb = multiprocessing.pool.ExceptionWithTraceback(ValueError('in a task'), None)
+    # More distinct strings than the writer keeps from one dump to the next (4096), some over 64 characters, each
+    # object repeated: before and after the point where the writer moves its strings to a table of their own.
+    names = ['n%d' % i for i in range(6000)] + ['L' * 70 + str(i) for i in range(20)]
     return {
         'none': None,
         'true': True,
@@ -83,6 +86,7 @@ def corpus():
         'list-40000': [i * 1000003 for i in range(40000)],
         'list-big-items': ['x' * 30000, b'y' * 70000, 'z' * 40000, [1.5] * 9000],
         'list-2500-strings': ['s%d' % (i % 300) for i in range(2500)],
+        'list-6000-shared-strings': names + names[:100] + names[4000:4200] + names[5990:],
         'list-mixed': [1, 'two', 3.5, None, True, b'six', (7,), [8]],
         'dict-0': {},
         'dict-1': {'a': 1},

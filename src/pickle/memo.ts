@@ -49,7 +49,10 @@ export class ObjectMemo {
 
 /** A table grown past this many slots is dropped after its dump rather than kept. */
 const keptSlots = 1 << 18;
-/** A lookup that walks this many slots (a natural one walks up to some 40 at half load) moves the dump's strings to a Map, whose hash is seeded: strings made to collide here cost no more than there. */
+/**
+ * A lookup that walks this many slots (a natural one walks up to some 40 at half load) moves the dump's strings
+ * to a Map: strings made to collide in this unseeded hash then cost what they cost in V8's.
+ */
 const probeMax = 128;
 
 /** @internal FNV-1a over the UTF-16 units, then MurmurHash3's finalizer, so that the low bits the table indexes by are mixed. */
@@ -197,8 +200,8 @@ const keptCount = 4096;
 /**
  * Strings by value. Short ones keep their slot in a Map across dumps, each slot stamped with the dump it was
  * last memoized in: the names and keys that every manager message repeats cost one lookup and no insertion.
- * Past the first 4096 of them, short strings go to a table of their own (StringTable); longer ones to a Map made
- * for the dump that needs it.
+ * A dump with more short strings than the 4096 kept moves them all to a table of its own (StringTable) and lets
+ * the kept ones go; longer strings go to a Map made for the dump that needs it.
  */
 export class StringMemo {
   readonly #slots = new Map<string, number>();

@@ -77,6 +77,40 @@ describe('pickle: the common types', () => {
     const back = loads(data) as number[];
     assert.equal(back.length, doubles.length);
     back.forEach((value, i) => assert.ok(Object.is(value, doubles[i]), `float ${i}: ${value} for ${doubles[i]}`));
+    // The same floats closed by TUPLE rather than APPENDS: read one by one by the loop, not as a list's run.
+    data.set([0x74, 0x2e], data.length - 2); // TUPLE, STOP (the tuple is what STOP takes)
+    const items = loads(data) as Tuple;
+    assert.ok(items instanceof Tuple);
+    assert.equal(items.length, doubles.length);
+    items.forEach((value, i) => assert.ok(Object.is(value, doubles[i]), `float ${i} of the tuple: ${String(value)} for ${doubles[i]}`));
+  });
+
+  it("reads a list's numbers straight from their run, and leaves every other shape to the loop", () => {
+    const numbers = [0, 255, 256, 65535, 65536, -1, -(2 ** 31), 2 ** 31 - 1, 1.5, -0, Number.NaN, 7, 1e300, 2 ** 40];
+    const make = (n: number): unknown[] => Array.from({ length: n }, (_, i) => numbers[(i * 5) % numbers.length]);
+    for (const n of [2, 999, 1000, 1001, 2500, 30000]) {
+      for (const protocol of [2, 4]) assert.deepStrictEqual(loads(dumps(make(n), { protocol })), make(n), `${n} numbers at protocol ${protocol}`);
+    }
+    const nested = [[1, 2.5], [3, [4.5, 5, 'six']], [7, null, 8]];
+    assert.deepStrictEqual(loads(dumps(nested)), nested);
+    // PROTO 4, EMPTY_LIST, MARK, BININT1 1, BINFLOAT 2.5, [a FRAME of the rest], BININT2 300, APPENDS, STOP.
+    const head = '80 04 5d 28 4b 01 47 40 04 00 00 00 00 00 00';
+    const tail = '4d 2c 01 65 2e';
+    assert.deepStrictEqual(loads(unhex(`${head} ${tail}`)), [1, 2.5, 300]);
+    assert.deepStrictEqual(loads(unhex(`${head} 95 05 00 00 00 00 00 00 00 ${tail}`)), [1, 2.5, 300], 'a FRAME inside the run');
+    assert.deepStrictEqual(loads(unhex(`${head} 4d 2c 01 74 2e`)), tuple(1, 2.5, 300), 'closed by TUPLE');
+    // Onto an object kept as a placeholder (demo.Bag, unknown): its list items, not a list's.
+    const bag = loads(unhex('80 02 63 64 65 6d 6f 0a 42 61 67 0a 29 81 28 4b 01 4b 02 65 2e'), { unknownGlobals: 'keep' }) as { listItems: unknown[] };
+    assert.deepStrictEqual(bag.listItems, [1, 2]);
+    // Onto a tuple (EMPTY_TUPLE, MARK, 1, 2, APPENDS): refused, as Python refuses it; a tuple never grows.
+    assert.throws(() => loads(unhex('80 02 29 28 4b 01 4b 02 65 2e')), { code: 'ERR_MP_PICKLE_INVALID' });
+    // Whole floats stay floats when asked, in a run as out of one.
+    assert.deepStrictEqual(loads(dumps([new Float(1), 2, 3.5]), { floats: 'exact' }), [new Float(1), 2, 3.5]);
+    assert.deepStrictEqual(loads(dumps([new Float(1), 2, 3.5])), [1, 2, 3.5]);
+    // Cut anywhere, a run is truncated; past the allocation limit, refused.
+    const run = unhex(`${head} ${tail}`);
+    for (let cut = 0; cut < run.length; cut++) assert.throws(() => loads(run.subarray(0, cut)), { code: 'ERR_MP_PICKLE_TRUNCATED' }, `cut at ${cut} bytes`);
+    assert.throws(() => loads(dumps(make(2000)), { maxAllocation: 4000 }), { code: 'ERR_MP_PICKLE_LIMIT', limit: 'maxAllocation' });
   });
 
   it('round-trips containers, keeping tuples tuples and shared references shared', () => {

@@ -72,7 +72,7 @@ export function spinNsOf(options: SpinOptions): number {
 export const defaultMaxMessageSize = 256 * 1024 * 1024;
 export const defaultAuthTimeout = 20_000;
 
-/** What a SocketConnection keeps of its options. */
+/** What a connection, of either kind, keeps of its options. */
 export interface Framing {
   maxMessageSize: number;
   /** The `spin` option, in nanoseconds. */

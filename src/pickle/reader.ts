@@ -29,6 +29,15 @@ function float64At(d: Uint8Array, at: number): number {
   return high < 0 ? -magnitude : magnitude;
 }
 
+/** Little-endian: BININT2's unsigned 16 bits, BININT's signed 32 (and the halves of longer lengths). */
+function uint16At(d: Uint8Array, at: number): number {
+  return d[at]! | (d[at + 1]! << 8);
+}
+
+function int32At(d: Uint8Array, at: number): number {
+  return d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24);
+}
+
 /** BINFLOAT, BININT1, BININT2, BININT: what a run of numbers into a list is made of. */
 function isNumberOpcode(code: number | undefined): boolean {
   return code === 0x47 || code === 0x4b || code === 0x4d || code === 0x4a;
@@ -147,14 +156,11 @@ class Reader implements Instantiator {
   }
 
   #u16(): number {
-    const at = this.#need(2);
-    return this.#data[at]! | (this.#data[at + 1]! << 8);
+    return uint16At(this.#data, this.#need(2));
   }
 
   #i32(): number {
-    const at = this.#need(4);
-    const d = this.#data;
-    return d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24);
+    return int32At(this.#data, this.#need(4));
   }
 
   #u32(): number {
@@ -164,8 +170,8 @@ class Reader implements Instantiator {
   #u64(): number {
     const at = this.#need(8);
     const d = this.#data;
-    const low = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
-    const high = (d[at + 4]! | (d[at + 5]! << 8) | (d[at + 6]! << 16) | (d[at + 7]! << 24)) >>> 0;
+    const low = int32At(d, at) >>> 0;
+    const high = int32At(d, at + 4) >>> 0;
     // Beyond 2**53 no input could hold it anyway; Infinity fails every length check below.
     return high >= 0x200000 ? Infinity : high * 0x1_0000_0000 + low;
   }
@@ -280,28 +286,32 @@ class Reader implements Instantiator {
     const target = mark > below ? stack[mark - 1] : undefined;
     if (!isList(target)) return;
     this.#charge(8 * count);
-    let view = this.#view;
     for (let p = first; p < at; ) {
       const code = data[p];
       if (code === 0x47) {
-        if (view !== undefined) target.push(view.getFloat64(p + 1));
-        else if (++this.#floats <= viewAfter) target.push(float64At(data, p + 1));
-        else target.push((view = this.#makeView()).getFloat64(p + 1));
+        target.push(this.#binfloat(p + 1));
         p += 9;
       } else if (code === 0x4b) {
         target.push(data[p + 1]!);
         p += 2;
       } else if (code === 0x4d) {
-        target.push(data[p + 1]! | (data[p + 2]! << 8));
+        target.push(uint16At(data, p + 1));
         p += 3;
       } else {
-        target.push(data[p + 1]! | (data[p + 2]! << 8) | (data[p + 3]! << 16) | (data[p + 4]! << 24));
+        target.push(int32At(data, p + 1));
         p += 5;
       }
     }
     marks.pop();
     this.#floor = below;
     this.#pos = at + 1;
+  }
+
+  /** BINFLOAT's 8 bytes at `at`: a load's first floats decoded by hand, then through one view (see viewAfter). */
+  #binfloat(at: number): number {
+    const view = this.#view;
+    if (view !== undefined) return view.getFloat64(at);
+    return ++this.#floats <= viewAfter ? float64At(this.#data, at) : this.#makeView().getFloat64(at);
   }
 
   #float(value: number): unknown {
@@ -544,7 +554,7 @@ class Reader implements Instantiator {
           break;
         case 0x47 /* BINFLOAT */: {
           const at = this.#need(8);
-          const value = this.#view !== undefined ? this.#view.getFloat64(at) : ++this.#floats <= viewAfter ? float64At(data, at) : this.#makeView().getFloat64(at);
+          const value = this.#binfloat(at);
           stack.push(this.#o.exactFloats ? this.#float(value) : value);
           break;
         }
